@@ -1,0 +1,54 @@
+"""Every path the workbook uses, anchored at the project root and overridable by environment.
+
+Notebooks and the CLI take their paths from here and never build them from the working
+directory, because Papermill's and Voila's working directories differ between runs.
+This module imports nothing else from the package.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(
+    os.environ.get("OBSERVATORY_ROOT", Path(__file__).resolve().parent.parent)
+).resolve()
+
+
+def _env_path(variable: str, default: Path) -> Path:
+    value = os.environ.get(variable)
+    return Path(value).expanduser().resolve() if value else default
+
+
+DATA_DIR = PROJECT_ROOT / "data"
+CATALOG_FILE = DATA_DIR / "catalog.yaml"
+CACHE_DIR = _env_path("OBSERVATORY_CACHE", DATA_DIR / "cache")
+STORE_DIR = _env_path("OBSERVATORY_STORE", DATA_DIR / "store")
+OUTPUT_DIR = _env_path("OBSERVATORY_OUTPUTS", PROJECT_ROOT / "outputs")
+NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+APP_DIR = NOTEBOOK_DIR / "apps"
+DOCS_DIR = PROJECT_ROOT / "docs"
+
+
+def mirror_dir() -> Path | None:
+    """The local mirror of upstream files (``OBSERVATORY_MIRROR``), or None when unset.
+
+    Read at call time so that tests and the CLI can point it elsewhere.
+    """
+    value = os.environ.get("OBSERVATORY_MIRROR")
+    return Path(value).expanduser().resolve() if value else None
+
+
+def cache_dir() -> Path:
+    """The download cache, honouring a late change of ``OBSERVATORY_CACHE``."""
+    return _env_path("OBSERVATORY_CACHE", DATA_DIR / "cache")
+
+
+def store_dir() -> Path:
+    """The store directory, honouring a late change of ``OBSERVATORY_STORE``."""
+    return _env_path("OBSERVATORY_STORE", DATA_DIR / "store")
+
+
+def output_dir() -> Path:
+    """The outputs directory, honouring a late change of ``OBSERVATORY_OUTPUTS``."""
+    return _env_path("OBSERVATORY_OUTPUTS", PROJECT_ROOT / "outputs")
