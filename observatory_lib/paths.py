@@ -22,6 +22,7 @@ def _env_path(variable: str, default: Path) -> Path:
 
 DATA_DIR = PROJECT_ROOT / "data"
 CATALOG_FILE = DATA_DIR / "catalog.yaml"
+REFERENCE_DIR = DATA_DIR / "reference"
 CACHE_DIR = _env_path("OBSERVATORY_CACHE", DATA_DIR / "cache")
 STORE_DIR = _env_path("OBSERVATORY_STORE", DATA_DIR / "store")
 OUTPUT_DIR = _env_path("OBSERVATORY_OUTPUTS", PROJECT_ROOT / "outputs")

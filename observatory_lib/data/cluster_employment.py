@@ -17,9 +17,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-SBS_SECTIONS = ("B", "C", "D", "E", "F", "G", "H", "I", "J", "L", "M", "N")
-# Division 95 (repair of computers) is the only part of section S in regional SBS.
-SBS_EXTRA_DIVISIONS = ("S95",)
+from observatory_lib.data.cluster_definitions import SBS_SCOPE
+
+# Regional SBS covers the sections B-N without K, and of section S only division 95.
+SBS_SECTIONS = tuple(code for code in SBS_SCOPE if len(code) == 1)
+SBS_EXTRA_DIVISIONS = tuple(code for code in SBS_SCOPE if len(code) > 1)
 
 KEYS = ["region_code", "nuts_level", "year"]
 

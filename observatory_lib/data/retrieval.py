@@ -127,14 +127,14 @@ def _verify(path: Path, source: Source, where: str) -> Path:
 
 def _copy_atomically(origin: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".partial-", dir=target.parent)
+    handle, name = tempfile.mkstemp(prefix=".partial-", dir=target.parent)
     os.close(handle)
+    temporary = Path(name)
     try:
         shutil.copyfile(origin, temporary)
         os.replace(temporary, target)
     finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
     return target
 
 
@@ -163,7 +163,7 @@ def _from_upstream(source: Source, target: Path) -> tuple[Path | None, str]:
                 progressbar=True,
             )
             return Path(downloaded), ""
-        except Exception as error:  # noqa: BLE001 - any failure means: try the next url
+        except Exception as error:
             reasons.append(f"{url}: {type(error).__name__}")
     return None, "; ".join(reasons) or "no upstream url in the catalog"
 
