@@ -118,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name, (configure, function) in COMMANDS.items():
-        sub = subparsers.add_parser(name, help=(function.__doc__ or "").splitlines()[0])
+        summary = (function.__doc__ or name).strip().splitlines()[0]
+        sub = subparsers.add_parser(name, help=summary)
         configure(sub)
         sub.set_defaults(handler=function)
     return parser
