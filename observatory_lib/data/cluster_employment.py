@@ -105,16 +105,11 @@ def build_cluster_employment(sbs: pd.DataFrame, allocation: pd.DataFrame) -> pd.
     ).drop(columns=["n_unknown"])
 
 
-def build_region_totals(sbs: pd.DataFrame) -> pd.DataFrame:
-    """Employment in the SBS scope per region and year: the denominator of LQ and focus.
-
-    The total is the sum of the sections B-N (without K) plus division S95, each section taken
-    from its published total or, where that is suppressed, from its (imputed) divisions when they
-    are all known. Where neither exists the total is missing.
-    """
+def _sections_from_divisions(sbs: pd.DataFrame) -> pd.DataFrame:
+    """Per region x section: the published total, else the sum of its (imputed) divisions."""
     divisions = impute_divisions(sbs)
     _, sections = split_divisions_and_sections(sbs)
-    section_from_divisions = (
+    from_divisions = (
         divisions.groupby([*KEYS, "nace_section"], observed=True)
         .agg(
             from_divisions=("employment_persons", lambda s: s.sum(min_count=len(s))),
@@ -126,17 +121,69 @@ def build_region_totals(sbs: pd.DataFrame) -> pd.DataFrame:
     published = sections.rename(columns={"nace_code": "nace_section"})[
         [*KEYS, "nace_section", "employment_persons"]
     ]
-    parts = section_from_divisions.merge(published, on=[*KEYS, "nace_section"], how="left")
-    parts = parts.assign(
-        section_persons=parts["employment_persons"].fillna(parts["from_divisions"]),
-        is_in_scope=parts["nace_section"].isin(SBS_SECTIONS)
-        | parts["nace_section"].eq(SBS_EXTRA_DIVISIONS[0][0]),
+    parts = from_divisions.merge(published, on=[*KEYS, "nace_section"], how="left")
+    in_scope = parts["nace_section"].isin(SBS_SECTIONS) | parts["nace_section"].isin(
+        [code[0] for code in SBS_EXTRA_DIVISIONS]
     )
-    parts = parts[parts["is_in_scope"]]
-    totals = parts.groupby(KEYS, observed=True).agg(
+    parts = parts.assign(
+        section_persons=parts["employment_persons"].fillna(parts["from_divisions"])
+    )
+    return parts[in_scope].drop(columns=["employment_persons", "from_divisions"])
+
+
+def _fill_from_parent(sections: pd.DataFrame, level: int) -> pd.DataFrame:
+    """Fill unknown sections of ``level`` regions from their parent's remainder.
+
+    The parent's section total minus its known children is shared among the children where the
+    section is unknown, in proportion to their known employment in the other sections (the
+    regional counterpart of the original observatory's walk up the hierarchy).
+    """
+    section_keys = ["year", "nace_section"]
+    children = sections[sections["nuts_level"] == level].assign(
+        parent_code=lambda f: f["region_code"].str[:-1]
+    )
+    size = children.groupby(["region_code", "year"])["section_persons"].transform("sum")
+    children = children.assign(size_weight=size.where(children["section_persons"].isna(), 0.0))
+    parents = sections[sections["nuts_level"] == level - 1].rename(
+        columns={"region_code": "parent_code", "section_persons": "parent_persons"}
+    )[["parent_code", *section_keys, "parent_persons"]]
+    group = ["parent_code", *section_keys]
+    pooled = children.groupby(group).agg(
+        known_persons=("section_persons", "sum"), missing_weight=("size_weight", "sum")
+    )
+    pooled = pooled.reset_index().merge(parents, on=group, how="left")
+    remainder = (pooled["parent_persons"] - pooled["known_persons"]).where(lambda r: r >= 0)
+    pooled = pooled.assign(per_weight=remainder / pooled["missing_weight"].where(lambda w: w > 0))
+    children = children.merge(pooled[[*group, "per_weight"]], on=group, how="left")
+    estimate = children["size_weight"] * children["per_weight"]
+    unknown = children["section_persons"].isna()
+    filled = children.assign(
+        section_persons=children["section_persons"].where(~unknown, estimate),
+        is_section_imputed=children["is_section_imputed"] | (unknown & estimate.notna()),
+    )
+    others = sections[sections["nuts_level"] != level]
+    return pd.concat([others, filled[sections.columns]], ignore_index=True)
+
+
+def build_region_totals(sbs: pd.DataFrame) -> pd.DataFrame:
+    """Employment in the SBS scope per region and year: the denominator of LQ and focus.
+
+    The total is the sum of the sections B-N (without K) plus division S95. Each section comes
+    from its published total; where suppressed, from its divisions when they are all known;
+    otherwise from the parent region's remainder (``_fill_from_parent``), counted in
+    ``n_sections_imputed``. Where none of these exists the total is missing.
+    """
+    sections = _sections_from_divisions(sbs).assign(is_section_imputed=False)
+    for level in (1, 2, 3):
+        sections = _fill_from_parent(sections, level)
+    totals = sections.groupby(KEYS, observed=True).agg(
         employment_persons=("section_persons", lambda s: s.sum(min_count=len(s))),
         n_divisions=("n_divisions", "sum"),
         n_divisions_missing=("n_divisions_missing", "sum"),
+        n_sections_imputed=("is_section_imputed", "sum"),
     )
     totals = totals.reset_index()
-    return totals.assign(n_divisions_missing=totals["n_divisions_missing"].astype("int64"))
+    return totals.assign(
+        n_divisions_missing=totals["n_divisions_missing"].astype("int64"),
+        n_sections_imputed=totals["n_sections_imputed"].astype("int64"),
+    )

@@ -88,8 +88,11 @@ def store_version(catalog: Catalog) -> str:
     digest = hashlib.sha256(f"{SCHEMA_VERSION}:{__version__}".encode())
     for source_id in sorted(catalog.sources):
         digest.update(f"{source_id}={catalog.sources[source_id].sha256};".encode())
-    for reference in sorted((paths.DATA_DIR / "reference").glob("*")):
+    for reference in sorted(paths.REFERENCE_DIR.glob("*")):
         digest.update(reference.read_bytes())
+    # The data layer's code shapes every table: a change to it is a new store.
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.read_bytes())
     for config in ("context_indicators.yaml",):
         config_path = paths.DATA_DIR / config
         if config_path.exists():
@@ -215,6 +218,8 @@ def assemble_tables(catalog: Catalog) -> dict[str, pd.DataFrame]:
     recoding = _build_recoding(catalog, geography, codes_seen)
     _add_aggregate_regions(geography, recoding)
     sbs = _with_level(_recode(statistics["sbs"], recoding))
+    # Pre-2013 codes appear in the SBS file only as empty rows: nothing to keep.
+    sbs = sbs[~(sbs["recode_relation"].eq("historical") & sbs["employment_persons"].isna())]
     tables = {
         "regions": geography["regions"],
         "geometries": geography["geometries"],

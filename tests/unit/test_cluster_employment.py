@@ -92,3 +92,35 @@ def test_region_total_is_missing_when_a_section_cannot_be_known():
     sbs = _sbs([("R1", "C", 1000.0), ("R1", "C10", 1000.0), ("R1", "F", None), ("R1", "F41", None)])
     totals = build_region_totals(sbs)
     assert math.isnan(totals["employment_persons"].iloc[0])
+
+
+def test_unknown_section_is_shared_from_the_parent_remainder_by_size():
+    rows = [
+        # parent R1 (level 1): C = 1000, D = 100
+        ("R1", 1, "C", 1000.0),
+        ("R1", 1, "C10", 1000.0),
+        ("R1", 1, "D", 100.0),
+        ("R1", 1, "D35", 100.0),
+        # R11 knows D = 40; R12 and R13 have D suppressed, with C = 600 and 200 (weights 3:1)
+        ("R11", 2, "C", 200.0),
+        ("R11", 2, "C10", 200.0),
+        ("R11", 2, "D", 40.0),
+        ("R11", 2, "D35", 40.0),
+        ("R12", 2, "C", 600.0),
+        ("R12", 2, "C10", 600.0),
+        ("R12", 2, "D", None),
+        ("R12", 2, "D35", None),
+        ("R13", 2, "C", 200.0),
+        ("R13", 2, "C10", 200.0),
+        ("R13", 2, "D", None),
+        ("R13", 2, "D35", None),
+    ]
+    sbs = pd.DataFrame(
+        rows, columns=["region_code", "nuts_level", "nace_code", "employment_persons"]
+    ).assign(year=2015)
+    totals = build_region_totals(sbs).set_index("region_code")
+    # remainder 100 - 40 = 60 shared 3:1 -> R12 gets 45, R13 gets 15
+    assert totals.loc["R12", "employment_persons"] == 645.0
+    assert totals.loc["R13", "employment_persons"] == 215.0
+    assert totals.loc["R12", "n_sections_imputed"] == 1
+    assert totals.loc["R11", "n_sections_imputed"] == 0

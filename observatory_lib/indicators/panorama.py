@@ -1,0 +1,421 @@
+"""The computations behind the cluster-mapping products: portfolios, category views, summary.
+
+Every function takes ``rated`` (the output of ``stars.rate_stars``), selects one NUTS level
+and one year (default: the most detailed level and the latest year in ``rated``), and
+returns plain frames ready for tables, charts and maps. Sums of employment over categories
+use the traded categories only, because emerging industries overlap them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from observatory_lib.errors import ObservatoryError, unknown_code
+from observatory_lib.indicators.clusters import require_columns
+
+RATED_COLUMNS = (
+    "region_code",
+    "country_code",
+    "nuts_level",
+    "category_code",
+    "category_type",
+    "year",
+    "employment_persons",
+    "region_employment_persons",
+    "lq",
+    "stars",
+    "stars_out_of",
+)
+METRIC_COLUMNS = [
+    "stars",
+    "stars_out_of",
+    "employment_persons",
+    "size_share",
+    "size_rank",
+    "lq",
+    "focus_share",
+    "wage_per_employee_eur",
+    "employment_growth_pct",
+]
+FLAG_COLUMNS = [
+    "is_small_base",
+    "is_derived_by_allocation",
+    "has_confidential_cells",
+    "stars_basis",
+]
+RANKING = ["stars", "lq", "employment_persons"]
+
+
+@dataclasses.dataclass(frozen=True)
+class CategoryView:
+    """One category across every region: the full table, its leaders and a map series."""
+
+    category_code: str
+    category_name: str
+    category_type: str
+    nuts_level: int
+    year: int
+    table: pd.DataFrame
+    leaders: pd.DataFrame
+    map_series: pd.Series
+
+
+@dataclasses.dataclass(frozen=True)
+class PanoramaSummary:
+    """Starred clusters per region and country, leaders per category, emerging industries."""
+
+    nuts_level: int
+    year: int
+    by_region: pd.DataFrame
+    by_country: pd.DataFrame
+    leaders: pd.DataFrame
+    emerging: pd.DataFrame
+
+
+def region_portfolio(
+    rated: pd.DataFrame,
+    region_code: str,
+    regions: pd.DataFrame,
+    *,
+    year: int | None = None,
+    categories: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Rank a region's categories by stars, then LQ, then employment.
+
+    Args:
+        rated: output of ``stars.rate_stars``.
+        region_code: the region (any NUTS level present in ``rated``).
+        regions: the store's ``regions`` table, for the region's name.
+        year: reference year; default the region's latest year.
+        categories: the store's ``cluster_categories`` table, for category names (optional).
+
+    Returns:
+        One row per category with ``rank_in_region``, names, the metrics, the per-criterion
+        passes and the quality flags.
+
+    Raises:
+        UnknownCodeError: the region or year has no rated clusters (nearest codes listed).
+    """
+    _check_rated(rated)
+    if region_code not in set(rated["region_code"]):
+        raise unknown_code(
+            "region",
+            region_code,
+            rated["region_code"].unique(),
+            hint="Regions with rated clusters.",
+        )
+    rows = rated[rated["region_code"] == region_code]
+    rows = rows[rows["year"] == _choose_year(rows, year)]
+    ranked = _rank(rows).assign(rank_in_region=lambda frame: np.arange(1, len(frame) + 1))
+    ranked = _with_region_names(ranked, regions)
+    ranked = _with_category_names(ranked, categories)
+    lead = [
+        "rank_in_region",
+        "region_code",
+        "region_name",
+        "year",
+        "category_code",
+        "category_name",
+        "category_type",
+    ]
+    return ranked[lead + _present(ranked, METRIC_COLUMNS + _pass_columns(ranked) + FLAG_COLUMNS)]
+
+
+def category_view(
+    rated: pd.DataFrame,
+    category_code: str,
+    categories: pd.DataFrame,
+    *,
+    regions: pd.DataFrame | None = None,
+    year: int | None = None,
+    level: int | None = None,
+    map_metric: str = "stars",
+    n_leaders: int = 10,
+) -> CategoryView:
+    """Show one category in every region: ranked table, leaders and a map-ready series.
+
+    Args:
+        rated: output of ``stars.rate_stars``.
+        category_code: the category slug, e.g. ``automotive``.
+        categories: the store's ``cluster_categories`` table (valid slugs and names).
+        regions: the store's ``regions`` table, for region names (optional).
+        year: reference year; default the latest.
+        level: NUTS level; default the most detailed in ``rated``.
+        map_metric: column mapped by ``map_series`` (e.g. ``stars``, ``lq``).
+        n_leaders: how many leading regions to keep in ``leaders``.
+
+    Raises:
+        UnknownCodeError: unknown slug, metric, level or year (valid choices listed).
+        ObservatoryError: the category has no rated clusters at that level and year.
+    """
+    _check_rated(rated)
+    require_columns(
+        categories, ("category_code", "category_name", "category_type"), "cluster_categories"
+    )
+    valid = categories["category_code"].tolist()
+    if category_code not in valid:
+        raise unknown_code(
+            "category", category_code, valid, hint="Slugs are listed in cluster_categories."
+        )
+    if map_metric not in rated.columns:
+        raise unknown_code(
+            "metric", map_metric, METRIC_COLUMNS, hint="Choose a column of the rated table."
+        )
+    selected = _select_level_year(rated, level, year)
+    rows = selected[selected["category_code"] == category_code]
+    if rows.empty:
+        present = sorted(selected["category_code"].unique())
+        raise ObservatoryError(
+            f"No rated clusters for {category_code!r} at this level and year; "
+            f"categories with data: {', '.join(present[:12])}{' ...' if len(present) > 12 else ''}."
+        )
+    table = _rank(rows).assign(rank_in_category=lambda frame: np.arange(1, len(frame) + 1))
+    if regions is not None:
+        table = _with_region_names(table, regions)
+    info = categories.set_index("category_code").loc[category_code]
+    map_series = table.set_index("region_code")[map_metric].astype("Float64").astype(float)
+    return CategoryView(
+        category_code=category_code,
+        category_name=str(info["category_name"]),
+        category_type=str(info["category_type"]),
+        nuts_level=int(rows["nuts_level"].iloc[0]),
+        year=int(rows["year"].iloc[0]),
+        table=table,
+        leaders=table[table["stars"].fillna(0) >= 1].head(n_leaders),
+        map_series=map_series.rename(map_metric),
+    )
+
+
+def panorama_summary(
+    rated: pd.DataFrame,
+    regions: pd.DataFrame,
+    *,
+    year: int | None = None,
+    level: int | None = None,
+    countries: Iterable[str] | None = None,
+    min_stars: int = 1,
+    n_leaders: int = 3,
+) -> PanoramaSummary:
+    """Summarise a rating: starred clusters per region and country, leaders, emerging.
+
+    Args:
+        rated: output of ``stars.rate_stars``.
+        regions: the store's ``regions`` table, for names.
+        year: reference year; default the latest.
+        level: NUTS level; default the most detailed in ``rated``.
+        countries: restrict to these country codes; default all.
+        min_stars: stars a regional cluster needs to count as starred.
+        n_leaders: leading regions kept per category.
+
+    Returns:
+        A ``PanoramaSummary``. Starred counts and employment shares use traded categories.
+
+    Raises:
+        UnknownCodeError: unknown level, year or country (valid choices listed).
+    """
+    _check_rated(rated)
+    selected = _select_level_year(rated, level, year)
+    selected = _select_countries(selected, countries)
+    is_starred = selected["stars"].fillna(0) >= min_stars
+    selected = selected.assign(is_starred=is_starred.to_numpy(dtype=bool))
+    by_region = _with_region_names(_summarise_regions(selected), regions)
+    ranked = _rank(selected[selected["is_starred"]])
+    leaders = ranked.groupby("category_code", sort=True).head(n_leaders)
+    leaders = leaders.assign(rank_in_category=leaders.groupby("category_code").cumcount() + 1)
+    leaders = _with_region_names(leaders, regions).sort_values(
+        ["category_code", "rank_in_category"], ignore_index=True
+    )
+    return PanoramaSummary(
+        nuts_level=int(selected["nuts_level"].iloc[0]),
+        year=int(selected["year"].iloc[0]),
+        by_region=by_region,
+        by_country=_summarise_countries(by_region),
+        leaders=leaders[
+            [
+                "category_code",
+                "category_type",
+                "rank_in_category",
+                "region_code",
+                "region_name",
+                *_present(leaders, METRIC_COLUMNS),
+            ]
+        ],
+        emerging=_summarise_emerging(selected, ranked),
+    )
+
+
+def _check_rated(rated: pd.DataFrame) -> None:
+    require_columns(rated, RATED_COLUMNS, "rated")
+    if rated.empty:
+        raise ObservatoryError(
+            "The rated table is empty; run compute_cluster_indicators() and rate_stars() "
+            "on a non-empty store first."
+        )
+
+
+def _present(frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    return [column for column in columns if column in frame.columns]
+
+
+def _pass_columns(frame: pd.DataFrame) -> list[str]:
+    return [column for column in frame.columns if column.endswith("_pass")]
+
+
+def _choose_year(rows: pd.DataFrame, year: int | None) -> int:
+    years = sorted(int(value) for value in rows["year"].unique())
+    if year is None:
+        return years[-1]
+    if int(year) not in years:
+        raise unknown_code(
+            "year", str(year), [str(value) for value in years], hint="Years with rated clusters."
+        )
+    return int(year)
+
+
+def _select_level_year(rated: pd.DataFrame, level: int | None, year: int | None) -> pd.DataFrame:
+    levels = sorted(int(value) for value in rated["nuts_level"].unique())
+    chosen_level = levels[-1] if level is None else int(level)
+    if chosen_level not in levels:
+        raise unknown_code(
+            "NUTS level",
+            str(level),
+            [str(value) for value in levels],
+            hint="Levels in the rated table.",
+        )
+    rows = rated[rated["nuts_level"] == chosen_level]
+    return rows[rows["year"] == _choose_year(rows, year)]
+
+
+def _select_countries(rows: pd.DataFrame, countries: Iterable[str] | None) -> pd.DataFrame:
+    if countries is None:
+        return rows
+    wanted = [countries] if isinstance(countries, str) else list(countries)
+    present = sorted(rows["country_code"].unique())
+    if not wanted:
+        raise ObservatoryError(
+            f"The country selection is empty; choose among {', '.join(present)}."
+        )
+    for country in wanted:
+        if country not in present:
+            hint = f"Countries with rated clusters: {', '.join(present)}."
+            raise unknown_code("country", country, present, hint=hint)
+    return rows[rows["country_code"].isin(wanted)]
+
+
+def _rank(rows: pd.DataFrame) -> pd.DataFrame:
+    """Sort by stars, then LQ, then employment, all descending, missing last."""
+    return rows.sort_values(
+        RANKING, ascending=False, na_position="last", kind="stable", ignore_index=True
+    )
+
+
+def _with_region_names(frame: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    require_columns(regions, ("region_code", "region_name"), "regions")
+    names = regions
+    if "nuts_edition" in regions.columns and "nuts_edition" in frame.columns:
+        editions = set(frame["nuts_edition"].dropna().astype(int))
+        same_edition = regions[regions["nuts_edition"].isin(editions)]
+        names = same_edition if not same_edition.empty else regions
+    names = names[["region_code", "region_name"]].drop_duplicates("region_code")
+    return frame.drop(columns="region_name", errors="ignore").merge(
+        names, on="region_code", how="left"
+    )
+
+
+def _with_category_names(frame: pd.DataFrame, categories: pd.DataFrame | None) -> pd.DataFrame:
+    if categories is None:
+        return frame.assign(category_name=pd.Series(pd.NA, index=frame.index, dtype="str"))
+    require_columns(categories, ("category_code", "category_name"), "cluster_categories")
+    names = categories[["category_code", "category_name"]].drop_duplicates("category_code")
+    return frame.drop(columns="category_name", errors="ignore").merge(
+        names, on="category_code", how="left"
+    )
+
+
+def _summarise_regions(selected: pd.DataFrame) -> pd.DataFrame:
+    traded = selected[selected["category_type"] == "traded"]
+    starred_employment = traded["employment_persons"].where(traded["is_starred"], 0.0)
+    is_all_stars = (traded["stars"] == traded["stars_out_of"]).fillna(False) & traded["is_starred"]
+    summary = (
+        traded.assign(
+            starred_employment_persons=starred_employment,
+            is_rated=traded["stars"].notna(),
+            has_all_stars=is_all_stars.astype(bool),
+        )
+        .groupby(["region_code", "country_code", "nuts_level", "year"], as_index=False)
+        .agg(
+            n_clusters_rated=("is_rated", "sum"),
+            n_starred_clusters=("is_starred", "sum"),
+            n_clusters_with_all_stars=("has_all_stars", "sum"),
+            starred_employment_persons=("starred_employment_persons", "sum"),
+            region_employment_persons=("region_employment_persons", "first"),
+        )
+    )
+    total = summary["region_employment_persons"]
+    share = 100 * summary["starred_employment_persons"] / total.where(total > 0)
+    summary = summary.assign(
+        starred_employment_share_pct=share.where(summary["n_clusters_rated"] > 0)
+    )
+    return summary.sort_values(
+        ["n_starred_clusters", "starred_employment_share_pct"],
+        ascending=False,
+        na_position="last",
+        ignore_index=True,
+    )
+
+
+def _summarise_countries(by_region: pd.DataFrame) -> pd.DataFrame:
+    # The share covers only regions whose total is known and whose clusters were rated
+    # (counted in n_regions_with_total), so an unknown total is never read as 0.
+    has_total = by_region["region_employment_persons"].notna() & (by_region["n_clusters_rated"] > 0)
+    summary = (
+        by_region.assign(
+            has_total=has_total,
+            starred_with_total=by_region["starred_employment_persons"].where(has_total),
+            total_with_total=by_region["region_employment_persons"].where(has_total),
+        )
+        .groupby("country_code", as_index=False)
+        .agg(
+            n_regions=("region_code", "nunique"),
+            n_regions_with_total=("has_total", "sum"),
+            n_starred_clusters=("n_starred_clusters", "sum"),
+            starred_employment_persons=("starred_employment_persons", "sum"),
+            starred_with_total=("starred_with_total", "sum"),
+            region_employment_persons=("total_with_total", "sum"),
+        )
+    )
+    total = summary["region_employment_persons"].where(summary["n_regions_with_total"] > 0)
+    share = 100 * summary["starred_with_total"] / total.where(total > 0)
+    return (
+        summary.assign(region_employment_persons=total, starred_employment_share_pct=share)
+        .drop(columns="starred_with_total")
+        .sort_values("n_starred_clusters", ascending=False, ignore_index=True)
+    )
+
+
+def _summarise_emerging(selected: pd.DataFrame, ranked_starred: pd.DataFrame) -> pd.DataFrame:
+    emerging = selected[selected["category_type"] == "emerging"]
+    summary = (
+        emerging.assign(is_rated=emerging["stars"].notna())
+        .groupby("category_code", as_index=False)
+        .agg(
+            n_regions_rated=("is_rated", "sum"),
+            n_starred_regions=("is_starred", "sum"),
+            employment_persons=("employment_persons", lambda values: values.sum(min_count=1)),
+        )
+    )
+    top = (
+        ranked_starred[ranked_starred["category_type"] == "emerging"]
+        .groupby("category_code")
+        .head(1)
+    )
+    top = top[["category_code", "region_code", "stars"]].rename(
+        columns={"region_code": "leading_region_code", "stars": "leading_region_stars"}
+    )
+    return summary.merge(top, on="category_code", how="left").sort_values(
+        "n_starred_regions", ascending=False, ignore_index=True
+    )
