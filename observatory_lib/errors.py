@@ -40,7 +40,9 @@ class StoreError(ObservatoryError):
 def nearest(value: str, choices: Iterable[str], n: int = 5) -> list[str]:
     """Return the valid choices closest to ``value``, for 'did you mean' messages."""
     pool = sorted({str(c) for c in choices})
-    close = difflib.get_close_matches(str(value).upper(), [c.upper() for c in pool], n=n, cutoff=0.5)
+    close = difflib.get_close_matches(
+        str(value).upper(), [c.upper() for c in pool], n=n, cutoff=0.5
+    )
     by_upper = {c.upper(): c for c in pool}
     matches = [by_upper[c] for c in close]
     if len(matches) < n:

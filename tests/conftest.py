@@ -24,7 +24,9 @@ def mirror_dir() -> Path:
     if path is None:
         if os.environ.get("CI"):
             pytest.fail("OBSERVATORY_MIRROR is not set and ../shared/data is missing in CI")
-        pytest.skip("no data mirror: set OBSERVATORY_MIRROR or put ../shared/data beside the project")
+        pytest.skip(
+            "no data mirror: set OBSERVATORY_MIRROR or put ../shared/data beside the project"
+        )
     return path
 
 

@@ -36,7 +36,7 @@ PRODUCT_SOURCES = {
 
 
 def select_sources(provenance: pd.DataFrame, prefixes: Iterable[str]) -> pd.DataFrame:
-    """The provenance rows whose source code starts with one of ``prefixes`` (metadata files excluded)."""
+    """The provenance rows whose source code starts with one of ``prefixes``, no metadata."""
     prefixes = tuple(prefixes)
     chosen = provenance["source_code"].str.startswith(prefixes)
     not_metadata = ~provenance["source_code"].str.endswith("_meta")

@@ -1,0 +1,128 @@
+"""render: static HTML without code or CDN references, and an A4 PDF, from an executed notebook."""
+
+import base64
+import io
+import os
+import re
+import shutil
+import subprocess
+
+import nbformat
+import pytest
+from matplotlib.figure import Figure
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from observatory_lib.products.records import RECORD_MIME
+from observatory_lib.products.render import (
+    RenderError,
+    find_external_references,
+    render_html,
+    render_pdf,
+)
+
+SECRET_CODE = "very_secret_variable_name = 42"
+
+
+def _png() -> str:
+    fig = Figure(figsize=(3, 2))  # no pyplot: no backend, no global figure registry
+    fig.subplots().bar(["a", "b"], [1, 2])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _executed_notebook(extra_html: str = "") -> nbformat.NotebookNode:
+    table = "<table class='dataframe'><tr><th>region</th><td>Stuttgart</td></tr></table>"
+    code = new_code_cell(SECRET_CODE, execution_count=1)
+    code.outputs = [
+        new_output("stream", name="stdout", text="computed the table\n"),
+        new_output("execute_result", data={"text/html": table + extra_html}, execution_count=1),
+        new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"}),
+        new_output(
+            "display_data",
+            data={RECORD_MIME: {"region_code": "DE11"}, "text/plain": "Observatory record (1)"},
+        ),
+    ]
+    return new_notebook(
+        cells=[new_markdown_cell("# Scorecard for Stuttgart\n\nSome *context*."), code],
+        metadata={"language_info": {"name": "python"}},
+    )
+
+
+def test_html_has_outputs_but_no_code_prompts_record_or_anchor_links():
+    html = render_html(_executed_notebook(), "Scorecard DE11")
+    assert "<title>Scorecard DE11</title>" in html
+    assert "Scorecard for Stuttgart" in html
+    assert "Stuttgart</td>" in html
+    assert "computed the table" in html
+    assert "data:image/png;base64," in html
+    assert SECRET_CODE not in html and "very_secret_variable_name" not in html
+    assert "In&nbsp;[" not in html and "Out[" not in html
+    assert "Observatory record" not in html
+    assert "¶" not in html
+    assert 'alt="Chart"' in html  # figures get alternative text, so nbconvert does not warn
+
+
+def test_html_loads_nothing_from_the_network():
+    html = render_html(_executed_notebook(), "Scorecard DE11")
+    assert find_external_references(html) == []
+    assert not re.search(r"<script\b", html, re.IGNORECASE)
+    assert not re.search(r"<link\b", html, re.IGNORECASE)
+    for name in ("require.js", "mathjax", "mermaid", "cdn", "jsdelivr", "cdnjs", "http://"):
+        assert name not in html.lower(), name
+    assert "@page" in html and "A4" in html  # the print stylesheet is inline
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        '<script src="https://cdn.jsdelivr.net/npm/x.js"></script>',
+        "<link rel='stylesheet' href='//cdnjs.cloudflare.com/a.css'>",
+        '<img src="http://example.org/map.png">',
+        '<iframe src = "https://example.org"></iframe>',
+    ],
+)
+def test_external_references_are_found(snippet):
+    assert find_external_references(f"<p>x</p>{snippet}") != []
+
+
+def test_inline_and_data_references_are_not_external():
+    html = '<img src="data:image/png;base64,AAAA"><a href="https://example.org">source</a>'
+    assert find_external_references(html) == []
+
+
+def test_an_output_that_would_load_a_cdn_script_is_refused():
+    notebook = _executed_notebook('<script src="https://cdn.example.org/widget.js"></script>')
+    with pytest.raises(RenderError, match="from the network"):
+        render_html(notebook, "Scorecard DE11")
+
+
+def _poppler(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} (poppler-utils) is missing in CI: apt-get install poppler-utils")
+        pytest.skip(f"{tool} not installed: apt-get install poppler-utils to check PDF text")
+    return path
+
+
+def test_pdf_is_a4_and_contains_the_notebook_text(tmp_path):
+    html = render_html(_executed_notebook(), "Scorecard DE11")
+    target = tmp_path / "DE11.pdf"
+    assert render_pdf(html, target) is None
+    assert target.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(
+        [_poppler("pdftotext"), str(target), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Scorecard for Stuttgart" in text
+    assert "Stuttgart" in text and "computed the table" in text
+    assert "very_secret_variable_name" not in text
+    info = subprocess.run(
+        [_poppler("pdfinfo"), str(target)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "(A4)" in info
+
+
+def test_pdf_to_bytes_when_no_target():
+    pdf = render_pdf(render_html(_executed_notebook(), "x"))
+    assert pdf.startswith(b"%PDF")
