@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from observatory_lib.data.cluster_definitions import SBS_SCOPE
 from observatory_lib.errors import ObservatoryError, unknown_code
 from observatory_lib.indicators.clusters import require_columns
 
@@ -419,3 +420,308 @@ def _summarise_emerging(selected: pd.DataFrame, ranked_starred: pd.DataFrame) ->
     return summary.merge(top, on="category_code", how="left").sort_values(
         "n_starred_regions", ascending=False, ignore_index=True
     )
+
+
+# --- Sector report: concentration, composition and overlap of one category ------------------
+
+NACE_CLASS_COLUMNS = (
+    "category_code",
+    "category_type",
+    "nace_class",
+    "nace_code",
+    "allocation_share",
+)
+OVERLAP_TARGETS = ("emerging", "traded")
+
+
+@dataclasses.dataclass(frozen=True)
+class CategoryConcentration:
+    """How concentrated one category's employment is across the reference regions.
+
+    Attributes:
+        n_regions: reference regions at the level and year.
+        n_regions_with_data: of these, regions whose category employment is known; the
+            measures use only them (a missing cell is left out, never read as 0).
+        n_regions_with_employment: regions with employment above 0.
+        employment_persons: the category's employment summed over ``n_regions_with_data``.
+        top_n_share: share (0-1) of that employment in the ``top_n`` largest regions.
+        herfindahl_index: sum of squared regional shares (0-1; 1 = all in one region).
+        equivalent_regions: ``1 / herfindahl_index``, the number of equal-sized regions
+            that would give the same index.
+        gini: Gini coefficient of regional employment (0 = even, towards 1 = concentrated),
+            over the regions with data, zeros included.
+    """
+
+    category_code: str
+    nuts_level: int
+    year: int
+    top_n: int
+    n_regions: int
+    n_regions_with_data: int
+    n_regions_with_employment: int
+    employment_persons: float
+    top_n_share: float
+    herfindahl_index: float
+    equivalent_regions: float
+    gini: float
+
+    def table(self) -> pd.DataFrame:
+        """The measures as a tidy table: ``measure_code, label, value, unit``."""
+        rows = [
+            ("n_regions", "Reference regions", self.n_regions, "number"),
+            ("n_regions_with_data", "Regions with known employment", self.n_regions_with_data,
+             "number"),
+            ("n_regions_with_employment", "Regions with employment above 0",
+             self.n_regions_with_employment, "number"),
+            ("employment_persons", "Employment in the regions with data",
+             self.employment_persons, "persons"),
+            ("top_n_share", f"Share of the top {self.top_n} regions", self.top_n_share, "share"),
+            ("herfindahl_index", "Herfindahl index of regional shares", self.herfindahl_index,
+             "share"),
+            ("equivalent_regions", "Equivalent number of equal regions (1 / Herfindahl)",
+             self.equivalent_regions, "number"),
+            ("gini", "Gini coefficient of regional employment", self.gini, "index_0_1"),
+        ]  # fmt: skip
+        return pd.DataFrame(rows, columns=["measure_code", "label", "value", "unit"]).astype(
+            {"measure_code": "str", "label": "str", "value": float, "unit": "str"}
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class CategoryComposition:
+    """The NACE classes of one category and the SBS divisions their employment comes from."""
+
+    category_code: str
+    classes: pd.DataFrame
+    divisions: pd.DataFrame
+
+
+def compute_concentration(
+    rated: pd.DataFrame,
+    category_code: str,
+    *,
+    year: int | None = None,
+    level: int | None = None,
+    top_n: int = 10,
+) -> CategoryConcentration:
+    """Measure how concentrated a category's employment is across the reference regions.
+
+    Args:
+        rated: output of ``stars.rate_stars`` (or ``compute_cluster_indicators``).
+        category_code: the category slug.
+        year: reference year; default the latest.
+        level: NUTS level; default the most detailed in ``rated``.
+        top_n: how many of the largest regions ``top_n_share`` covers.
+
+    Returns:
+        A ``CategoryConcentration``; every measure is NaN when no reference region has a
+        known, positive employment in the category.
+
+    Raises:
+        UnknownCodeError: unknown category, level or year (valid choices listed).
+        ObservatoryError: ``top_n`` below 1.
+    """
+    _check_rated(rated)
+    if int(top_n) < 1:
+        raise ObservatoryError(f"top_n must be at least 1, not {top_n}; e.g. top_n=10.")
+    selected = _select_level_year(rated, level, year)
+    rows = _category_rows(selected, category_code)
+    if "is_in_reference_set" in rows.columns:
+        rows = rows[rows["is_in_reference_set"].astype("boolean").fillna(False).astype(bool)]
+    employment = rows["employment_persons"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    known = np.sort(employment[~np.isnan(employment)])[::-1]
+    total = float(known.sum()) if known.size else np.nan
+    has_total = bool(known.size) and total > 0
+    shares = known / total if has_total else np.array([])
+    herfindahl = float(np.sum(shares**2)) if has_total else np.nan
+    return CategoryConcentration(
+        category_code=category_code,
+        nuts_level=int(selected["nuts_level"].iloc[0]),
+        year=int(selected["year"].iloc[0]),
+        top_n=int(top_n),
+        n_regions=int(rows["region_code"].nunique()),
+        n_regions_with_data=int(known.size),
+        n_regions_with_employment=int((known > 0).sum()),
+        employment_persons=total,
+        top_n_share=float(shares[: int(top_n)].sum()) if has_total else np.nan,
+        herfindahl_index=herfindahl,
+        equivalent_regions=1 / herfindahl if has_total else np.nan,
+        gini=gini_coefficient(known),
+    )
+
+
+def gini_coefficient(values: Iterable[float]) -> float:
+    """Gini coefficient of non-negative values (NaN ignored; NaN when the sum is not positive).
+
+    ``G = sum_i sum_j |x_i - x_j| / (2 n^2 mean)``, computed on the sorted values as
+    ``G = 2 sum_i i x_(i) / (n sum x) - (n + 1) / n``. One value gives 0.
+
+    Raises:
+        ObservatoryError: a negative value.
+    """
+    numbers = np.asarray(list(values), dtype=float)
+    numbers = np.sort(numbers[~np.isnan(numbers)])
+    if numbers.size and numbers[0] < 0:
+        raise ObservatoryError(
+            "The Gini coefficient needs non-negative values (employment), not "
+            f"{numbers[0]:g}; pass persons employed."
+        )
+    total = numbers.sum()
+    if numbers.size == 0 or not total > 0:
+        return np.nan
+    n = numbers.size
+    ranks = np.arange(1, n + 1)
+    return float(2 * np.sum(ranks * numbers) / (n * total) - (n + 1) / n)
+
+
+def compute_category_composition(
+    nace_classes: pd.DataFrame,
+    category_code: str,
+    *,
+    nace_reference: pd.DataFrame | None = None,
+) -> CategoryComposition:
+    """List a category's NACE classes and the SBS divisions allocated to it.
+
+    Args:
+        nace_classes: the store's ``cluster_nace_classes`` table.
+        category_code: the category slug.
+        nace_reference: the NACE Rev. 2 class list (``cluster_definitions.read_nace_classes``)
+            for class titles and the number of classes per division (optional; without it
+            titles are missing and the class count comes from the equal allocation share).
+
+    Returns:
+        ``classes``: ``nace_class, title, nace_code, nace_section, allocation_share,
+        is_in_sbs_scope``; ``divisions``: ``nace_code, nace_section, n_classes_in_category,
+        n_classes_in_division, allocated_share`` (the share of the division's employment
+        allocated to the category) and ``is_in_sbs_scope``.
+
+    Raises:
+        UnknownCodeError: the category has no classes in ``nace_classes`` (nearest listed).
+    """
+    require_columns(nace_classes, NACE_CLASS_COLUMNS, "cluster_nace_classes")
+    rows = nace_classes[nace_classes["category_code"] == category_code]
+    if rows.empty:
+        raise unknown_code(
+            "category",
+            category_code,
+            nace_classes["category_code"].unique(),
+            hint="Slugs are listed in cluster_categories.",
+        )
+    classes = rows[["nace_class", "nace_code", "allocation_share"]].assign(
+        nace_section=rows["nace_code"].str[0],
+        is_in_sbs_scope=_is_in_sbs_scope(rows["nace_code"]),
+    )
+    if nace_reference is not None:
+        require_columns(nace_reference, ("nace_class", "nace_division", "title"), "NACE classes")
+        titles = nace_reference[["nace_class", "title"]].drop_duplicates("nace_class")
+        classes = classes.merge(titles, on="nace_class", how="left")
+        per_division = nace_reference.groupby("nace_division").size()
+        in_division = classes["nace_code"].str[1:].map(per_division)
+    else:
+        classes = classes.assign(title=pd.Series(pd.NA, index=classes.index, dtype="str"))
+        in_division = (1 / classes["allocation_share"]).round()
+    classes = classes.assign(n_classes_in_division=in_division.astype("Int64"))
+    divisions = (
+        classes.groupby(["nace_code", "nace_section"], as_index=False, sort=True)
+        .agg(
+            n_classes_in_category=("nace_class", "size"),
+            n_classes_in_division=("n_classes_in_division", "first"),
+            allocated_share=("allocation_share", "sum"),
+            is_in_sbs_scope=("is_in_sbs_scope", "first"),
+        )
+        .astype({"n_classes_in_category": "Int64"})
+    )
+    columns = ["nace_class", "title", "nace_code", "nace_section", "allocation_share"]
+    classes = classes.sort_values("nace_class", ignore_index=True)[[*columns, "is_in_sbs_scope"]]
+    return CategoryComposition(category_code=category_code, classes=classes, divisions=divisions)
+
+
+def compute_category_overlap(
+    nace_classes: pd.DataFrame,
+    category_code: str,
+    categories: pd.DataFrame,
+    *,
+    against: str = "emerging",
+) -> pd.DataFrame:
+    """The categories that share NACE classes with ``category_code``.
+
+    Args:
+        nace_classes: the store's ``cluster_nace_classes`` table.
+        category_code: the category slug.
+        categories: the store's ``cluster_categories`` table (names and types).
+        against: compare with the ``emerging`` industries or the ``traded`` categories.
+
+    Returns:
+        One row per other category sharing at least one class, most shared first:
+        ``category_code, category_name, category_type, n_shared_classes, shared_classes``
+        (comma-separated), ``shared_share_of_category`` (share of ``category_code``'s
+        classes) and ``shared_share_of_other`` (share of the other category's classes).
+        Empty (same columns) when nothing is shared.
+
+    Raises:
+        UnknownCodeError: unknown category or ``against``.
+    """
+    require_columns(nace_classes, NACE_CLASS_COLUMNS, "cluster_nace_classes")
+    require_columns(
+        categories, ("category_code", "category_name", "category_type"), "cluster_categories"
+    )
+    if against not in OVERLAP_TARGETS:
+        raise unknown_code("category type", against, OVERLAP_TARGETS)
+    _check_category(category_code, categories)
+    own = set(nace_classes.loc[nace_classes["category_code"] == category_code, "nace_class"])
+    others = nace_classes[
+        (nace_classes["category_type"] == against)
+        & (nace_classes["category_code"] != category_code)
+    ]
+    sizes = others.groupby("category_code")["nace_class"].nunique()
+    shared = others[others["nace_class"].isin(own)].sort_values(["category_code", "nace_class"])
+    codes = list(dict.fromkeys(shared["category_code"]))
+    shared_classes = [
+        list(dict.fromkeys(shared.loc[shared["category_code"] == code, "nace_class"]))
+        for code in codes
+    ]
+    n_shared = np.array([len(items) for items in shared_classes], dtype=float)
+    overlap = pd.DataFrame(
+        {
+            "category_code": pd.array(codes, dtype="str"),
+            "n_shared_classes": pd.array(n_shared.astype(int), dtype="Int64"),
+            "shared_classes": pd.array([", ".join(items) for items in shared_classes], "str"),
+            "shared_share_of_category": n_shared / max(len(own), 1),
+            "shared_share_of_other": n_shared / sizes.reindex(codes).to_numpy(dtype=float),
+        }
+    )
+    names = categories[["category_code", "category_name", "category_type"]]
+    columns = ["category_code", "category_name", "category_type", "n_shared_classes"]
+    columns += ["shared_classes", "shared_share_of_category", "shared_share_of_other"]
+    return (
+        overlap.merge(names, on="category_code", how="left")
+        .sort_values(["n_shared_classes", "category_code"], ascending=[False, True])
+        .reset_index(drop=True)
+        .reindex(columns=columns)
+    )
+
+
+def _check_category(category_code: str, categories: pd.DataFrame) -> None:
+    valid = categories["category_code"].tolist()
+    if category_code not in valid:
+        raise unknown_code(
+            "category", category_code, valid, hint="Slugs are listed in cluster_categories."
+        )
+
+
+def _category_rows(selected: pd.DataFrame, category_code: str) -> pd.DataFrame:
+    rows = selected[selected["category_code"] == category_code]
+    if rows.empty:
+        raise unknown_code(
+            "category",
+            category_code,
+            selected["category_code"].unique(),
+            hint="Categories with rated clusters at this level and year.",
+        )
+    return rows
+
+
+def _is_in_sbs_scope(nace_codes: pd.Series) -> pd.Series:
+    """Whether a division (``C10``) is covered by regional SBS: B-N without K, and S95."""
+    in_section = nace_codes.str[0].isin(SBS_SCOPE)
+    return (in_section | nace_codes.isin(SBS_SCOPE)).astype(bool)
