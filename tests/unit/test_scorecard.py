@@ -1,0 +1,401 @@
+"""Region scorecards: parameter coercion, content, the JSON twin, missing data, caching, speed."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from observatory_lib.errors import ObservatoryError, UnknownCodeError
+from observatory_lib.indicators.clusters import (
+    compute_cluster_indicators,
+    compute_structural_indicators,
+)
+from observatory_lib.indicators.framework import load_framework
+from observatory_lib.indicators.peers import compare_with_peers
+from observatory_lib.indicators.scoreboard import EU28_COUNTRIES, compute_scoreboard
+from observatory_lib.indicators.stars import rate_stars
+from observatory_lib.indicators.uncertainty import simulate_rank_uncertainty
+from observatory_lib.products import scorecard
+from observatory_lib.products.map_styles import NOT_AVAILABLE
+from observatory_lib.products.scorecard import (
+    build_scorecard,
+    coerce_peers,
+    coerce_year,
+    stars_text,
+    table_html,
+)
+
+# --- parameter coercion (no store needed) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, []),
+        ("", []),
+        ("   ", []),
+        ("default", []),
+        ("Default", []),
+        ([], []),
+        ((), []),
+        ("[]", []),
+        ("DE12", ["DE12"]),
+        ("DE12,DE13", ["DE12", "DE13"]),
+        ("DE12, DE13", ["DE12", "DE13"]),
+        ("DE12 DE13", ["DE12", "DE13"]),
+        (" de12 ,, de13 ", ["DE12", "DE13"]),
+        ("DE12,DE13,DE12", ["DE12", "DE13"]),
+        ('["DE12", "DE13"]', ["DE12", "DE13"]),
+        (["DE12", " de13 "], ["DE12", "DE13"]),
+        (("DE12",), ["DE12"]),
+    ],
+)
+def test_coerce_peers_accepts_lists_strings_and_json(value, expected):
+    assert coerce_peers(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [5, 3.2, {"DE12": 1}, True, ["DE12", 3], '["DE12", 3]', '{"a": 1}', "[DE12", "DE-12"],
+)
+def test_coerce_peers_rejects_other_types_saying_what_is_accepted(value):
+    with pytest.raises(ObservatoryError) as caught:
+        coerce_peers(value)
+    message = str(caught.value)
+    assert "comma" in message
+    assert "JSON list" in message
+    assert "default" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(2015, 2015), ("2015", 2015), (" 2015 ", 2015), (2015.0, 2015), (np.int64(2014), 2014)],
+)
+def test_coerce_year_accepts_whole_numbers_and_numeric_strings(value, expected):
+    year = coerce_year(value)
+    assert year == expected
+    assert type(year) is int
+
+
+@pytest.mark.parametrize("value", [True, None, "20x5", 2015.5, "", [2015], 99, float("nan")])
+def test_coerce_year_rejects_anything_else(value):
+    with pytest.raises(ObservatoryError, match="whole number"):
+        coerce_year(value)
+
+
+def test_stars_text_draws_stars_and_names_missing_criteria():
+    assert stars_text(2, 3) == "★★☆"
+    assert stars_text(0, 3) == "☆☆☆"
+    assert stars_text(1, 3, 2) == f"★ (+2 {NOT_AVAILABLE})"
+    assert stars_text(pd.NA, 3) == NOT_AVAILABLE
+    assert stars_text(None) == NOT_AVAILABLE
+
+
+def test_table_html_escapes_and_says_not_available_for_empty_tables():
+    html = table_html(pd.DataFrame({"Category": ["<b>x</b>"], "LQ": [NOT_AVAILABLE]}))
+    assert "&lt;b&gt;x&lt;/b&gt;" in html
+    assert NOT_AVAILABLE in html
+    assert NOT_AVAILABLE in table_html(pd.DataFrame())
+    assert table_html(pd.DataFrame(), empty_text="") == ""
+
+
+# --- with the real store ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def store(built_store):
+    return built_store
+
+
+@pytest.fixture(scope="module")
+def rated(store):
+    indicators = compute_cluster_indicators(
+        store.cluster_employment, store.region_employment_totals, level=2
+    )
+    return rate_stars(indicators, "eco2008")
+
+
+@pytest.fixture(scope="module")
+def scoreboard_result(store, rated):
+    indicators = pd.concat(
+        [store.context_indicators, compute_structural_indicators(rated)], ignore_index=True
+    )
+    return compute_scoreboard(
+        indicators, load_framework(), store.regions, level=2, reference_countries=EU28_COUNTRIES
+    )
+
+
+@pytest.fixture(scope="module")
+def de11(store):
+    return build_scorecard(store, "DE11", peers="DE12,DE13,DE21")
+
+
+@pytest.fixture(scope="module")
+def mt00(store):
+    return build_scorecard(store, "MT00")
+
+
+@pytest.mark.integration
+def test_unknown_region_names_the_nearest_codes(store):
+    with pytest.raises(UnknownCodeError) as caught:
+        build_scorecard(store, "DE1X")
+    message = str(caught.value)
+    assert "Unknown NUTS region 'DE1X'" in message
+    assert "DE11" in message and "DE12" in message
+
+
+@pytest.mark.integration
+def test_malformed_region_code_explains_the_format(store):
+    with pytest.raises(UnknownCodeError, match="two-letter country code"):
+        build_scorecard(store, "not a code")
+
+
+@pytest.mark.integration
+def test_region_code_is_normalised(store, de11):
+    assert build_scorecard(store, " de11 ", peers="DE12,DE13,DE21").record() == de11.record()
+
+
+@pytest.mark.integration
+def test_unknown_peer_names_the_nearest_codes(store):
+    with pytest.raises(UnknownCodeError) as caught:
+        build_scorecard(store, "DE11", peers="DE12,DE1X")
+    message = str(caught.value)
+    assert "'DE1X'" in message
+    nearest = message.split("nearest valid region codes: ")[1].split(".")[0].split(", ")
+    assert nearest and all(code.startswith("DE") for code in nearest)
+
+
+@pytest.mark.integration
+def test_peer_at_another_level_is_refused(store):
+    with pytest.raises(UnknownCodeError, match="same NUTS level"):
+        build_scorecard(store, "DE11", peers=["DE1"])
+
+
+@pytest.mark.integration
+def test_year_without_cluster_data_is_refused(store):
+    with pytest.raises(UnknownCodeError, match="Years with cluster data"):
+        build_scorecard(store, "DE11", year=2014)
+
+
+@pytest.mark.integration
+def test_record_is_strict_json_with_the_parameters(de11):
+    record = de11.record()
+    text = json.dumps(record, allow_nan=False)
+    assert json.loads(text) == record
+    assert record["parameters"] == {
+        "region_code": "DE11",
+        "year": 2015,
+        "star_preset": "eco2008",
+        "peers": ["DE12", "DE13", "DE21"],
+        "framework_variant": "default",
+        "n_draws": 500,
+        "seed": 0,
+    }
+    assert record["peers"] == ["DE12", "DE13", "DE21"]
+    assert record["region_name"] == "Stuttgart"
+    assert record["store_version"]
+    assert len(record["portfolio"]) == scorecard.N_TOP_CATEGORIES
+    assert {row["category_code"] for row in record["emerging"]} <= set(
+        de11.emerging["category_code"]
+    )
+
+
+@pytest.mark.integration
+def test_portfolio_numbers_equal_the_cluster_indicators(store, de11, rated):
+    record = de11.record()
+    top = record["portfolio"][0]
+    cell = rated.loc[
+        (rated["region_code"] == "DE11")
+        & (rated["category_code"] == top["category_code"])
+        & (rated["year"] == 2015)
+    ].iloc[0]
+    assert top["lq"] == cell["lq"]
+    assert top["employment_persons"] == cell["employment_persons"]
+    assert top["size_share"] == cell["size_share"]
+    assert top["stars"] == cell["stars"]
+    traded = rated.loc[(rated["region_code"] == "DE11") & (rated["category_type"] == "traded")]
+    assert top["stars"] == traded["stars"].max()
+    assert record["strongest_category"]["category_code"] == top["category_code"]
+
+
+@pytest.mark.integration
+def test_key_facts_equal_the_store_and_the_eu_average(store, de11):
+    facts = {row["indicator_code"]: row for row in de11.record()["key_facts"]}
+    context = store.context_indicators
+    population = facts["population_persons"]
+    stored = context.loc[
+        (context["region_code"] == "DE11")
+        & (context["indicator_code"] == "population_persons")
+        & (context["year"] == population["year"])
+    ]
+    assert population["value"] == stored["value"].item()
+    assert facts["gdp_pps_per_hab"]["year"] == 2014  # the latest up to 2015
+    assert facts["gdp_pps_per_hab_pct_eu"]["eu_average"] == 100.0
+    peers = context.loc[
+        context["region_code"].isin(["DE12", "DE13", "DE21"])
+        & (context["indicator_code"] == "unemployment_rate_pct")
+        & (context["year"] == 2015)
+    ]
+    assert facts["unemployment_rate_pct"]["peer_average"] == pytest.approx(peers["value"].mean())
+    assert facts["unemployment_rate_pct"]["n_peers_with_data"] == 3
+
+
+@pytest.mark.integration
+def test_scoreboard_numbers_equal_the_engine(de11, scoreboard_result):
+    record = de11.record()
+    overall = scoreboard_result.overall.set_index("region_code").loc["DE11"]
+    board = record["scoreboard"]
+    assert board["score"] == overall["score"]
+    assert board["rank_europe"] == overall["rank_europe"]
+    assert board["performance_group"] == overall["performance_group"]
+    ranks = simulate_rank_uncertainty(scoreboard_result, n_draws=500, seed=0).ranks
+    own = ranks.set_index("region_code").loc["DE11"]
+    assert (board["rank_p05"], board["rank_p95"]) == (own["rank_p05"], own["rank_p95"])
+    assert board["rank_p05"] <= board["rank_europe"] <= board["rank_p95"]
+    comparison = compare_with_peers(scoreboard_result, "DE11", ["DE12", "DE13", "DE21"])
+    dimensions = comparison.loc[comparison["node_type"] == "dimension"].set_index("node_code")
+    for row in record["dimensions"]:
+        if row["node_type"] == "dimension":
+            expected = dimensions.loc[row["node_code"]]
+            assert row["region_score"] == expected["region_score"]
+            assert row["peer_average_score"] == expected["peer_average_score"]
+            assert row["assessment"] == expected["assessment"]
+
+
+@pytest.mark.integration
+def test_strengths_and_weaknesses_are_the_extremes(de11):
+    strengths, weaknesses = de11.strengths, de11.weaknesses
+    assert (strengths["assessment"] == "strength").all()
+    assert (weaknesses["assessment"] == "weakness").all()
+    assert strengths["difference"].is_monotonic_decreasing
+    assert weaknesses["difference"].is_monotonic_increasing
+    assert len(strengths) <= scorecard.N_STRENGTHS
+    assert de11.strengths_basis == "peers"
+
+
+@pytest.mark.integration
+def test_region_with_confidential_gaps_says_not_available_never_zero(mt00, rated):
+    cells = rated.loc[rated["region_code"] == "MT00"]
+    assert cells["lq"].isna().all()  # Malta's total is unknown: every LQ is missing
+    record = mt00.record()
+    assert all(row["lq"] is None for row in record["portfolio"] + record["emerging"])
+    table = mt00.portfolio_table()
+    assert (table["LQ"] == NOT_AVAILABLE).all()
+    assert table["Data note"].str.contains("LQ not available").all()
+    assert not (table["LQ"] == "0").any()
+    # LQ and focus are missing, so two of the three star criteria are not available
+    assert all("not available" in text for text in table["Stars"])
+    missing = record["cluster_summary"]["region_employment_persons"]
+    assert missing is None
+    assert record["cluster_summary"]["starred_employment_share_pct"] is None
+    assert f"**{NOT_AVAILABLE}**" in mt00.cluster_summary_markdown()
+    # categories whose divisions stay suppressed: missing, flagged, never 0
+    unknown = [row for row in record["emerging"] if row["employment_persons"] is None]
+    assert unknown
+    assert all(row["stars"] is None for row in unknown)
+    emerging = mt00.emerging_table()
+    assert emerging["Data note"].str.contains("employment not available").any()
+    assert any("suppressed" in note for note in record["notes"])
+    assert (
+        mt00.strongest_category_map.loc[
+            mt00.strongest_category_map["region_code"] == "MT00", "value"
+        ]
+        .isna()
+        .all()
+    )
+
+
+@pytest.mark.integration
+def test_estimated_totals_and_cells_are_flagged(de11):
+    summary = de11.record()["cluster_summary"]
+    assert summary["n_sections_imputed"] > 0  # German regions publish no D and E sections
+    assert "estimated from the parent region" in de11.cluster_summary_markdown()
+    notes = de11.portfolio_table()["Data note"]
+    flagged = de11.portfolio["has_confidential_cells"].fillna(False).astype(bool)
+    assert notes[flagged.to_numpy()].str.contains("estimated from suppressed cells").all()
+
+
+@pytest.mark.integration
+def test_missing_key_facts_read_not_available(store):
+    card = build_scorecard(store, "DE111")  # NUTS 3: no clusters, no scoreboard, few facts
+    record = card.record()
+    json.dumps(record, allow_nan=False)
+    assert record["portfolio"] == []
+    assert record["scoreboard"]["available"] is False
+    assert record["cluster_summary"]["has_cluster_data"] is False
+    facts = card.key_facts_table()
+    missing = card.key_facts["value"].isna().to_numpy()
+    assert missing.any()
+    assert (facts.loc[missing, "DE111"] == NOT_AVAILABLE).all()
+    assert NOT_AVAILABLE in card.scoreboard_markdown()
+    images = scorecard.scorecard_images(card, store)
+    assert images["category_map"].png is None
+    assert images["dimension_chart"].png is None
+    assert images["locator"].png is not None
+
+
+@pytest.mark.integration
+def test_default_peers_come_from_the_peer_module(store, de11):
+    card = build_scorecard(store, "DE11")
+    assert len(card.peers) == 5
+    assert "DE11" not in card.peers
+    assert card.record()["parameters"]["peers"] == []
+    assert card.peer_method.startswith("default peers")
+
+
+@pytest.mark.integration
+def test_results_do_not_depend_on_cache_state_or_order(store):
+    scorecard.clear_cache()
+    cold = build_scorecard(store, "MT00", peers="DE12,DE13")
+    cold_json = json.dumps(cold.record(), sort_keys=True)
+    cold_images = {k: v.png for k, v in scorecard.scorecard_images(cold, store).items()}
+    for code in ("DE11", "FRC1", "ITC4"):
+        build_scorecard(store, code)
+    warm = build_scorecard(store, "MT00", peers="DE12,DE13")
+    assert json.dumps(warm.record(), sort_keys=True) == cold_json
+    warm_images = {k: v.png for k, v in scorecard.scorecard_images(warm, store).items()}
+    assert warm_images == cold_images
+
+
+@pytest.mark.integration
+def test_a_warm_region_takes_well_under_half_a_second(store):
+    scorecard.clear_cache()
+    build_scorecard(store, "DE11")  # pays for the Europe-wide computations
+    timings = []
+    for code in ("DE12", "FRC1", "ITC4"):
+        start = time.perf_counter()
+        build_scorecard(store, code)
+        timings.append(time.perf_counter() - start)
+    assert min(timings) < 0.5, timings
+
+
+@pytest.mark.integration
+def test_write_scorecard_files(store, de11, tmp_path):
+    images = scorecard.scorecard_images(de11, store)
+    assert scorecard.write_scorecard_files(de11, "", images) == []
+    written = scorecard.write_scorecard_files(de11, tmp_path / "out", images)
+    names = sorted(path.name for path in written)
+    assert names == [
+        "DE11_category_map.png",
+        "DE11_clusters.csv",
+        "DE11_dimension_chart.png",
+        "DE11_locator.png",
+    ]
+    csv = (tmp_path / "out" / "DE11_clusters.csv").read_text(encoding="utf-8-sig")
+    assert "Source: Eurostat" in csv
+    assert (tmp_path / "out" / "DE11_locator.png").read_bytes() == images["locator"].png
+
+
+@pytest.mark.integration
+def test_provenance_and_methods_are_printed(de11):
+    assert "Source: Eurostat" in de11.provenance
+    assert "© EuroGeographics for the administrative boundaries" in de11.provenance
+    assert "sbs_r_nuts06_r2" in de11.provenance
+    assert "Data modified" in de11.provenance
+    assert "Location quotient" in de11.methods_note
+    assert "500 Monte Carlo draws" in de11.methods_note
+    assert "store version" in de11.header_markdown()
