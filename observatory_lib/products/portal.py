@@ -71,10 +71,14 @@ def read_scorecards(output_root: Path, regions: pd.DataFrame) -> list[ScorecardL
 
 
 def find_reports(output_root: Path) -> dict[str, list[Path]]:
-    """HTML reports per section (panorama, scoreboard, sector reports), relative to the root."""
+    """HTML reports per section (panorama, scoreboard, sector reports), relative to the root.
+
+    The batch writes them under ``outputs/reports/<section>/<job>/``; the notebooks write
+    their download tables beside, under ``outputs/<section>/``.
+    """
     found = {}
     for section in (*REPORT_SECTIONS, "sector_reports"):
-        folder = output_root / section
+        folder = output_root / "reports" / section
         pages = sorted(folder.rglob("*.html")) if folder.is_dir() else []
         found[section] = [page.relative_to(output_root) for page in pages]
     return found
@@ -87,7 +91,7 @@ def find_downloads(output_root: Path) -> list[Path]:
         for path in sorted(output_root.rglob("*"))
         if path.suffix in DOWNLOAD_SUFFIXES
         and not path.name.startswith(".")
-        and "scorecards" not in path.relative_to(output_root).parts
+        and not {"scorecards", "reports"} & set(path.relative_to(output_root).parts)
     ]
     return files
 
