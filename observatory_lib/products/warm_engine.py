@@ -34,6 +34,7 @@ import contextlib
 import inspect
 import multiprocessing.util
 import os
+import queue
 import re
 import shutil
 import signal
@@ -279,17 +280,25 @@ class WarmKernel:
         self.jobs_run = 0
 
     def prepare_job(self, cwd: Path, startup_timeout: float = _CONTROL_TIMEOUT_S) -> None:
-        """Make sure the kernel runs, then reset its state for a new job run in ``cwd``."""
-        if not self.is_running:
-            self.discard()
-            self.start(startup_timeout)
+        """Make sure the kernel runs, then reset its state for a new job run in ``cwd``.
+
+        A kernel that cannot be reset (dead, hung, or broken by the previous job) is
+        replaced by a fresh one, so one job's damage never fails the next job.
+        """
         code = f"__import__({KERNEL_STATE_MODULE!r})._kernel_restore({str(cwd)!r})"
-        try:
-            self._run_silently(code, _CONTROL_TIMEOUT_S)
-        except BaseException:
-            self.discard()
-            raise
-        self.jobs_run += 1
+        for attempt in (1, 2):
+            if not self.is_running:
+                self.discard()
+                self.start(startup_timeout)
+            try:
+                self._run_silently(code, _CONTROL_TIMEOUT_S)
+            except BaseException:
+                self.discard()
+                if attempt == 2:
+                    raise
+                continue
+            self.jobs_run += 1
+            return
 
     def discard(self) -> None:
         """Kill the kernel at once (no graceful shutdown) and forget it."""
@@ -311,7 +320,12 @@ class WarmKernel:
     def _run_silently(self, code: str, timeout: float) -> None:
         """Run ``code`` without touching history or execution counts; raise on error."""
         msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
-        reply = run_sync(self._wait_for_reply)(msg_id, timeout)
+        try:
+            reply = run_sync(self._wait_for_reply)(msg_id, timeout)
+        except queue.Empty:
+            raise KernelDiedError(
+                f"The warm kernel did not answer within {timeout:.0f} s; it was replaced."
+            ) from None
         content = reply["content"]
         if content["status"] != "ok":
             raise KernelDiedError(

@@ -224,6 +224,18 @@ def test_a_dead_kernel_fails_only_its_job_and_is_replaced(tmp_path):
 
 
 @pytest.mark.notebook
+def test_a_kernel_left_broken_by_a_job_is_replaced_before_the_next_job(tmp_path):
+    _run(PROBE, [("a", {"mark": "a"})], tmp_path, formats=("json",))
+    kernel = get_warm_kernel("python3")
+    pid = kernel.km.provisioner.process.pid
+    # what a careless notebook could do: remove the helpers the reset relies on
+    kernel._run_silently("import sys; del sys.modules['_observatory_warm_kernel']", 10)
+    report = _run(PROBE, [("b", {"mark": "b"})], tmp_path, formats=("json",))
+    assert report.ok == ["b"]
+    assert kernel.km.provisioner.process.pid != pid
+
+
+@pytest.mark.notebook
 @pytest.mark.slow
 def test_a_dead_worker_process_fails_its_jobs_and_the_batch_goes_on(tmp_path):
     jobs = [
