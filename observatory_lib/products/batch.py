@@ -471,7 +471,8 @@ def _execute(
     if not jobs:
         return
     failed = 0
-    with tqdm(total=len(jobs), unit="job", disable=not progress, desc="scorecards") as bar:
+    label = Path(options["output_root"]).name if "output_root" in options else "jobs"
+    with tqdm(total=len(jobs), unit="job", disable=not progress, desc=label) as bar:
         if workers == 0:
             results: Iterator[JobResult] = (_call_run_job(job, options) for job in jobs)
         else:

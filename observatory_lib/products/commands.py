@@ -134,9 +134,12 @@ def reports_command(arguments: argparse.Namespace) -> int:
 def portal_command(arguments: argparse.Namespace) -> int:
     """Write outputs/index.html, the offline "Reports and downloads" page."""
     from observatory_lib.data.store import load_store
-    from observatory_lib.products.portal import build_portal
+    from observatory_lib.products.portal import build_portal, write_portal_downloads
 
-    page = build_portal(load_store())
+    store = load_store()
+    for path in write_portal_downloads(store):
+        print(f"download: {path}")
+    page = build_portal(store)
     print(f"portal: {page}")
     return 0
 
@@ -167,6 +170,7 @@ def _register_serve() -> None:
         from observatory_lib.products import serve
     except ImportError:  # the apps are optional in stripped-down installs
         return
+
     def serve_command(arguments: argparse.Namespace) -> int:
         """Serve the interactive apps with Voila (loopback by default)."""
         return serve.serve_from_arguments(arguments)

@@ -229,3 +229,50 @@ def build_portal(store, output_root: Path | None = None) -> Path:
     )
     render_methodology(output_root)
     return write_text_atomically(output_root / "index.html", page)
+
+
+def _write_parquet(frame: pd.DataFrame, target: Path) -> Path:
+    temporary = target.with_name(f".partial-{target.name}")
+    frame.to_parquet(temporary, index=False)
+    temporary.replace(target)
+    return target
+
+
+def write_portal_downloads(store, output_root: Path | None = None, level: int = 2) -> list[Path]:
+    """Machine-readable downloads for the portal: Parquet tables and a GeoJSON map layer.
+
+    ``cluster_indicators.parquet`` (every region x category with stars, eco2008),
+    ``scoreboard_scores.parquet`` (overall and dimension scores), and
+    ``regions_nuts2_2016.geojson``: simplified NUTS 2016 polygons carrying the headline
+    numbers (starred clusters, scoreboard score relative to the EU), missing where unknown.
+    """
+    from observatory_lib.data.nuts import simplify_geometries
+    from observatory_lib.products import reports
+
+    folder = Path(output_root or paths.output_dir()) / "downloads"
+    folder.mkdir(parents=True, exist_ok=True)
+    rated = reports.compute_rated_clusters(store, level=level)
+    board = reports.scoreboard_context(store, level=level, n_draws=200)
+    written = [
+        _write_parquet(pd.DataFrame(rated), folder / "cluster_indicators.parquet"),
+        _write_parquet(board.dimension_scores, folder / "scoreboard_dimension_scores.parquet"),
+        _write_parquet(board.overall, folder / "scoreboard_overall_scores.parquet"),
+    ]
+    traded = rated[rated["category_type"] == "traded"]
+    starred = traded.assign(is_starred=traded["stars"].fillna(0) >= 1)
+    starred = starred.groupby("region_code", as_index=False)["is_starred"].sum()
+    headline = starred.rename(columns={"is_starred": "n_starred_traded_clusters"}).merge(
+        board.overall[["region_code", "relative_to_eu"]], on="region_code", how="outer"
+    )
+    shapes = simplify_geometries(reports.statistics_geometries(store, level), 0.02)
+    names = store.regions.query("nuts_edition == 2016")[
+        ["region_code", "region_name", "country_code"]
+    ].drop_duplicates("region_code")
+    layer = (
+        shapes[["region_code", "geometry"]]
+        .merge(names, on="region_code", how="left")
+        .merge(headline, on="region_code", how="left")
+    )
+    target = folder / f"regions_nuts{level}_2016.geojson"
+    write_text_atomic(target, layer.to_json(na="null", drop_id=True))
+    return [*written, target]

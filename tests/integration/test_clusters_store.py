@@ -1,0 +1,64 @@
+"""Cluster indicator invariants on the real store."""
+
+import numpy as np
+import pytest
+
+from observatory_lib.products.reports import compute_rated_clusters
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module", params=[2, 1])
+def rated(request, built_store):
+    return compute_rated_clusters(built_store, star_preset="eco2008", level=request.param)
+
+
+def _reference_cells(rated):
+    cells = rated[rated["is_in_reference_set"]]
+    return cells.dropna(subset=["employment_persons", "region_employment_persons"])
+
+
+def test_employment_weighted_mean_lq_is_one_per_category(rated):
+    cells = _reference_cells(rated).dropna(subset=["lq"])
+    weights = cells["region_employment_persons"]
+    weighted = (cells["lq"] * weights).groupby(cells["category_code"]).sum()
+    totals = weights.groupby(cells["category_code"]).sum()
+    mean_lq = (weighted / totals).dropna()
+    assert len(mean_lq) > 40
+    np.testing.assert_allclose(mean_lq.to_numpy(), 1.0, rtol=1e-9)
+
+
+def test_size_shares_sum_to_one_per_category(rated):
+    # size needs no region total: every reference cell with known employment counts
+    cells = rated[rated["is_in_reference_set"]].dropna(subset=["employment_persons"])
+    sums = cells.groupby("category_code")["size_share"].sum()
+    sums = sums[sums > 0]
+    np.testing.assert_allclose(sums.to_numpy(), 1.0, rtol=1e-9)
+
+
+def test_a_star_only_where_its_rule_holds(rated):
+    lq_star = rated["specialisation_pass"].fillna(False).astype(bool)
+    assert (rated.loc[lq_star, "lq"] >= 2.0).all()
+    assert not (rated["lq"] < 2.0)[lq_star].any()
+    size_star = rated["size_pass"].fillna(False).astype(bool)
+    assert (
+        rated.loc[size_star, "employment_persons"] >= rated.loc[size_star, "size_threshold"]
+    ).all()
+    counted = rated[["size_pass", "specialisation_pass", "focus_pass"]].fillna(False).sum(axis=1)
+    judged = rated["stars"].notna()
+    assert (rated.loc[judged, "stars"] == counted[judged]).all()
+
+
+def test_missing_employment_never_gets_a_star_or_a_zero(rated):
+    missing = rated[rated["employment_persons"].isna()]
+    assert len(missing) > 0
+    assert not missing["size_pass"].fillna(False).astype(bool).any()
+    assert missing["lq"].isna().all()
+    assert missing["focus_share"].isna().all()
+
+
+def test_no_wages_means_productivity_not_available(built_store):
+    rated = compute_rated_clusters(built_store, star_preset="eocic", level=2)
+    assert rated["wage_per_employee_eur"].isna().all()
+    assert rated["productivity_status"].str.contains("not available").all()
+    assert (rated["stars_out_of"].dropna() <= 2).all()
