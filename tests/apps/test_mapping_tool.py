@@ -1,0 +1,133 @@
+"""The mapping tool in a real browser, served by a live ``observatory serve``."""
+
+from __future__ import annotations
+
+import pytest
+from app_browser import (
+    POLYGONS,
+    assert_clean,
+    fills,
+    visible_polygon_point,
+    wait_for_polygons,
+)
+
+from observatory_lib.products.downloads import read_csv_table
+
+pytestmark = [pytest.mark.app, pytest.mark.slow]
+
+
+def open_map(page, server, count: int, **query) -> None:
+    page.goto(server.app_url("mapping_tool", **query), wait_until="domcontentloaded")
+    wait_for_polygons(page, count)
+
+
+def test_nuts2_map_draws_one_polygon_per_region_with_geometry(app_page, live_server, regions_drawn):
+    open_map(app_page, live_server, len(regions_drawn[2]))
+    assert app_page.locator(POLYGONS).count() == len(regions_drawn[2])
+    legend = app_page.inner_text(".observatory-legend")
+    assert "Location quotient" in legend
+    assert "no data" in legend
+    assert_clean(app_page.log)
+
+
+def test_changing_the_indicator_changes_the_fills(app_page, live_server, regions_drawn):
+    count = len(regions_drawn[2])
+    open_map(app_page, live_server, count)
+    before = fills(app_page)
+    app_page.select_option(".observatory-indicator select", label="Employment")
+    app_page.wait_for_function(
+        f"""(old) => {{
+            const now = Array.from(document.querySelectorAll('{POLYGONS}'))
+                .map(p => p.getAttribute('fill')).join();
+            return now !== old;
+        }}""",
+        arg=",".join(before),
+    )
+    after = fills(app_page)
+    assert len(after) == count  # the same layer, recoloured: no polygon lost or added
+    assert after != before
+    assert "persons" in app_page.inner_text(".observatory-legend")
+    assert_clean(app_page.log)
+
+
+def test_hover_shows_the_region_name_code_and_value(app_page, live_server, regions_drawn):
+    open_map(app_page, live_server, len(regions_drawn[2]))
+    x, y = visible_polygon_point(app_page)
+    app_page.mouse.move(x, y)
+    name = app_page.locator(".observatory-tooltip-name")
+    name.wait_for()
+    tooltip = app_page.inner_text(".observatory-tooltip")
+    assert name.inner_text() in regions_drawn[2].values()
+    assert "Location quotient (LQ):" in tooltip
+    assert_clean(app_page.log)
+
+
+def test_click_opens_the_panel_of_the_region_under_the_mouse(app_page, live_server, regions_drawn):
+    open_map(app_page, live_server, len(regions_drawn[2]))
+    x, y = visible_polygon_point(app_page)
+    app_page.mouse.move(x, y)
+    app_page.locator(".observatory-tooltip-name").wait_for()
+    tooltip = app_page.inner_text(".observatory-tooltip")
+    code = tooltip.split("(", 1)[1].split(")", 1)[0]
+    app_page.mouse.click(x, y)
+    panel = app_page.locator(f'.observatory-panel[data-region-code="{code}"]')
+    panel.wait_for()
+    assert regions_drawn[2][code] in panel.inner_text()
+    link = app_page.locator(".observatory-panel .observatory-scorecard-link")
+    assert link.get_attribute("href").endswith(f"scorecards/{code}/scorecard.html")
+    assert_clean(app_page.log)
+
+
+def test_csv_download_of_the_current_view(app_page, live_server, regions_drawn, tmp_path):
+    open_map(app_page, live_server, len(regions_drawn[2]))
+    with app_page.expect_download() as download:
+        app_page.click(".observatory-download a")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "clusters_lq_automotive_nuts2_2015.csv"
+    table, metadata = read_csv_table(saved)
+    assert list(table.columns[:3]) == ["region_code", "region_name", "nuts_level"]
+    assert {"value", "unit", "flag", "status", "map_class"} <= set(table.columns)
+    assert sorted(table["region_code"]) == sorted(regions_drawn[2])
+    assert table["indicator_code"].eq("lq").all()
+    assert any("Eurostat" in line for line in metadata["attribution"])
+    assert_clean(app_page.log)
+
+
+def test_link_parameters_open_a_region_at_its_level(app_page, live_server, regions_drawn):
+    """The Voila route of the parameters: ?region_code=DE21 opens DE21's panel on NUTS 2."""
+    open_map(app_page, live_server, len(regions_drawn[2]), region_code="DE21")
+    panel = app_page.locator('.observatory-panel[data-region-code="DE21"]')
+    panel.wait_for()
+    assert "Oberbayern" in panel.inner_text()
+    href = app_page.locator(".observatory-scorecard-link").get_attribute("href")
+    # The relative link resolves to the portal the server serves, where the scorecard is.
+    response = app_page.request.get(app_page.url.split("?")[0].rsplit("/", 1)[0] + "/" + href)
+    assert response.status == 200
+    assert "DE21" in response.text()
+    assert_clean(app_page.log)
+
+
+def test_nuts3_map_shows_context_indicators(app_page, live_server, regions_drawn):
+    open_map(
+        app_page,
+        live_server,
+        len(regions_drawn[3]),
+        level=3,
+        topic="context",
+        indicator="patent_applications_nr",
+    )
+    assert "NUTS 3" in app_page.inner_text(".observatory-status")
+    assert len(set(fills(app_page))) > 2  # classes, not only "no data"
+    assert_clean(app_page.log)
+
+
+def test_a_bad_link_parameter_shows_one_message_and_no_traceback(app_page, live_server):
+    app_page.goto(live_server.app_url("mapping_tool", level="two"), wait_until="domcontentloaded")
+    message = app_page.locator(".observatory-message")
+    message.wait_for()
+    assert "level" in message.inner_text()
+    body = app_page.inner_text("body")
+    assert "Traceback" not in body
+    assert app_page.locator(POLYGONS).count() == 0
+    assert_clean(app_page.log)

@@ -1,0 +1,73 @@
+"""The region explorer in a real browser, served by a live ``observatory serve``."""
+
+from __future__ import annotations
+
+import pytest
+from app_browser import assert_clean
+
+from observatory_lib.products.downloads import read_csv_table
+
+pytestmark = [pytest.mark.app, pytest.mark.slow]
+
+PANEL = ".observatory-explorer[data-region-code='{}']"
+
+
+def open_explorer(page, server, code: str, **query) -> None:
+    url = server.app_url("region_explorer", region_code=code, **query)
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator(PANEL.format(code)).wait_for()
+
+
+def test_explorer_shows_portfolio_scoreboard_and_chart(app_page, live_server):
+    open_explorer(app_page, live_server, "DE21")
+    panel = app_page.locator(PANEL.format("DE21"))
+    text = panel.inner_text()
+    assert "Oberbayern (DE21)" in text
+    assert "default peers" in text
+    assert app_page.locator(".observatory-portfolio tr").count() > 5
+    assert app_page.locator(".observatory-comparison tr").count() > 2
+    assert app_page.locator("img.observatory-chart").count() == 1
+    assert_clean(app_page.log)
+
+
+def test_explorer_takes_peers_from_the_link(app_page, live_server):
+    open_explorer(app_page, live_server, "DE21", peers="DE11,FR10")
+    text = app_page.inner_text(PANEL.format("DE21"))
+    assert "chosen peers" in text
+    assert "Stuttgart (DE11)" in text
+    assert "(FR10)" in text
+    assert_clean(app_page.log)
+
+
+def test_search_by_name_switches_region(app_page, live_server):
+    open_explorer(app_page, live_server, "DE21")
+    app_page.fill(".observatory-search input", "Stuttgart (DE11)")
+    app_page.locator(PANEL.format("DE11")).wait_for()
+    assert "Stuttgart" in app_page.inner_text(PANEL.format("DE11"))
+    assert_clean(app_page.log)
+
+
+def test_portfolio_downloads_as_csv(app_page, live_server, tmp_path):
+    open_explorer(app_page, live_server, "DE21")
+    link = app_page.locator(".observatory-downloads a", has_text="Cluster portfolio")
+    with app_page.expect_download() as download:
+        link.click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    table, metadata = read_csv_table(saved)
+    assert saved.name == "DE21_cluster_portfolio.csv"
+    assert {"category_code", "stars", "lq", "employment_persons"} <= set(table.columns)
+    assert table["region_code"].eq("DE21").all()
+    assert len(table) > 40
+    assert metadata["title"][0].startswith("Cluster portfolio of Oberbayern")
+    assert_clean(app_page.log)
+
+
+def test_unknown_region_gets_one_message(app_page, live_server):
+    url = live_server.app_url("region_explorer", region_code="DE2X")
+    app_page.goto(url, wait_until="domcontentloaded")
+    message = app_page.locator(".observatory-message")
+    message.wait_for()
+    assert "DE2X" in message.inner_text()
+    assert "Traceback" not in app_page.inner_text("body")
+    assert_clean(app_page.log)

@@ -1,0 +1,198 @@
+"""``observatory serve``: host and token rules, routes, configuration, template (no server)."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import socket
+
+import pytest
+
+from observatory_lib.products import serve
+from observatory_lib.products.serve import ServeError
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"])
+def test_loopback_hosts(host):
+    assert serve.is_loopback(host)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "", "192.168.1.5", "::", "example.org"])
+def test_other_hosts_are_not_loopback(host):
+    assert not serve.is_loopback(host)
+
+
+def test_loopback_needs_no_token(monkeypatch):
+    monkeypatch.delenv(serve.TOKEN_ENVIRONMENT_VARIABLE, raising=False)
+    assert serve.check_host_and_token("127.0.0.1", None) is None
+
+
+def test_other_host_without_token_is_refused_with_the_fix(monkeypatch):
+    monkeypatch.delenv(serve.TOKEN_ENVIRONMENT_VARIABLE, raising=False)
+    with pytest.raises(ServeError, match="--token") as caught:
+        serve.check_host_and_token("0.0.0.0", None)
+    assert "\n" not in str(caught.value)
+
+
+def test_token_from_the_environment(monkeypatch):
+    monkeypatch.setenv(serve.TOKEN_ENVIRONMENT_VARIABLE, "x" * 24)
+    assert serve.check_host_and_token("0.0.0.0", None) == "x" * 24
+
+
+def test_blank_or_short_tokens(monkeypatch):
+    monkeypatch.delenv(serve.TOKEN_ENVIRONMENT_VARIABLE, raising=False)
+    with pytest.raises(ServeError):
+        serve.check_host_and_token("0.0.0.0", "   ")
+    with pytest.raises(ServeError, match="too short"):
+        serve.check_host_and_token("0.0.0.0", "abc")
+    assert len(serve.new_token()) >= serve.MIN_TOKEN_LENGTH
+
+
+def test_cli_refuses_a_public_host_in_one_line(monkeypatch, capsys):
+    monkeypatch.delenv(serve.TOKEN_ENVIRONMENT_VARIABLE, raising=False)
+    assert serve.main(["--host", "0.0.0.0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Refusing to serve")
+    assert "Traceback" not in err
+    assert err.count("\n") == 1
+
+
+def test_busy_port_is_one_clear_error():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ServeError, match="--port"):
+            serve.check_port("127.0.0.1", port)
+    with pytest.raises(ServeError, match="out of range"):
+        serve.check_port("127.0.0.1", 70000)
+
+
+def test_parser_destinations_match_serve_arguments():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    serve.configure_serve_parser(parser)
+    arguments = parser.parse_args([])
+    assert set(vars(arguments)) == set(inspect.signature(serve.serve).parameters)
+    assert arguments.host == "127.0.0.1"
+    assert arguments.port == 8866
+    assert arguments.open_browser is False
+    assert arguments.token is None
+
+
+def test_voila_arguments_carry_host_port_and_token():
+    argv = serve.voila_argv("127.0.0.1", 9000, "t" * 20)
+    assert "--Voila.ip=127.0.0.1" in argv
+    assert "--Voila.port=9000" in argv
+    assert "--Voila.port_retries=0" in argv
+    assert f"--Voila.token={'t' * 20}" in argv
+    assert not any("token" in item for item in serve.voila_argv("127.0.0.1", 9000, None))
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "/",
+        "/voila/tree",
+        r"/voila/tree(?P<path>(?:(?:/[^/]+)+|/?))",
+        "/voila/render/(.*)",
+        r"/voila/api/contents(?P<path>(?:(?:/[^/]+)+|/?))",
+        "/voila/files/(.*)",
+    ],
+)
+def test_voilas_tree_contents_files_and_free_render_routes_are_dropped(pattern):
+    assert not serve.keep_route(pattern)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"/api/kernels/(?P<kernel_id>\w+-\w+-\w+-\w+-\w+)/channels",
+        "/voila/static/(.*)",
+        "/voila/templates/(.*)",
+        "/voila/labextensions/(.*)",
+        "/voila/api/shutdown/(.*)",
+        r"/voila/query/(?P<kernel_id>\w+-\w+-\w+-\w+-\w+)",
+    ],
+)
+def test_infrastructure_routes_are_kept(pattern):
+    assert serve.keep_route(pattern)
+
+
+def test_only_the_allow_listed_apps_render():
+    route = re.compile(serve.app_route_pattern("/") + "$")
+    assert route.match("/voila/render/mapping_tool.ipynb")
+    assert route.match("/voila/render/region_explorer.ipynb")
+    for other in ("/voila/render/scratch.ipynb", "/voila/render/mapping_toolXipynb"):
+        assert not route.match(other)
+
+
+def test_preheat_pools_only_the_apps():
+    patterns = [re.compile(p) for p in serve.preheat_denylist()]
+
+    def denied(name: str) -> bool:  # Voila's rule: substring or regex match
+        return any(p.pattern in name or p.match(name) for p in patterns)
+
+    assert not denied("/work/main/notebooks/apps/mapping_tool.ipynb")
+    assert not denied("region_explorer.ipynb")
+    assert denied("/work/main/notebooks/apps/scratch.ipynb")
+    assert denied("/work/main/notebooks/apps/old/mapping_tool.ipynb.bak")
+
+
+@pytest.mark.parametrize(
+    ("path", "served"),
+    [
+        ("index.html", True),
+        ("scorecards/DE21/scorecard.html", True),
+        ("downloads/cluster_indicators.parquet", True),
+        (".hidden.html", False),
+        ("scorecards/../../data/catalog.yaml", False),
+        ("a/.git/config.json", False),
+        ("run.py", False),
+    ],
+)
+def test_portal_pattern(path, served):
+    assert bool(re.fullmatch(serve.PORTAL_PATTERN, path)) is served
+
+
+def test_shipped_voila_configuration():
+    config = json.loads((serve.CONFIG_DIR / "voila.json").read_text(encoding="utf-8"))
+    voila = config["VoilaConfiguration"]
+    assert voila["template"] == serve.TEMPLATE_NAME
+    assert voila["show_tracebacks"] is False
+    assert voila["preheat_kernel"] is True
+    assert voila["allow_template_override"] == voila["allow_theme_override"] == "NO"
+    assert voila["file_allowlist"] == []
+    assert config["MappingKernelManager"]["cull_idle_timeout"] > 0
+    # Pooled kernels wait for their visitor inside a cell: a cell timeout would kill them.
+    assert "timeout" not in config.get("VoilaExecutor", {})
+    assert "server log" in config["VoilaExecutor"]["cell_error_instruction"]
+    assert serve.pooled_kernel_count() >= len(serve.APPS)
+
+
+def test_template_fetches_nothing_from_outside():
+    template = serve.JUPYTER_DATA_DIR / "nbconvert" / "templates" / serve.TEMPLATE_NAME
+    assert json.loads((template / "conf.json").read_text())["base_template"] == "lab"
+    for path in template.rglob("*"):
+        if path.is_file():
+            text = re.sub(r"\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+            assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", text), path
+            for host in ("jsdelivr", "cdnjs", "unpkg", "googleapis"):
+                assert host not in text, (path, host)
+
+
+def test_app_notebooks_are_the_allow_list(tmp_path):
+    found = serve.app_notebooks()
+    assert set(found) == {spec.notebook for spec in serve.APPS}
+    with pytest.raises(ServeError, match="not found"):
+        serve.app_notebooks(tmp_path)
+
+
+def test_server_url_and_app_urls():
+    assert serve.server_url("0.0.0.0", 8866) == "http://127.0.0.1:8866/"
+    assert serve.server_url("::1", 8866, "tok") == "http://[::1]:8866/?token=tok"
+    process = serve.ServerProcess(None, "127.0.0.1", 9999, None, None)
+    url = process.app_url("region_explorer", region_code="DE21")
+    assert url == "http://127.0.0.1:9999/voila/render/region_explorer.ipynb?region_code=DE21"
