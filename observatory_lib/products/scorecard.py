@@ -35,11 +35,13 @@ Definitions (also printed in the methods note):
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import math
 import os
 import re
 import tempfile
+import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,7 +74,7 @@ from observatory_lib.indicators.scoreboard import (
 )
 from observatory_lib.indicators.stars import StarRuleSet, load_star_preset, rate_stars
 from observatory_lib.indicators.uncertainty import simulate_rank_uncertainty
-from observatory_lib.products.map_styles import NOT_AVAILABLE, format_value
+from observatory_lib.products.map_styles import NOT_AVAILABLE, format_value, unit_label
 from observatory_lib.products.provenance import (
     PRODUCT_SOURCES,
     provenance_markdown,
@@ -97,12 +99,23 @@ KEY_FACT_MAX_LAG = 3
 EU_COUNTRIES = EU28_COUNTRIES
 EU_LABEL = "EU-28"
 SOURCES = PRODUCT_SOURCES["scoreboard"]
+# The footer also names the cluster definitions: the portfolio and the stars rest on them.
+FOOTER_SOURCES = (*SOURCES, "eco_")
 DEFAULT_PEERS_WORDS = frozenset({"", "default", "none"})
 _CODE_TEXT = re.compile(r"[A-Z0-9]+")
 RANK_PERCENTILES = (5.0, 95.0)
 _CACHE_SIZE = 256  # a few Europe-wide tables per level and preset, one map per category
 _IMAGE_DPI = 100
-_LOCATOR_DPI = 60  # a small inset: where the region is, not a map to read
+# The two maps sit side by side at half the page width: the batch prints ~300 PDFs, and
+# WeasyPrint's time grows with what it lays out and the pixels it re-encodes. The category
+# map is read region by region, so it gets more pixels than the locator, which only shows
+# where the region is.
+MAP_WIDTH_INCHES = 3.5
+# A tall frame (the locator zoomed on Guadeloupe) is narrowed rather than made taller.
+_MAP_MAX_HEIGHT_INCHES = 3.0
+_MAP_DPI = {"locator": 90, "category_map": 120}
+_MAP_TITLE_POINTS = 9
+_MAP_TITLE_CHARACTERS = 44  # about what fits in one line of the map's width
 
 
 @dataclasses.dataclass(frozen=True)
@@ -523,7 +536,8 @@ class Scorecard:
         strongest_category_map: ``region_code, value, status``: that category's LQ in every
             region at the level (status ``confidential`` where suppressed cells left it
             missing), for ``maps.plot_choropleth``.
-        provenance: the Markdown footer (datasets, vintages, modifications, attribution).
+        provenance: the Markdown footer (datasets with vintages, modifications,
+            attribution), compact: one entry per dataset, the cluster definitions included.
         sources: the provenance table of the datasets used.
         methods_note: Markdown text explaining the method.
         notes: what is missing and why.
@@ -596,7 +610,7 @@ class Scorecard:
                 "",
                 f"{h['country_name']} ({h['country_code']}) · NUTS level {h['nuts_level']}, "
                 f"NUTS {h['nuts_edition']} classification · reference year {h['year']}  ",
-                f"Data vintages: {h['data_vintage']} · store version `{h['store_version']}`",
+                f"Data vintages: {h['data_vintage']} · store version {h['store_version']}",
             ]
         )
 
@@ -611,17 +625,23 @@ class Scorecard:
         return f"**Peers** ({self.peer_method}): {', '.join(names)}."
 
     def key_facts_table(self) -> pd.DataFrame:
-        """Key facts formatted for display; missing values read "not available"."""
+        """Key facts formatted for display; missing values read "not available".
+
+        The numbers are bare; the unit and the year of the region's value follow the label.
+        """
         frame = self.key_facts
         units = {spec.indicator_code: spec.display_unit for spec in KEY_FACTS}
         unit = frame["indicator_code"].map(units)
+        # unit and year inside the label: a column costs the PDF layout a cell per row
         return pd.DataFrame(
             {
-                "Indicator": frame["label"],
-                "Year": [_text_int(v) for v in frame["year"]],
-                self.header["region_code"]: _formatted(frame["value"], unit),
-                "Peer average": _formatted(frame["peer_average"], unit),
-                f"{EU_LABEL} average": _formatted(frame["eu_average"], unit),
+                "Indicator [unit, year]": [
+                    f"{label} [{unit_label(code)}" + ("]" if pd.isna(year) else f", {int(year)}]")
+                    for label, code, year in zip(frame["label"], unit, frame["year"], strict=True)
+                ],
+                self.header["region_code"]: _formatted(frame["value"]),
+                "Peer average": _formatted(frame["peer_average"]),
+                f"{EU_LABEL} average": _formatted(frame["eu_average"]),
                 f"Region, {EU_LABEL} = 100": [_text_number(v, 0) for v in frame["relative_to_eu"]],
             }
         )
@@ -636,28 +656,51 @@ class Scorecard:
             if s["n_sections_imputed"]
             else ""
         )
-        return "\n".join(
+        # one paragraph, not a list: every list item is another box for the PDF layout
+        return " ".join(
             [
-                f"- Traded categories with at least one star: **{s['n_starred_clusters']}** of "
+                f"Traded categories with at least one star: **{s['n_starred_clusters']}** of "
                 f"{s['n_clusters_rated']} rated ({s['n_clusters_all_stars']} with every star "
-                "counted).",
-                "- Share of the region's employment in starred categories: "
+                "counted); share of the region's employment in starred categories: "
                 f"**{format_value(s['starred_employment_share_pct'], 'pct')}**.",
-                f"- Employment in the business economy (SBS scope, {s['year']}): "
+                f"Employment in the business economy (SBS scope, {s['year']}): "
                 f"{format_value(s['region_employment_persons'], 'persons')}{imputed}.",
-                "- Traded categories with a specialisation (LQ ≥ 1): "
+                "Traded categories with a specialisation (LQ ≥ 1): "
                 f"{_text_number(s['specialisation_diversity'], 0)}.",
-                f"- Stars: {s['star_preset_label']}; {s['stars_basis']}.",
+                f"Stars: {s['star_preset_label']}; {s['stars_basis']}.",
             ]
         )
 
-    def portfolio_table(self) -> pd.DataFrame:
-        """The top traded categories formatted for display."""
+    def portfolio_table(self, *, compact: bool = False) -> pd.DataFrame:
+        """The top traded categories formatted for display.
+
+        Args:
+            compact: four columns (category, stars, LQ, employment with its share of
+                Europe) and no data notes (``portfolio_notes_markdown`` has them): every table
+                cell costs the PDF layout about as much as a line of text.
+        """
+        if compact:
+            return _portfolio_compact(self.portfolio)
         return _portfolio_display(self.portfolio)
+
+    def portfolio_notes_markdown(self) -> str:
+        """The data notes of the top traded categories in one sentence, grouped by note."""
+        return _notes_by_kind(self.portfolio)
 
     def emerging_table(self) -> pd.DataFrame:
         """The emerging industries formatted for display."""
         return _portfolio_display(self.emerging)
+
+    def emerging_markdown(self) -> str:
+        """The emerging industries as one paragraph, then their data notes.
+
+        The scorecard's short form of ``emerging_table``: a run of text costs the PDF layout
+        far less than table cells or forced line breaks.
+        """
+        if self.emerging.empty:
+            return f"*{NOT_AVAILABLE}*"
+        items = " · ".join(_category_text(row) for row in self.emerging.itertuples(index=False))
+        return "\n\n".join(filter(None, [items + ".", _notes_by_kind(self.emerging)]))
 
     def scoreboard_markdown(self) -> str:
         """Index score, performance group, rank in Europe and country, and the rank interval."""
@@ -695,6 +738,29 @@ class Scorecard:
             }
         )
 
+    def dimensions_markdown(self) -> str:
+        """The dimension scores relative to the EU-28 and against the peers, in two sentences.
+
+        The scorecard's short form of ``dimensions_table``; the chart shows the scores.
+        """
+        frame = self.dimensions
+        if frame.empty:
+            return ""
+        is_index = frame["node_type"] == "index"
+        relative = "; ".join(
+            f"{_escaped(label)} {_text_number(value, 0)}"
+            for label, value in zip(
+                frame["label"], frame["relative_to_eu"].where(~is_index), strict=True
+            )
+            if not pd.isna(value)
+        )
+        index = frame.loc[is_index, "relative_to_eu"]
+        index_text = f"; index {_text_number(index.iloc[0], 0)}" if len(index) else ""
+        sentences = [f"Relative to the {EU_LABEL} average (= 100): {relative}{index_text}."]
+        if frame["assessment"].notna().any():
+            sentences.append(f"Against the peers: {_assessments(frame.loc[~is_index])}.")
+        return " ".join(sentences)
+
     def strengths_table(self) -> pd.DataFrame:
         """Strengths and weaknesses (indicator scores against the comparison group)."""
         parts = [self.strengths.assign(kind="strength"), self.weaknesses.assign(kind="weakness")]
@@ -727,11 +793,34 @@ class Scorecard:
             f"the {N_STRENGTHS} largest each way."
         )
 
+    def strengths_lines_markdown(self) -> str:
+        """``strengths_markdown`` and then one line for the strengths, one for the weaknesses.
+
+        The scorecard's short form of ``strengths_table``: score, comparison and difference.
+        """
+        text = self.strengths_markdown()
+        if self.strengths_basis == "none":
+            return text
+        column = "peer_average_score" if self.strengths_basis == "peers" else "eu_average_score"
+        lines = [text]
+        for title, frame in (("Strengths", self.strengths), ("Weaknesses", self.weaknesses)):
+            items = [
+                f"{_escaped(label)} {_text_number(score, 1)} vs {_text_number(reference, 1)} "
+                f"({_text_signed(difference)})"
+                for label, score, reference, difference in zip(
+                    frame["label"], frame["region_score"], frame[column], frame["difference"],
+                    strict=True,
+                )
+            ]  # fmt: skip
+            if items:
+                lines.append(f"*{title}:* {'; '.join(items)}.")
+        return "\n\n".join(lines)
+
     def notes_markdown(self) -> str:
-        """What is missing and why, as a bullet list."""
+        """What is missing and why, as one paragraph led by "Data notes"."""
         if not self.notes:
-            return "No gaps in the data shown."
-        return "\n".join(f"- {note}" for note in self.notes)
+            return "**Data notes.** No gaps in the data shown."
+        return "**Data notes.** " + " ".join(self.notes)
 
 
 def build_scorecard(
@@ -809,11 +898,9 @@ def build_scorecard(
         strengths_basis=board["basis"],
         strongest_category=clusters["strongest"],
         strongest_category_map=clusters["map"],
-        provenance=provenance_markdown(
-            store.provenance, SOURCES, store_version=store.version, nuts_edition=STATISTICS_EDITION
-        ),
+        provenance=_provenance_footer(store),
         sources=_sources(store),
-        methods_note=_methods_note(context, rule_set, framework, peer_method),
+        methods_note=_methods_note(context, rule_set, framework),
         notes=tuple(notes + clusters["notes"] + board["notes"]),
     )
 
@@ -864,6 +951,21 @@ def _header(context: _Context, rule_set: StarRuleSet) -> dict:
         "store_version": store.version,
         "star_preset": rule_set.name,
     }
+
+
+def _provenance_footer(store: Store) -> str:
+    """The compact footer: one line per dataset (the scorecard should stay a few pages)."""
+
+    def compute() -> str:
+        return provenance_markdown(
+            store.provenance,
+            FOOTER_SOURCES,
+            store_version=store.version,
+            nuts_edition=STATISTICS_EDITION,
+            compact=True,
+        )
+
+    return _memo((store.version, "provenance_footer"), compute)
 
 
 def _sources(store: Store) -> pd.DataFrame:
@@ -1189,6 +1291,74 @@ def _portfolio_display(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _notes_by_kind(frame: pd.DataFrame) -> str:
+    """The data notes of ``frame`` grouped by kind, as one Markdown sentence ("" if none).
+
+    E.g. ``*Data notes:* estimated from suppressed cells: A, B; small base (...): C.``
+    """
+    names: dict[str, list[str]] = {}
+    for name, note in zip(frame["category_name"], frame["data_note"].fillna(""), strict=True):
+        for kind in filter(None, str(note).split("; ")):
+            names.setdefault(kind, []).append(_escaped(name))
+    if not names:
+        return ""
+    groups = [
+        f"{kind}: {'all categories shown' if len(found) == len(frame) else ', '.join(found)}"
+        for kind, found in names.items()
+    ]
+    return f"*Data notes:* {'; '.join(groups)}."
+
+
+def _assessments(frame: pd.DataFrame) -> str:
+    """The peer assessment of each dimension: ``strength in A; similar in B, C``."""
+    parts = []
+    for kind in ("strength", "weakness", "similar"):
+        labels = frame.loc[frame["assessment"] == kind, "label"]
+        if len(labels):
+            parts.append(f"{kind} in {', '.join(_escaped(label) for label in labels)}")
+    missing = frame.loc[frame["assessment"].isna(), "label"]
+    if len(missing):
+        parts.append(f"{NOT_AVAILABLE} for {', '.join(_escaped(label) for label in missing)}")
+    return "; ".join(parts)
+
+
+def _category_text(row: Any) -> str:
+    """One category in a run of text: name, stars, LQ, employment and share of Europe."""
+    name = _escaped(row.category_name)
+    if pd.isna(row.employment_persons):
+        return f"{name} {NOT_AVAILABLE}"
+    stars = stars_text(row.stars, row.stars_out_of, row.n_criteria_missing)
+    lq = "" if pd.isna(row.lq) else f" LQ {_text_number(row.lq, 2)},"
+    return f"{name} {stars}{lq} {_employment_text(row.employment_persons, row.size_share)}"
+
+
+def _employment_text(persons: Any, share: Any) -> str:
+    """``168,899 (6.39%)``: employment and its share of European employment."""
+    if persons is None or pd.isna(persons):
+        return NOT_AVAILABLE
+    percent = format_value(None if pd.isna(share) else 100 * share, "pct")
+    return f"{format_value(persons)} ({percent})"
+
+
+def _portfolio_compact(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Category": frame["category_name"].astype("str"),
+            "Stars": [
+                stars_text(s, o, m)
+                for s, o, m in zip(
+                    frame["stars"], frame["stars_out_of"], frame["n_criteria_missing"], strict=True
+                )
+            ],
+            "LQ": [_text_number(v, 2) for v in frame["lq"]],
+            "Employment, persons (share of Europe)": [
+                _employment_text(p, s)
+                for p, s in zip(frame["employment_persons"], frame["size_share"], strict=True)
+            ],
+        }
+    )
+
+
 def stars_text(stars: Any, out_of: Any = None, n_missing: Any = 0) -> str:
     """Stars as symbols: ``★★☆`` is 2 of 3 criteria met.
 
@@ -1348,44 +1518,38 @@ def _extremes(indicators: pd.DataFrame, kind: str, basis: str) -> pd.DataFrame:
 # --- methods note ------------------------------------------------------------------------------
 
 
-def _methods_note(
-    context: _Context, rule_set: StarRuleSet, framework: Framework, peer_method: str
-) -> str:
+def _methods_note(context: _Context, rule_set: StarRuleSet, framework: Framework) -> str:
     criteria = "; ".join(
         f"{c.name}: {c.metric} "
         + (f"in the top {c.cutoff:.0%}" if c.rule == "top_share" else f"≥ {c.cutoff:g}")
         for c in rule_set.criteria
     )
     benchmark = _benchmark_sentence(context)
-    return "\n".join(
+    # one short paragraph: the scorecard is a few pages, and the peers' method is printed with
+    # the key facts
+    return " ".join(
         [
-            "**Methods**",
-            "",
-            "- *Cluster categories* are approximated from NACE Rev. 2 divisions: regional "
-            "structural business statistics (SBS) exist only for divisions, so each division's "
-            "employment is split equally among its NACE classes and a category receives the "
-            "shares of its classes. Suppressed cells are estimated from the section total where "
-            "possible (flagged); otherwise the category is *not available*, never 0.",
-            f"- *Location quotient* LQ = (E_ir / E_r) / (E_i / E). {benchmark}",
-            f"- *Stars* ({rule_set.label or rule_set.name}): one per criterion met — {criteria}. "
-            "Stars are counted out of the criteria with data.",
-            f"- *Key facts*: the value of {context.year}, else the latest value up to "
-            f"{KEY_FACT_MAX_LAG} years earlier. The {EU_LABEL} average is the unweighted mean "
-            f"of the {EU_LABEL} NUTS-{context.level} regions with a value (NUTS "
-            f"{STATISTICS_EDITION}); for GDP per inhabitant in % of the EU average the EU is "
-            "100 by definition. The peer average is the unweighted mean of the peers with a "
-            "value.",
-            f"- *Peers*: {peer_method}.",
-            f"- *Ecosystem scoreboard* ({framework.name}, weights '{framework.variant}'): "
-            "min-max normalised indicator scores (0–100, outliers capped at 3 standard "
-            f"deviations), arithmetic means up the tree, the {EU_LABEL} regions as the "
-            f"reference set; relative scores put the {EU_LABEL} average profile at 100. "
-            f"Strengths and weaknesses: {DEFAULT_STRENGTH_THRESHOLD:g} points or more above or "
+            "**Methods.** *Cluster categories* are approximated from NACE Rev. 2 divisions "
+            "(regional structural business statistics exist only for divisions): each "
+            "division's employment is split equally among its classes; suppressed cells are "
+            "estimated from the section total where possible (flagged), else *not available*, "
+            "never 0.",
+            f"*Location quotient* LQ = (E_ir / E_r) / (E_i / E). {benchmark}",
+            f"*Stars* ({rule_set.label or rule_set.name}): one per criterion met ({criteria}), "
+            "counted out of the criteria with data.",
+            f"*Key facts*: the value of {context.year}, else the latest up to "
+            f"{KEY_FACT_MAX_LAG} years earlier; {EU_LABEL} and peer averages are unweighted "
+            f"means of the regions with a value ({EU_LABEL}: NUTS-{context.level} regions of NUTS "
+            f"{STATISTICS_EDITION}); GDP per inhabitant in % of the EU average is 100 for the EU "
+            "by definition.",
+            f"*Ecosystem scoreboard* ({framework.name}, weights '{framework.variant}'): min-max "
+            "scores 0–100 (outliers capped at 3 standard deviations), arithmetic means up the "
+            f"tree, the {EU_LABEL} regions as reference set ({EU_LABEL} average profile = 100); "
+            f"strengths and weaknesses: {DEFAULT_STRENGTH_THRESHOLD:g} points or more above or "
             "below the comparison group.",
-            f"- *Rank interval*: {context.n_draws} Monte Carlo draws of the weights (Dirichlet "
-            "around the framework's), the normalisation and the aggregation (seed "
-            f"{context.seed}); the interval spans the {RANK_PERCENTILES[0]:g}th to "
-            f"{RANK_PERCENTILES[1]:g}th percentile of the region's rank.",
+            f"*Rank interval*: {context.n_draws} Monte Carlo draws of the weights (Dirichlet "
+            f"around the framework's), normalisation and aggregation (seed {context.seed}); "
+            f"{RANK_PERCENTILES[0]:g}th to {RANK_PERCENTILES[1]:g}th percentile of the rank.",
         ]
     )
 
@@ -1422,10 +1586,9 @@ def scorecard_images(card: Scorecard, store: Store, *, dpi: int = _IMAGE_DPI) ->
     Returns:
         ``{"locator": ..., "category_map": ..., "dimension_chart": ...}`` of
         :class:`ScorecardImage`; an image whose data are missing has ``png=None`` and a note.
-        The locator is an inset, rendered at 60 % of ``dpi``.
+        The maps are half a page wide (``MAP_WIDTH_INCHES``); the category map is rendered
+        at 120 % of ``dpi``, the locator at 90 %. The PNGs are opaque RGB.
     """
-    from observatory_lib.products.maps import figure_to_png_bytes
-
     figures = {
         "locator": _locator_figure(card, store),
         "category_map": _category_map_figure(card, store),
@@ -1433,10 +1596,32 @@ def scorecard_images(card: Scorecard, store: Store, *, dpi: int = _IMAGE_DPI) ->
     }
     images = {}
     for name, (figure, alt, note) in figures.items():
-        resolution = round(dpi * _LOCATOR_DPI / _IMAGE_DPI) if name == "locator" else dpi
-        png = figure_to_png_bytes(figure, dpi=resolution) if figure is not None else None
+        resolution = round(dpi * _MAP_DPI.get(name, _IMAGE_DPI) / _IMAGE_DPI)
+        png = _png_bytes(figure, resolution) if figure is not None else None
         images[name] = ScorecardImage(name=name, png=png, alt=alt, note=note)
     return images
+
+
+def _png_bytes(figure: Figure, dpi: int) -> bytes:
+    """Deterministic PNG bytes of a figure, without the alpha channel.
+
+    The figures are drawn on white, so matplotlib's alpha channel carries nothing; without it
+    WeasyPrint embeds one image stream per figure instead of an image and a soft mask.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = FigureCanvasAgg(figure)
+    original_dpi = figure.dpi
+    figure.dpi = dpi
+    try:
+        canvas.draw()
+        rgb = np.ascontiguousarray(np.asarray(canvas.buffer_rgba())[..., :3])
+    finally:
+        figure.dpi = original_dpi
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG")  # no metadata: same figure, same bytes
+    return buffer.getvalue()
 
 
 def image_output(image: ScorecardImage):
@@ -1446,6 +1631,17 @@ def image_output(image: ScorecardImage):
     if image.png is None:
         return Markdown(f"*{image.alt}: {NOT_AVAILABLE} ({image.note}).*")
     return Image(data=image.png, format="png", alt=image.alt)
+
+
+def section_output(*parts: str):
+    """One IPython display output of Markdown text and HTML tables (``table_html``).
+
+    Each output of a notebook becomes a few nested boxes in the PDF, so a section's text and
+    table go out together. Empty parts are left out.
+    """
+    from IPython.display import Markdown
+
+    return Markdown("\n\n".join(part for part in parts if part))
 
 
 def table_html(frame: pd.DataFrame, empty_text: str = NOT_AVAILABLE) -> str:
@@ -1466,7 +1662,8 @@ def _locator_figure(card: Scorecard, store: Store) -> tuple[Figure | None, str, 
     if not geometries["region_code"].eq(card.region_code).any():
         return None, alt, f"no NUTS {STATISTICS_EDITION} boundary for this code"
     title = f"{card.header['region_name']} ({card.region_code}) in Europe"
-    return plot_locator(geometries, card.region_code, title=title), alt, ""
+    figure = plot_locator(geometries, card.region_code, title=title)
+    return _fit_map(figure, title), alt, ""
 
 
 def _category_map_figure(card: Scorecard, store: Store) -> tuple[Figure | None, str, str]:
@@ -1483,12 +1680,45 @@ def _category_map_figure(card: Scorecard, store: Store) -> tuple[Figure | None, 
     figure = plot_choropleth(
         geometries,
         card.strongest_category_map,
-        title=title,
+        title=None,
         unit="location_quotient",
         highlight=highlight,
     )
     alt = f"European map of the location quotient of {name}, {card.region_code} outlined"
-    return figure, alt, ""
+    return _fit_map(figure, title), alt, ""
+
+
+def _fit_map(figure: Figure, title: str) -> Figure:
+    """Shrink a map figure to ``MAP_WIDTH_INCHES``: title wrapped above, credit below.
+
+    Text keeps its point size when a figure shrinks, so legend and credit stay readable while
+    the map itself gets smaller. The title gets as many lines as it needs at 9 pt; the
+    credit moves from the map's bottom corner to a strip under it, where it cannot cover a
+    southern region (Malta's locator ring). A frame taller than ``_MAP_MAX_HEIGHT_INCHES``
+    keeps that height and gets narrower (its aspect ratio is fixed), centred.
+    """
+    from observatory_lib.products.maps import ATTRIBUTION
+
+    ax = figure.axes[0]
+    width, height = figure.get_size_inches()
+    map_height = ax.get_position(original=True).height * height * MAP_WIDTH_INCHES / width
+    map_height = min(map_height, _MAP_MAX_HEIGHT_INCHES)
+    lines = textwrap.wrap(title, _MAP_TITLE_CHARACTERS)
+    padding = 4 / 72
+    title_height = len(lines) * 1.3 * _MAP_TITLE_POINTS / 72 + 2 * padding
+    credits = [text for text in ax.texts if text.get_text() == ATTRIBUTION]
+    credit_height = 9 / 72 if credits else 0.0
+    total = credit_height + map_height + title_height
+    figure.set_size_inches(MAP_WIDTH_INCHES, total)
+    ax.set_position((0.0, credit_height / total, 1.0, map_height / total))
+    for text in credits:
+        text.set_transform(figure.transFigure)
+        text.set_position((0.995, 1.5 / 72 / total))
+    figure.suptitle(
+        "\n".join(lines), x=0.02, y=1 - padding / total, ha="left", va="top",
+        fontsize=_MAP_TITLE_POINTS, linespacing=1.2,
+    )  # fmt: skip
+    return figure
 
 
 def _dimension_figure(card: Scorecard) -> tuple[Figure | None, str, str]:
@@ -1504,19 +1734,21 @@ def _dimension_figure(card: Scorecard) -> tuple[Figure | None, str, str]:
         ("Peer average", frame["peer_average_score"], "#6f9fd1"),
         (f"{EU_LABEL} average", frame["eu_average_score"], "#b3b3b3"),
     ]
-    height_inches = 0.5 * len(labels) + 0.9
-    figure = Figure(figsize=(7.0, height_inches), facecolor="white")
-    bottom, top = 0.5 / height_inches, 0.35 / height_inches
-    ax = figure.add_axes((0.36, bottom, 0.6, 1 - bottom - top))
-    height = 0.26
+    # compact, with the scores written at the bars: the scorecard prints no dimension table
+    height_inches = 0.34 * len(labels) + 0.75
+    figure = Figure(figsize=(5.6, height_inches), facecolor="white")
+    bottom, top = 0.42 / height_inches, 0.28 / height_inches
+    ax = figure.add_axes((0.41, bottom, 0.54, 1 - bottom - top))
+    height = 0.27
     positions = np.arange(len(labels))
     for offset, (name, values, colour) in enumerate(series):
         numbers = values.astype(float).to_numpy()[::-1]
         y = positions + (1 - offset) * height
         ax.barh(y, np.nan_to_num(numbers, nan=0.0), height, color=colour, label=name)
         for y_value, number in zip(y, numbers, strict=True):
-            if np.isnan(number):
-                ax.text(1, y_value, NOT_AVAILABLE, va="center", fontsize=6, color="#595959")
+            text = NOT_AVAILABLE if np.isnan(number) else f"{number:.1f}"
+            x_value = 1.0 if np.isnan(number) else number + 1.0
+            ax.text(x_value, y_value, text, va="center", fontsize=6, color="#404040")
     ax.set_yticks(positions, labels, fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_xticks([0, 25, 50, 75, 100])
@@ -1588,11 +1820,8 @@ def _rows(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
     return frame.reindex(columns=columns).to_dict("records")
 
 
-def _formatted(values: pd.Series, units: pd.Series) -> list[str]:
-    return [
-        format_value(None if pd.isna(v) else float(v), u)
-        for v, u in zip(values, units, strict=True)
-    ]
+def _formatted(values: pd.Series) -> list[str]:
+    return [format_value(None if pd.isna(v) else float(v)) for v in values]
 
 
 def _text_number(value: Any, decimals: int) -> str:
@@ -1617,6 +1846,11 @@ def _text_label(value: Any) -> str:
     if value is None or pd.isna(value):
         return NOT_AVAILABLE
     return str(value)
+
+
+def _escaped(text: Any) -> str:
+    """Text for Markdown: characters that would start emphasis, links or HTML escaped."""
+    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", str(text))
 
 
 def _pct(share: Any) -> float:
