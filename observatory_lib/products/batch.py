@@ -18,7 +18,9 @@ Guarantees:
   the process that holds it. The lock is an ``flock``, so a dead batch's lock is free.
 
 Each worker process keeps one warm kernel (``warm_engine``) and renders its own HTML and PDF.
-``run_job`` is a pure top-level function, so any executor can run it.
+``run_job`` is a pure top-level function, so any executor can run it: the default is a local
+process pool; ``scheduler="local"`` or ``"tcp://HOST:PORT"`` runs the jobs on a Dask
+distributed cluster instead (``dask_backend``), with the same outputs and guarantees.
 """
 
 from __future__ import annotations
@@ -119,6 +121,7 @@ class BatchReport:
     wall_s: float
     engine: str
     workers: int
+    scheduler: str | None = None
 
     @property
     def ok(self) -> list[str]:
@@ -145,7 +148,8 @@ class BatchReport:
         text = (
             f"{len(self.results)} jobs: {len(self.ok)} ok, {len(self.failed)} failed, "
             f"{len(self.skipped)} skipped in {self.wall_s:.1f} s "
-            f"(engine {self.engine}, {self.workers} workers) -> {self.output_root}"
+            f"(engine {self.engine}, {self.workers} workers"
+            f"{f' on Dask {self.scheduler}' if self.scheduler else ''}) -> {self.output_root}"
         )
         if self.failed:
             shown = ", ".join(self.failed[:10]) + (" ..." if len(self.failed) > 10 else "")
@@ -213,7 +217,7 @@ def run_job(
         return JobResult(
             job_id,
             "failed",
-            error=_one_line(error),
+            error=one_line_error(error),
             duration_s=time.perf_counter() - started,
             input_hashes=hashes,
             details=getattr(error, "details", "") or "".join(traceback.format_exception(error)),
@@ -307,7 +311,8 @@ def _title(nb: Any, job_id: str) -> str:
     return job_id
 
 
-def _one_line(error: BaseException) -> str:
+def one_line_error(error: BaseException) -> str:
+    """The error as one line for the manifest: its summary, prefixed by its type if unexpected."""
     summary = getattr(error, "summary", "") or str(error) or type(error).__name__
     if not isinstance(error, ObservatoryError):
         summary = f"{type(error).__name__}: {summary}"
@@ -325,14 +330,34 @@ def _init_worker(engine: str, kernel_name: str, environ: dict[str, str], driver_
     os.environ.update(environ)  # the fork server's environment may be older than the driver's
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     threading.Thread(target=_exit_when_driver_dies, args=(driver_pid,), daemon=True).start()
+    warm_up_worker(engine, kernel_name)
+
+
+_WARMED_UP: set[tuple[str, str, int]] = set()
+
+
+def warm_up_worker(engine: str, kernel_name: str) -> None:
+    """Start this thread's warm kernel and pay the renderers' first-use costs, once.
+
+    Never raises: a job whose kernel cannot start retries and reports the cause itself.
+
+    Args:
+        engine: ``warm`` starts the kernel; ``papermill`` only warms the renderers up.
+        kernel_name: The kernelspec of the warm kernel.
+    """
+    key = (engine, kernel_name, threading.get_ident())
+    if key in _WARMED_UP:
+        return
+    _WARMED_UP.add(key)
     from observatory_lib.products import render, warm_engine
 
     kernel = warm_engine.get_warm_kernel(kernel_name) if engine == "warm" else None
+    launched = kernel is not None and not kernel.is_running
     try:
-        if kernel is not None:
+        if launched:
             kernel.launch()
         render.warm_up()  # while the kernel boots
-        if kernel is not None:
+        if launched:
             kernel.connect()
     except Exception:  # each job retries and reports the cause; a raising initializer
         LOGGER.exception("worker warm-up failed")  # would break the whole pool instead
@@ -396,12 +421,14 @@ def run_batch(
     store_version: str = "",
     kernel_name: str | None = None,
     cell_timeout: float | None = DEFAULT_CELL_TIMEOUT_S,
+    scheduler: str | None = None,
 ) -> BatchReport:
     """Run ``notebook`` once per job and write every job's outputs under ``output_root``.
 
-    Worker processes are forked from a fork server and import the calling script as
-    ``__mp_main__``: a script that calls ``run_batch`` with ``workers >= 1`` must guard
-    its top level with ``if __name__ == "__main__":`` (notebooks and the CLI need nothing).
+    Worker processes are forked from a fork server (or spawned by Dask's local cluster) and
+    import the calling script as ``__mp_main__``: a script that calls ``run_batch`` with
+    ``workers >= 1`` must guard its top level with ``if __name__ == "__main__":`` (notebooks
+    and the CLI need nothing).
 
     Args:
         notebook: The parameterised notebook (a code cell tagged ``parameters``).
@@ -410,6 +437,8 @@ def run_batch(
         formats: Any of ``ipynb``, ``html``, ``pdf``, ``json``.
         workers: Worker processes, each with its own warm kernel; None means one per CPU;
             0 runs the jobs in this process (its warm kernel is kept for later batches).
+            With ``scheduler='local'`` the local Dask cluster's size; ignored with a
+            remote scheduler (its workers count).
         force: Rerun jobs even when their outputs are up to date.
         retry_failed: Rerun only the jobs that failed in the previous batch.
         progress: Show a progress bar.
@@ -418,18 +447,23 @@ def run_batch(
         store_version: The data store version; a change reruns every job.
         kernel_name: Kernelspec name; None takes the notebook's own.
         cell_timeout: Seconds a cell may run before its job fails; None waits forever.
+        scheduler: None runs the jobs in a local process pool; ``'local'`` on a Dask
+            ``LocalCluster`` started for the batch; ``'tcp://HOST:PORT'`` on that running
+            Dask cluster, whose workers must see the same paths (see ``dask_backend``).
 
     Returns:
         The batch report; ``report.failed`` lists the failed jobs.
 
     Raises:
-        BatchError: Bad notebook, jobs, formats or options; found before any job runs.
+        BatchError: Bad notebook, jobs, formats or options, or a Dask scheduler that cannot
+            be reached; found before any job runs.
         OutputDirError: ``output_root`` cannot be written.
         BatchLockError: Another batch is writing to ``output_root``.
     """
     started = time.perf_counter()
     notebook_path = _check_notebook(notebook)
     chosen = _check_options(formats, engine, workers)
+    chosen.update(_check_scheduler(scheduler, chosen["workers"]))
     planned = _check_jobs(notebook_path, jobs, store_version)
     kernel = _check_kernel(kernel_name or _notebook_kernel_name(notebook_path))
     root = _prepare_output_root(Path(output_root))
@@ -449,21 +483,24 @@ def run_batch(
         for result in skipped:
             manifest.record(result)
         results = {r.job_id: r for r in skipped}
+        # closing: the workers stop (and write nothing more) before the lock is released
         try:
-            for result in _execute(to_run, chosen["workers"], job_options, progress):
-                results[result.job_id] = result
-                manifest.record(result)
-                _log_failure(root, result)
+            with contextlib.closing(_execute(to_run, chosen, job_options, progress)) as done:
+                for result in done:
+                    results[result.job_id] = result
+                    manifest.record(result)
+                    _log_failure(root, result)
         finally:
             manifest.save()
     ordered = [results[job.job_id] for job in planned if job.job_id in results]
+    wall = time.perf_counter() - started
     return BatchReport(
-        notebook_path, root, ordered, time.perf_counter() - started, engine, chosen["workers"]
+        notebook_path, root, ordered, wall, engine, chosen["workers"], chosen["scheduler"]
     )
 
 
 def _execute(
-    jobs: list[_Job], workers: int, options: dict[str, Any], progress: bool
+    jobs: list[_Job], chosen: dict[str, Any], options: dict[str, Any], progress: bool
 ) -> Iterator[JobResult]:
     """Run ``jobs`` and yield their results as they finish, with a progress bar."""
     from tqdm.auto import tqdm
@@ -472,16 +509,29 @@ def _execute(
         return
     failed = 0
     label = Path(options["output_root"]).name if "output_root" in options else "jobs"
-    with tqdm(total=len(jobs), unit="job", disable=not progress, desc=label) as bar:
-        if workers == 0:
-            results: Iterator[JobResult] = (_call_run_job(job, options) for job in jobs)
-        else:
-            results = _run_in_pool(jobs, min(workers, len(jobs)), options)
+    with (
+        tqdm(total=len(jobs), unit="job", disable=not progress, desc=label) as bar,
+        contextlib.closing(_results(jobs, chosen, options)) as results,
+    ):
         for result in results:
             failed += result.status == "failed"
             bar.set_postfix(failed=failed, refresh=False)
             bar.update(1)
             yield result
+
+
+def _results(jobs: list[_Job], chosen: dict[str, Any], options: dict[str, Any]):
+    """The results of ``jobs`` from the chosen backend, in the order they finish."""
+    workers = chosen["workers"]
+    if chosen["scheduler"] is not None:
+        from observatory_lib.products import dask_backend
+
+        size = min(workers, len(jobs))  # a local cluster needs no more workers than jobs
+        yield from dask_backend.run_jobs(jobs, chosen["scheduler"], size, options)
+    elif workers == 0:
+        yield from (_call_run_job(job, options) for job in jobs)
+    else:
+        yield from _run_in_pool(jobs, min(workers, len(jobs)), options)
 
 
 def _call_run_job(job: _Job, options: dict[str, Any]) -> JobResult:
@@ -548,7 +598,7 @@ def _future_result(future: Future, job: _Job) -> tuple[JobResult, bool]:
         result = JobResult(
             job.job_id,
             "failed",
-            error=_one_line(error),
+            error=one_line_error(error),
             input_hashes=job.input_hashes,
             details="".join(traceback.format_exception(error)),
         )
@@ -581,6 +631,20 @@ def _check_options(formats: Sequence[str], engine: str, workers: int | None) -> 
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         raise BatchError(f"workers must be 0 (this process) or a positive number, not {workers!r}.")
     return {"formats": chosen, "workers": count}
+
+
+def _check_scheduler(scheduler: str | None, workers: int) -> dict[str, Any]:
+    """The Dask scheduler (None: the process pool) and the worker count to report."""
+    if scheduler is None:
+        return {"scheduler": None}
+    if not isinstance(scheduler, str):
+        raise BatchError(
+            f"scheduler must be None, 'local' or 'tcp://HOST:PORT', not {scheduler!r}."
+        )
+    from observatory_lib.products import dask_backend
+
+    address, count = dask_backend.check_scheduler(scheduler, workers)
+    return {"scheduler": address, "workers": count}
 
 
 def _check_jobs(
@@ -847,9 +911,21 @@ class _Manifest:
             self.save()
 
     def save(self) -> None:
-        """Replace ``manifest.json`` atomically."""
+        """Replace ``manifest.json`` atomically.
+
+        Raises:
+            OutputDirError: the disk is full or the directory no longer writable; the
+                previous manifest is left whole.
+        """
         content = {**self.header, "updated_at": _now(), "jobs": self.jobs}
-        write_text_atomic(self.path, json.dumps(content, indent=1, ensure_ascii=False) + "\n")
+        try:
+            write_text_atomic(self.path, json.dumps(content, indent=1, ensure_ascii=False) + "\n")
+        except OSError as error:
+            raise OutputDirError(
+                f"Cannot save the manifest {self.path} ({error.strerror or error}); the job "
+                "directories written so far are complete. Free disk space or make the "
+                "directory writable, then rerun: finished jobs are not redone."
+            ) from None
         self._saved_at = time.monotonic()
 
 
@@ -869,8 +945,11 @@ def _log_failure(root: Path, result: JobResult) -> None:
     entry = f"[{_now()}] job {result.job_id} failed: {result.error}\n"
     if result.details:
         entry += result.details.rstrip() + "\n"
-    with (root / LOG_NAME).open("a", encoding="utf-8") as log:
-        log.write(entry + "\n")
+    try:
+        with (root / LOG_NAME).open("a", encoding="utf-8") as log:
+            log.write(entry + "\n")
+    except OSError as error:  # the manifest still holds the one-line error
+        LOGGER.warning("cannot append to %s (%s)", root / LOG_NAME, error.strerror or error)
 
 
 def _sha256(data: bytes) -> str:

@@ -42,6 +42,12 @@ def _batch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="rerun up-to-date jobs too")
     parser.add_argument("--retry-failed", action="store_true", help="rerun only failed jobs")
     parser.add_argument("--engine", choices=["warm", "papermill"], default="warm")
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        help="run on Dask: 'local' (a cluster of --workers processes on this machine) or "
+        "tcp://HOST:PORT of a running scheduler; default: a local process pool",
+    )
     parser.add_argument("--no-progress", action="store_true")
 
 
@@ -68,6 +74,7 @@ def _run(notebook: str, jobs: list, output_root: Path, arguments, store_version:
         progress=not arguments.no_progress,
         engine=arguments.engine,
         store_version=store_version,
+        scheduler=arguments.scheduler,
     )
     print(report.summary())
     return report
