@@ -41,6 +41,12 @@ store: install ## fetch the inputs (cache, mirror, upstream) and build the store
 demo: store ## the main job: build the store, scorecards and reports (see README)
 	$(BIN)/observatory demo
 
+scorecards: store ## the region scorecards for every NUTS-2 region (outputs/scorecards/)
+	$(BIN)/observatory scorecards
+
+serve: store ## serve the interactive apps with Voila on http://127.0.0.1:8866/
+	$(BIN)/observatory serve
+
 test: install-test ## run the whole test suite (unit, integration, notebooks, apps)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
