@@ -330,9 +330,12 @@ def test_the_probe_runs_where_an_event_loop_is_running(cluster):
     """run_batch may be called from a notebook, whose thread runs an event loop."""
     address, _ = cluster
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     async def probe_inside_a_loop():
         return dask_backend.probe_scheduler(address)
 
-    identity = asyncio.run(probe_inside_a_loop())
+    # a thread of its own: earlier tests in the session may leave this thread's loop running
+    with ThreadPoolExecutor(1) as pool:
+        identity = pool.submit(asyncio.run, probe_inside_a_loop()).result()
     assert identity["type"] == "Scheduler" and identity["n_workers"] == 2
