@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from observatory_lib.data.context import load_context_spec
 from observatory_lib.errors import ConfigError
 from observatory_lib.indicators.framework import (
     DEFAULT_FRAMEWORK_FILE,
@@ -15,39 +16,7 @@ from observatory_lib.indicators.framework import (
 )
 
 # The indicator codes the store builds (context indicators) plus the cluster indicators.
-STORE_CODES = {
-    "gdp_mio_eur",
-    "gdp_eur_per_hab",
-    "gdp_eur_per_hab_pct_eu",
-    "gdp_mio_pps",
-    "gdp_pps_per_hab",
-    "gdp_pps_per_hab_pct_eu",
-    "gva_growth_pct",
-    "household_disposable_income_per_hab",
-    "household_primary_income_per_hab",
-    "employment_ths",
-    "unemployed_ths",
-    "tertiary_share_employment_pct",
-    "tertiary_share_active_pct",
-    "lifelong_learning_pct",
-    "rd_intensity_pct_gdp",
-    "berd_intensity_pct_gdp",
-    "gerd_eur_per_hab",
-    "gerd_mio_eur",
-    "rd_personnel_pct_active",
-    "rd_personnel_business_pct_active",
-    "hrst_pct_active",
-    "hrst_core_pct_active",
-    "scientists_engineers_pct_active",
-    "patent_applications_nr",
-    "patent_applications_hightech_per_mhab",
-    "population_persons",
-    "unemployment_rate_pct",
-    "patent_applications_per_mhab",
-    "regional_gdp_mio_eur",
-    "household_income_ppcs_per_hab",
-    "broadband_access_pct",
-    "life_expectancy_years",
+STORE_CODES = {spec.indicator_code for spec in load_context_spec()} | {
     "starred_cluster_employment_share_pct",
     "specialisation_diversity",
 }
