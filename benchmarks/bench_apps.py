@@ -25,7 +25,6 @@ Exit status 0 when the targets are met, 1 otherwise.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -33,17 +32,8 @@ import time
 from pathlib import Path
 
 from observatory_lib.products import apps, serve
+from observatory_lib.products.serve import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = os.environ.get("OBSERVATORY_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 POLYGONS = "path.leaflet-interactive"
 TARGETS = {"tti_nuts2": 2.0, "tti_nuts3": 3.0, "recolour_nuts2": 0.150}
 NUTS3_QUERY = {"level": 3, "topic": "context", "indicator": "patent_applications_nr"}
@@ -154,7 +144,7 @@ def measure(scratch: Path, counts: dict, data, arguments) -> tuple[list, list, l
         ready = server.wait_ready(timeout=240)
         print(f"server ready (pools preheated) in {ready:.1f} s at {server.url}")
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=CHROMIUM, headless=True, args=list(CHROMIUM_ARGS)
         )
         time_to_interactive(browser, server, counts[2], {})  # warm-up
         nuts2 = [

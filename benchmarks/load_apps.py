@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import contextlib
 import math
-import os
 import sys
 import tempfile
 import time
@@ -40,17 +39,8 @@ from pathlib import Path
 import psutil
 
 from observatory_lib.products import apps, serve
+from observatory_lib.products.serve import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = os.environ.get("OBSERVATORY_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 POLYGONS = "path.leaflet-interactive"
 SAMPLE_SECONDS = 0.5
 SETTLE_POLL_SECONDS = 5.0
@@ -233,7 +223,7 @@ async def measure(server, count: int, levels: list[int], arguments) -> list[Leve
     results = []
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=CHROMIUM, headless=True, args=list(CHROMIUM_ARGS)
         )
         try:
             for sessions in levels:

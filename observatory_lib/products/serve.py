@@ -67,6 +67,21 @@ PORTAL_PATTERN = (
 )
 
 
+# The browser the app tests and benchmarks drive: Debian's chromium through Playwright's
+# executable_path (never a downloaded browser). Without the background-networking flags it
+# tries Google's hosts at every start, which hangs on a closed network.
+CHROMIUM = os.environ.get("OBSERVATORY_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
 class ServeError(ObservatoryError):
     """The server cannot start as asked (host without token, busy port, missing app)."""
 

@@ -21,17 +21,7 @@ import pytest
 from app_browser import PAGE_TIMEOUT_MS, PageLog
 
 from observatory_lib.products import serve
-
-CHROMIUM = os.environ.get("OBSERVATORY_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from observatory_lib.products.serve import CHROMIUM, CHROMIUM_ARGS
 
 
 def unavailable(reason: str) -> None:
@@ -104,7 +94,7 @@ def browser(chromium_executable):
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
-            executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS
+            executable_path=chromium_executable, headless=True, args=list(CHROMIUM_ARGS)
         )
         yield launched
         launched.close()
