@@ -52,7 +52,12 @@ def parse_arguments() -> argparse.Namespace:
         type=Path,
         help="JSON list of parameter dicts, or of {'job_id': ..., 'parameters': {...}}",
     )
-    parser.add_argument("--jobs", type=int, default=40, help="jobs in the full run")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="jobs in the full run (default: every parameter set, or 40 fixture jobs)",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--mode", choices=[*MODES, "both"], default="both")
     parser.add_argument(
@@ -78,7 +83,7 @@ def load_jobs(arguments: argparse.Namespace) -> list[tuple[str, dict]]:
             f"{FIXTURE_REGIONS[i % 6]}-{i:03d}",
             {"region_code": FIXTURE_REGIONS[i % 6], "year": 1990 + i},
         )
-        for i in range(arguments.jobs)
+        for i in range(arguments.jobs or 40)
     ]
 
 

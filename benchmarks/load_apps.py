@@ -255,6 +255,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--settle", type=float, default=90.0, help="seconds to wait for kernels to go away"
     )
+    parser.add_argument(
+        "--keep-log", type=Path, default=None, help="copy the server's log to this file"
+    )
     arguments = parser.parse_args(argv)
     arguments.levels = [int(text) for text in arguments.sessions.split(",") if text.strip()]
     if not arguments.levels or not all(0 < n <= 40 for n in arguments.levels):
@@ -281,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             results = asyncio.run(measure(server, count, arguments.levels, arguments))
             tracebacks = server.log().count("Traceback")
+            if arguments.keep_log is not None:
+                arguments.keep_log.write_text(server.log(), encoding="utf-8")
     print_table(results, pooled)
     print(f"Tracebacks in the server log: {tracebacks}")
     return 0 if all(not r.failures for r in results) else 1

@@ -96,10 +96,9 @@ def _structural_table(
         & indicators["region_code"].isin(valid)
         & indicators["value"].notna()
     ]
-    table = rows.pivot_table(
-        index=["region_code", "year"], columns="indicator_code", values="value", aggfunc="mean"
-    )
-    return table.reindex(columns=list(structural)).dropna()
+    # groupby + unstack: half the time of pivot_table, paid once per scorecard
+    table = rows.groupby(["region_code", "year", "indicator_code"], observed=True)["value"].mean()
+    return table.unstack("indicator_code").reindex(columns=list(structural)).dropna()
 
 
 def _latest_common_year(table: pd.DataFrame, region_code: str, structural: Sequence[str]) -> int:

@@ -248,9 +248,9 @@ def _add_legend(ax: Axes, entries: list[dict]) -> None:
     legend.set_zorder(10)
 
 
-def _add_highlight(ax: Axes, cropped: gpd.GeoDataFrame, region_code: str) -> None:
+def _add_highlight(ax: Axes, cropped: gpd.GeoDataFrame, region_code: str):
     chosen = cropped.loc[cropped["region_code"] == region_code]
-    _add_paths(
+    return _add_paths(
         ax, _polygon_paths(chosen.geometry), "highlight", facecolors="none",
         edgecolors=map_styles.HIGHLIGHT_COLOUR, linewidths=HIGHLIGHT_WIDTH, zorder=4,
     )  # fmt: skip
@@ -434,7 +434,7 @@ def _area(bounds: tuple[float, ...]) -> float:
     return (bounds[2] - bounds[0]) * (bounds[3] - bounds[1])
 
 
-def _mark_if_small(ax: Axes, region: gpd.GeoDataFrame, bounds: tuple[float, ...]) -> None:
+def _mark_if_small(ax: Axes, region: gpd.GeoDataFrame, bounds: tuple[float, ...]) -> list:
     """Outline the region in the highlight colour, and ring it when too small to see.
 
     "Small" is by land area, so that scattered islands (the Azores) get a ring around the
@@ -442,13 +442,13 @@ def _mark_if_small(ax: Axes, region: gpd.GeoDataFrame, bounds: tuple[float, ...]
     """
     from matplotlib.patches import Circle
 
-    _add_paths(
+    outline = _add_paths(
         ax, _polygon_paths(region.geometry), "highlight", facecolors="none",
         edgecolors=map_styles.HIGHLIGHT_COLOUR, linewidths=0.8, zorder=4,
     )  # fmt: skip
     frame_width = bounds[2] - bounds[0]
     if np.sqrt(region.geometry.area.sum()) >= SMALL_REGION_SHARE * frame_width:
-        return
+        return [outline]
     west, south, east, north = region.total_bounds
     half_diagonal = 0.5 * np.hypot(east - west, north - south)
     radius = max(half_diagonal * 1.15, SMALL_REGION_SHARE * frame_width)
@@ -458,12 +458,16 @@ def _mark_if_small(ax: Axes, region: gpd.GeoDataFrame, bounds: tuple[float, ...]
     )  # fmt: skip
     ring.set_gid("ring")
     ax.add_patch(ring)
+    return [outline, ring]
 
 
 def plot_locator(
     geometries: gpd.GeoDataFrame, region_code: str, *, title: str | None = None
 ) -> Figure:
     """Show where a region lies in Europe: region filled, its country outlined, rest grey.
+
+    The map is the sum of :func:`plot_locator_background` (shared by every region of a level
+    and frame) and :func:`add_locator_marks` (this region's), which a batch can draw apart.
 
     Args:
         geometries: ``region_code`` and ``geometry`` (one NUTS edition); with several levels
@@ -477,38 +481,106 @@ def plot_locator(
     Raises:
         UnknownCodeError: ``region_code`` is not among the geometries.
     """
+    bounds = locator_frame(geometries, region_code)
+    fig = plot_locator_background(geometries, region_code, bounds)
+    add_locator_marks(fig.axes[0], geometries, region_code, bounds)
+    _add_title(fig.axes[0], title or _default_title(geometries, region_code), own_figure=True)
+    return fig
+
+
+def locator_frame(geometries: gpd.GeoDataFrame, region_code: str) -> tuple[float, ...]:
+    """The locator's frame for ``region_code`` (EPSG:3035 bounds): Europe for most regions.
+
+    Raises:
+        UnknownCodeError: ``region_code`` is not among the geometries.
+    """
     _check_geometries(geometries)
     codes = geometries["region_code"].astype("str")
     if not codes.eq(region_code).any():
         raise unknown_code("region", region_code, codes)
+    return _locator_bounds(_project_region(geometries, region_code), region_code)
+
+
+def plot_locator_background(
+    geometries: gpd.GeoDataFrame, region_code: str, bounds: tuple[float, ...]
+) -> Figure:
+    """The part of a locator that every region of one level and frame shares.
+
+    The regions of ``region_code``'s level in grey within ``bounds``, and the credit; no title.
+    """
     chosen = _select_level(geometries, pd.Series([region_code]))
-    projected = _project(chosen[["region_code", "geometry"]])
-    bounds = _locator_bounds(projected, region_code)
-    cropped = _crop(projected, bounds)
+    cropped = _crop(_project(chosen[["region_code", "geometry"]]), bounds)
     fig, ax = _new_axes(None, bounds)
-    is_region = (cropped["region_code"] == region_code).to_numpy()
-    colours = np.where(is_region, map_styles.HIGHLIGHT_COLOUR, LOCATOR_REST_COLOUR)
     _add_paths(
-        ax, _polygon_paths(cropped.geometry), "regions", facecolors=colours.tolist(),
+        ax, _polygon_paths(cropped.geometry), "regions", facecolors=LOCATOR_REST_COLOUR,
         edgecolors=map_styles.OUTLINE_COLOUR, linewidths=OUTLINE_WIDTH, zorder=2,
     )  # fmt: skip
-    _add_country_outline(ax, projected, region_code, bounds)
-    _mark_if_small(ax, cropped.loc[is_region], bounds)
     _set_frame(ax, bounds)
-    _add_title(ax, title or _default_title(geometries, region_code), own_figure=True)
     _add_attribution(ax)
     return fig
 
 
-def _add_country_outline(ax: Axes, projected, region_code: str, bounds) -> None:
+def add_locator_marks(
+    ax: Axes,
+    geometries: gpd.GeoDataFrame,
+    region_code: str,
+    bounds: tuple[float, ...],
+    *,
+    country=None,
+) -> list:
+    """Draw the region filled, its country outlined and, when small, a ring; return them.
+
+    ``country`` is the country's shape from :func:`country_shape`, when the caller keeps it.
+    """
+    region = _crop(_project_region(geometries, region_code), bounds)
+    fill = _add_paths(
+        ax, _polygon_paths(region.geometry), "located",
+        facecolors=map_styles.HIGHLIGHT_COLOUR, edgecolors=map_styles.OUTLINE_COLOUR,
+        linewidths=OUTLINE_WIDTH, zorder=2.5,
+    )  # fmt: skip
+    if country is None:
+        country = country_shape(geometries, region_code)
+    outline = _add_country_outline(ax, country, region_code, bounds)
+    return [fill, outline, *_mark_if_small(ax, region, bounds)]
+
+
+def highlight_region(
+    ax: Axes, geometries: gpd.GeoDataFrame, region_code: str, bounds: tuple[float, ...]
+) -> list:
+    """Outline ``region_code`` thickly over a map of ``bounds`` (what ``highlight=`` draws)."""
+    _check_geometries(geometries)
+    region = _project_region(geometries, region_code)
+    _check_highlight(region, region_code)
+    cropped = _crop(region, bounds)
+    return [_add_highlight(ax, cropped, region_code)] if len(cropped) else []  # off the frame
+
+
+def _project_region(geometries: gpd.GeoDataFrame, region_code: str) -> gpd.GeoDataFrame:
+    """Only the region's row, projected: projecting the whole level costs ~10 ms a map."""
+    chosen = geometries.loc[geometries["region_code"] == region_code, ["region_code", "geometry"]]
+    return _project(chosen)
+
+
+def country_shape(geometries: gpd.GeoDataFrame, region_code: str):
+    """The projected outline of the region's country: its level's regions with the same prefix."""
+    chosen = _select_level(geometries, pd.Series([region_code]))
+    country = chosen.loc[chosen["region_code"].str[:2] == region_code[:2]]
+    return _country_shape(_project(country[["region_code", "geometry"]]), region_code)
+
+
+def project(geometries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The geometries in the maps' projection (EPSG:3035); maps of projected input skip it."""
+    return _project(geometries)
+
+
+def _add_country_outline(ax: Axes, shape, region_code: str, bounds):
     import geopandas as gpd
 
-    shape = _country_shape(projected, region_code)
     outline = gpd.GeoDataFrame(
-        {"region_code": [region_code[:2]]}, geometry=[shape], crs=projected.crs
+        {"region_code": [region_code[:2]]}, geometry=[shape], crs=PROJECTED_CRS
     )
     cropped = _crop(outline, bounds)
-    _add_paths(
+    return _add_paths(
         ax, _polygon_paths(cropped.geometry), "country", facecolors="none",
         edgecolors=map_styles.COUNTRY_OUTLINE_COLOUR, linewidths=COUNTRY_WIDTH, zorder=3,
     )  # fmt: skip

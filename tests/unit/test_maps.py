@@ -30,6 +30,13 @@ def _squares() -> gpd.GeoDataFrame:
     )
 
 
+def _squares_extent(region_code: str) -> tuple[float, float, float, float]:
+    """(x, y, width, height) of a square in the maps' projection."""
+    squares = maps.project(_squares())
+    west, south, east, north = squares.loc[squares["region_code"] == region_code].total_bounds
+    return (west, south, east - west, north - south)
+
+
 def _values(**overrides) -> pd.DataFrame:
     data = {"region_code": ["XX01", "XX02", "XX03", "XX04"], "value": [1.0, np.nan, 3.0, 4.0]}
     data.update(overrides)
@@ -165,8 +172,11 @@ def test_only_the_mapped_level_is_drawn():
 def test_locator_fills_the_region_and_outlines_its_country():
     fig = maps.plot_locator(_squares(), "XX03")
     faces = _collection(fig, "regions").get_facecolors()
-    is_highlight = np.isclose(faces, to_rgba(ms.HIGHLIGHT_COLOUR)).all(axis=1)
-    assert is_highlight.tolist() == [False, False, True, False]
+    assert np.isclose(faces, to_rgba(maps.LOCATOR_REST_COLOUR)).all()  # the shared background
+    located = _collection(fig, "located")
+    assert len(located.get_paths()) == 1
+    assert np.isclose(located.get_facecolors(), to_rgba(ms.HIGHLIGHT_COLOUR)).all()
+    assert np.allclose(located.get_paths()[0].get_extents().bounds, _squares_extent("XX03"))
     assert len(_collection(fig, "country").get_paths()) == 1
     assert fig._suptitle.get_text() == "XX03"
     with pytest.raises(UnknownCodeError):
