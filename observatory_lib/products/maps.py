@@ -11,7 +11,12 @@ that the static maps and the interactive Voila map agree.
 
 The drawn collections carry a ``gid`` so that tests and callers can find them:
 ``regions`` (one face colour per region, in the order of the cropped geometries),
-``confidential`` (hatch overlay), ``highlight`` (thick outline) and ``country`` (locator).
+``confidential`` (hatch overlay), ``highlight`` (thick outline), and in the locator
+``located`` (the region's fill) and ``country`` (its country's outline).
+
+A batch that draws one map for many regions can draw the shared part once
+(``plot_locator_background``, or ``plot_choropleth`` without ``highlight``) and each region's
+marks on top (``add_locator_marks``, ``highlight_region``); see ``figure_layers``.
 """
 
 from __future__ import annotations

@@ -221,3 +221,23 @@ def test_real_nuts2_choropleth(mirror_file):
     locator = maps.plot_locator(geometries, "PT20")  # the Azores: frame stretched, ringed
     assert any(p.get_gid() == "ring" for p in locator.axes[0].patches)
     maps.figure_to_png_bytes(locator)
+
+
+def test_region_marks_drawn_apart_from_a_shared_background():
+    squares = _squares()
+    bounds = maps.locator_frame(squares, "XX02")
+    background = maps.plot_locator_background(squares, "XX02", bounds)
+    assert [c.get_gid() for c in background.axes[0].collections] == ["regions"]
+    marks = maps.add_locator_marks(background.axes[0], squares, "XX02", bounds)
+    assert [mark.get_gid() for mark in marks[:3]] == ["located", "country", "highlight"]
+    choropleth = maps.plot_choropleth(squares, _values(), title=None, unit=None)
+    frame = (*choropleth.axes[0].get_xlim(), *choropleth.axes[0].get_ylim())
+    west, east, south, north = frame
+    (outline,) = maps.highlight_region(
+        choropleth.axes[0], squares, "XX04", (west, south, east, north)
+    )
+    assert outline.get_gid() == "highlight" and len(outline.get_paths()) == 1
+    far_away = maps._projected_box((100.0, 0.0, 110.0, 10.0))  # a frame without the squares
+    assert maps.highlight_region(choropleth.axes[0], squares, "XX04", far_away) == []
+    with pytest.raises(UnknownCodeError):
+        maps.highlight_region(choropleth.axes[0], squares, "YY01", far_away)
