@@ -38,13 +38,18 @@ def _marks(x: float, label: str):
     return overlay
 
 
-def _drawn_whole(x: float, label: str, dpi: float) -> np.ndarray:
-    figure = _background()
-    _marks(x, label)(figure)
+def _pixels(figure: Figure, dpi: float) -> np.ndarray:
+    """RGB pixels of the whole figure drawn at once."""
     canvas = FigureCanvasAgg(figure)
     figure.dpi = dpi
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[..., :3]
+
+
+def _drawn_whole(x: float, label: str, dpi: float) -> np.ndarray:
+    figure = _background()
+    _marks(x, label)(figure)
+    return _pixels(figure, dpi)
 
 
 def test_layered_pixels_equal_a_whole_drawing():
@@ -86,15 +91,7 @@ def test_a_failing_overlay_leaves_the_background_clean():
         figure_layers.render_layered("k", _background, broken, dpi=50)
     assert figure_layers.cached_count() == 0  # dropped: the next use draws it anew
     clean = figure_layers.render_layered("k", _background, lambda figure: [], dpi=50)
-    np.testing.assert_array_equal(clean, _drawn_whole_background(50))
-
-
-def _drawn_whole_background(dpi: float) -> np.ndarray:
-    figure = _background()
-    canvas = FigureCanvasAgg(figure)
-    figure.dpi = dpi
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[..., :3]
+    np.testing.assert_array_equal(clean, _pixels(_background(), 50))
 
 
 def test_the_cache_is_bounded(monkeypatch):
