@@ -752,6 +752,18 @@ def message_html(message: str) -> str:
     return f'<div class="observatory-message">{escape(message)}</div>'
 
 
+def _message_widget(message: str):
+    """What an app shows instead of itself when it cannot run: the message, no traceback."""
+    import ipywidgets as widgets
+
+    return widgets.HTML(message_html(message)).add_class("observatory-error")
+
+
+def _first_problem(*inputs: Any) -> AppMessage | None:
+    """The first input that is a message (data or parameters that could not be loaded)."""
+    return next((item for item in inputs if isinstance(item, AppMessage)), None)
+
+
 def flag_text(flag: Any) -> str:
     """Eurostat flag letters in words, e.g. ``bu`` -> ``b (break in series), u (...)``."""
     letters = escape(flag)
@@ -1437,11 +1449,9 @@ def mapping_tool(
     Returns:
         An ipywidgets widget (the app or a message box).
     """
-    import ipywidgets as widgets
-
-    for problem in (data, params):
-        if isinstance(problem, AppMessage):
-            return widgets.HTML(message_html(problem.message)).add_class("observatory-error")
+    problem = _first_problem(data, params)
+    if problem is not None:
+        return _message_widget(problem.message)
     try:
         selection, region_code = selection_from_parameters(data, params)
         tile_url = check_tile_url(str(params.get("tile_url", "")))
@@ -1449,7 +1459,7 @@ def mapping_tool(
         tool.select(selection, region_code, tile_url)
         return tool.widget
     except ObservatoryError as error:
-        return widgets.HTML(message_html(str(error))).add_class("observatory-error")
+        return _message_widget(str(error))
 
 
 # --- the region explorer -------------------------------------------------------------------
@@ -1762,11 +1772,9 @@ def region_explorer(
         params: from ``resolve_parameters`` (keys of ``EXPLORER_DEFAULTS``).
         explorer: widgets built ahead by ``prepare_region_explorer``; built here when None.
     """
-    import ipywidgets as widgets
-
-    for problem in (data, params):
-        if isinstance(problem, AppMessage):
-            return widgets.HTML(message_html(problem.message)).add_class("observatory-error")
+    problem = _first_problem(data, params)
+    if problem is not None:
+        return _message_widget(problem.message)
     try:
         region_code = region_from_search(data, str(params.get("region_code", "")))
         peers = parse_peers(params.get("peers", ""))
@@ -1776,7 +1784,7 @@ def region_explorer(
             explorer.show(region_code, peers)
         return explorer.widget
     except ObservatoryError as error:
-        return widgets.HTML(message_html(str(error))).add_class("observatory-error")
+        return _message_widget(str(error))
 
 
 def provenance_html(data: AppData | AppMessage) -> str:

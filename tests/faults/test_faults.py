@@ -64,10 +64,9 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
-import uuid
 from pathlib import Path
 
+import batch_helpers as helpers
 import nbformat
 import pandas as pd
 import pytest
@@ -80,7 +79,6 @@ from observatory_lib.errors import DataSourceError
 from observatory_lib.products import batch, cli
 from observatory_lib.products.batch import (
     MANIFEST_NAME,
-    TEMP_PREFIX,
     BatchLockError,
     OutputDirError,
     run_batch,
@@ -97,33 +95,11 @@ SBS_FILE = "eurostat/sbs_r_nuts06_r2_persons_employed_2015.csv"
 EURITO_FILE = "eurostat/eurito_2022/pat_ep_rtot_nr.csv"
 
 
-def _regions(*codes):
-    return [(code, {"region_code": code}) for code in codes]
-
-
-def _manifest(root: Path) -> dict:
-    return json.loads((root / MANIFEST_NAME).read_text(encoding="utf-8"))["jobs"]
-
-
-def _temp_entries(root: Path) -> list[str]:
-    return sorted(p.name for p in root.iterdir() if p.name.startswith(TEMP_PREFIX))
-
-
 def _one_line_error(capsys) -> str:
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and "\n" not in err, err
     assert "Traceback" not in err
     return err
-
-
-def _wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
 @pytest.fixture
@@ -344,7 +320,7 @@ def test_an_output_root_that_is_an_existing_file_is_refused_before_any_work(tmp_
     blocker = tmp_path / "outputs"
     blocker.write_text("a file, not a directory")
     with pytest.raises(OutputDirError, match="Cannot write to the output directory") as caught:
-        run_batch(SCORECARD, _regions("DE11"), blocker, workers=0, progress=False)
+        run_batch(SCORECARD, helpers.regions("DE11"), blocker, workers=0, progress=False)
     assert str(blocker) in str(caught.value) and "make it writable" in str(caught.value)
     assert blocker.read_text() == "a file, not a directory"
 
@@ -377,12 +353,12 @@ def test_a_job_that_hits_a_full_disk_fails_alone_and_leaves_nothing_partial(tmp_
         return real_write(nb, directory, job_id, *args)
 
     monkeypatch.setattr(batch, "_write_outputs", full_disk)
-    jobs = _regions("DE11", "FR10", "ES51")
+    jobs = helpers.regions("DE11", "FR10", "ES51")
     report = run_batch(SCORECARD, jobs, tmp_path, workers=0, progress=False, formats=("json",))
     assert report.ok == ["DE11", "ES51"] and report.failed == ["FR10"]
-    error = _manifest(tmp_path)["FR10"]["error"]
+    error = helpers.manifest(tmp_path)["FR10"]["error"]
     assert "No space left on device" in error and "\n" not in error
-    assert not (tmp_path / "FR10").exists() and _temp_entries(tmp_path) == []
+    assert not (tmp_path / "FR10").exists() and helpers.temp_entries(tmp_path) == []
 
     monkeypatch.setattr(batch, "_write_outputs", real_write)  # space freed: resume
     again = run_batch(SCORECARD, jobs, tmp_path, workers=0, progress=False, formats=("json",))
@@ -394,7 +370,9 @@ def test_a_manifest_that_cannot_be_saved_stops_the_batch_with_one_clear_error(
     tmp_path, monkeypatch
 ):
     """SIMULATED: saving manifest.json raises ENOSPC; the previous manifest stays whole."""
-    run_batch(SCORECARD, _regions("DE11"), tmp_path, workers=0, progress=False, formats=("json",))
+    run_batch(
+        SCORECARD, helpers.regions("DE11"), tmp_path, workers=0, progress=False, formats=("json",)
+    )
     before = (tmp_path / MANIFEST_NAME).read_text(encoding="utf-8")
     real_write = batch.write_text_atomic
 
@@ -404,19 +382,19 @@ def test_a_manifest_that_cannot_be_saved_stops_the_batch_with_one_clear_error(
         return real_write(path, text)
 
     monkeypatch.setattr(batch, "write_text_atomic", full_disk)
-    jobs = _regions("DE11", "FR10", "ES51")
+    jobs = helpers.regions("DE11", "FR10", "ES51")
     with pytest.raises(OutputDirError) as caught:
         run_batch(SCORECARD, jobs, tmp_path, workers=0, progress=False, formats=("json",))
     message = str(caught.value)
     assert str(tmp_path / MANIFEST_NAME) in message and "No space left on device" in message
     assert "rerun" in message and "\n" not in message
     assert (tmp_path / MANIFEST_NAME).read_text(encoding="utf-8") == before
-    assert _temp_entries(tmp_path) == []
+    assert helpers.temp_entries(tmp_path) == []
 
     monkeypatch.setattr(batch, "write_text_atomic", real_write)
     again = run_batch(SCORECARD, jobs, tmp_path, workers=0, progress=False, formats=("json",))
     assert again.failed == [] and "DE11" in again.skipped
-    assert set(_manifest(tmp_path)) == {"DE11", "FR10", "ES51"}
+    assert set(helpers.manifest(tmp_path)) == {"DE11", "FR10", "ES51"}
 
 
 FILE_SIZE_LIMITED = """
@@ -440,11 +418,11 @@ def test_a_real_write_failure_fails_the_jobs_and_a_rerun_completes(tmp_path):
     root = tmp_path / "out"
     child = subprocess.run([sys.executable, str(script), str(root)], timeout=180, check=False)
     assert child.returncode == 0
-    entries = _manifest(root)
+    entries = helpers.manifest(root)
     assert all("File too large" in entries[code]["error"] for code in ("DE11", "FR10"))
-    assert not (root / "DE11").exists() and _temp_entries(root) == []
+    assert not (root / "DE11").exists() and helpers.temp_entries(root) == []
 
-    rerun = run_batch(SCORECARD, _regions("DE11", "FR10"), root, workers=0, progress=False)
+    rerun = run_batch(SCORECARD, helpers.regions("DE11", "FR10"), root, workers=0, progress=False)
     assert sorted(rerun.ok) == ["DE11", "FR10"]
     assert sorted(p.name for p in (root / "DE11").iterdir()) == [
         f"DE11.{e}" for e in sorted(FORMATS)
@@ -453,75 +431,25 @@ def test_a_real_write_failure_fails_the_jobs_and_a_rerun_completes(tmp_path):
 
 # --- a killed Dask batch; two batches at once --------------------------------------------------
 
-KILLED_DASK_BATCH = """
-import sys
-from observatory_lib.products.batch import run_batch
-
-if __name__ == "__main__":
-    jobs = [(f"R{{i}}", {{"region_code": code}}) for i, code in enumerate({codes!r})]
-    run_batch({notebook!r}, jobs, sys.argv[1], workers=2, scheduler="local", progress=False)
-"""
-
-
-def _processes_with(marker: str) -> list[int]:
-    found = []
-    for environ in Path("/proc").glob("[0-9]*/environ"):
-        try:
-            if marker.encode() in environ.read_bytes():
-                found.append(int(environ.parent.name))
-        except OSError:  # the process ended while we looked
-            continue
-    return found
-
-
-def _check_complete_job_directories(root: Path) -> None:
-    for entry in root.iterdir():
-        if entry.name.startswith(TEMP_PREFIX) or not entry.is_dir():
-            continue
-        names = sorted(p.name for p in entry.iterdir())
-        assert names == sorted(f"{entry.name}.{e}" for e in FORMATS), entry.name
-        json.loads((entry / f"{entry.name}.json").read_text("utf-8"))
-        assert (entry / f"{entry.name}.pdf").read_bytes().rstrip().endswith(b"%%EOF")
-
 
 @pytest.mark.notebook
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
 def test_a_killed_dask_batch_leaves_no_partial_files_and_a_rerun_completes(tmp_path):
     codes = ["DE11", "DE21", "FR10", "ITC4", "ES51", "NL33", "DE11", "DE21", "FR10"]
-    script = tmp_path / "dask_batch.py"
-    script.write_text(
-        textwrap.dedent(KILLED_DASK_BATCH.format(codes=codes, notebook=str(SCORECARD)))
+    root, pid = helpers.kill_batch_midway(
+        tmp_path, SCORECARD, codes, scheduler="local", timeout=120
     )
-    root = tmp_path / "out"
-    marker = uuid.uuid4().hex
-    env = {**os.environ, "OBSERVATORY_TEST_RUN": marker}
-    driver = subprocess.Popen([sys.executable, str(script), str(root)], env=env)
-    try:
-        _wait_for(
-            lambda: (
-                (root / MANIFEST_NAME).exists()
-                and any(e["status"] == "ok" for e in _manifest(root).values())
-            ),
-            120,
-            "the first job to finish",
-        )
-    finally:
-        driver.send_signal(signal.SIGKILL)
-        driver.wait()
-    # the cluster's workers exit with their driver, and their kernels with them
-    _wait_for(lambda: not _processes_with(f"OBSERVATORY_TEST_RUN={marker}"), 30, "the workers")
-    _check_complete_job_directories(root)
-    json.loads((root / MANIFEST_NAME).read_text("utf-8"))
+    helpers.check_complete_job_directories(root)
 
     jobs = [(f"R{i}", {"region_code": code}) for i, code in enumerate(codes)]
     rerun = run_batch(SCORECARD, jobs, root, workers=2, scheduler="local", progress=False)
     assert rerun.failed == [] and len(rerun.ok) + len(rerun.skipped) == len(codes)
     assert rerun.skipped and rerun.ok  # killed after the first job and before the last
-    assert _temp_entries(root) == []
-    _check_complete_job_directories(root)
+    assert helpers.temp_entries(root) == []
+    helpers.check_complete_job_directories(root)
     # the killed driver's kernel-socket directory went with the next local-cluster batch
-    assert not list(Path(tempfile.gettempdir()).glob(f"observatory-dask-{driver.pid}-*"))
+    assert not list(Path(tempfile.gettempdir()).glob(f"observatory-dask-{pid}-*"))
 
 
 HOLDING_BATCH = """
@@ -544,10 +472,12 @@ def test_a_second_batch_process_and_the_cli_are_refused_naming_the_pid(
     holder = subprocess.Popen([sys.executable, str(script), str(root)])
     try:
         lock = root / batch.LOCK_NAME
-        _wait_for(lambda: lock.exists() and f'"pid": {holder.pid}' in lock.read_text(), 60, "lock")
+        helpers.wait_for(
+            lambda: lock.exists() and f'"pid": {holder.pid}' in lock.read_text(), 60, "lock"
+        )
 
         with pytest.raises(BatchLockError) as caught:
-            run_batch(SCORECARD, _regions("DE11"), root, workers=0, progress=False)
+            run_batch(SCORECARD, helpers.regions("DE11"), root, workers=0, progress=False)
         assert f"pid {holder.pid}" in str(caught.value) and str(lock) in str(caught.value)
 
         assert cli.main(["scorecards", "--regions", "DE11", "--no-progress"]) == 2

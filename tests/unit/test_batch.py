@@ -7,14 +7,12 @@ Most tests use workers=0, so they share this process's warm kernel like a batch 
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import textwrap
 import time
-import uuid
 from pathlib import Path
 
+import batch_helpers as helpers
 import nbformat
 import pytest
 
@@ -44,23 +42,11 @@ def _run(notebook, jobs, root, **options):
     return run_batch(notebook, jobs, root, **options)
 
 
-def _manifest(root: Path) -> dict:
-    return json.loads((root / MANIFEST_NAME).read_text(encoding="utf-8"))["jobs"]
-
-
-def _temp_entries(root: Path) -> list[str]:
-    return sorted(p.name for p in root.iterdir() if p.name.startswith(TEMP_PREFIX))
-
-
-def _regions(*codes):
-    return [(code, {"region_code": code}) for code in codes]
-
-
 @pytest.fixture(scope="module")
 def first_batch(tmp_path_factory):
     """Four scorecards, one of which (XX99) raises in a cell."""
     root = tmp_path_factory.mktemp("batch")
-    report = _run(SCORECARD, _regions("DE11", "DE21", "XX99", "FR10"), root)
+    report = _run(SCORECARD, helpers.regions("DE11", "DE21", "XX99", "FR10"), root)
     return root, report
 
 
@@ -71,7 +57,7 @@ def test_failing_job_is_recorded_and_the_others_succeed(first_batch):
     assert report.failed == ["XX99"]
     assert report.exit_code == 1
     assert "XX99" in report.summary() and LOG_NAME in report.summary()
-    jobs = _manifest(root)
+    jobs = helpers.manifest(root)
     assert jobs["XX99"]["status"] == "failed"
     error = jobs["XX99"]["error"]
     assert "Unknown region 'XX99'" in error and "DE11" in error  # the notebook's own message
@@ -80,13 +66,13 @@ def test_failing_job_is_recorded_and_the_others_succeed(first_batch):
     assert not (root / "XX99").exists()
     log = (root / LOG_NAME).read_text(encoding="utf-8")
     assert "job XX99 failed" in log and "raise unknown_code" in log  # the traceback
-    assert _temp_entries(root) == []
+    assert helpers.temp_entries(root) == []
 
 
 @pytest.mark.notebook
 def test_each_job_directory_holds_every_format_and_the_manifest_describes_it(first_batch):
     root, _ = first_batch
-    entry = _manifest(root)["DE11"]
+    entry = helpers.manifest(root)["DE11"]
     assert entry["status"] == "ok" and entry["error"] == ""
     assert entry["outputs"] == [f"DE11/DE11.{ext}" for ext in FORMATS]
     assert sorted(p.name for p in (root / "DE11").iterdir()) == sorted(
@@ -128,14 +114,14 @@ def test_pdf_contains_text_from_the_notebook(first_batch):
 
 @pytest.mark.notebook
 def test_resume_skips_unchanged_jobs_force_reruns_retry_failed_reruns_failures(tmp_path):
-    jobs = _regions("DE11", "XX99")
+    jobs = helpers.regions("DE11", "XX99")
     _run(SCORECARD, jobs, tmp_path, formats=("json",))
     written = (tmp_path / "DE11" / "DE11.json").stat().st_mtime_ns
 
     again = _run(SCORECARD, jobs, tmp_path, formats=("json",))
     assert again.skipped == ["DE11"] and again.failed == ["XX99"]  # failures have no outputs
     assert (tmp_path / "DE11" / "DE11.json").stat().st_mtime_ns == written
-    assert _manifest(tmp_path)["DE11"]["status"] == "skipped"
+    assert helpers.manifest(tmp_path)["DE11"]["status"] == "skipped"
 
     retried = _run(
         SCORECARD,
@@ -154,7 +140,7 @@ def test_resume_skips_unchanged_jobs_force_reruns_retry_failed_reruns_failures(t
 
 @pytest.mark.notebook
 def test_changed_inputs_or_missing_outputs_rerun_a_job(tmp_path):
-    jobs = _regions("DE11")
+    jobs = helpers.regions("DE11")
     _run(SCORECARD, jobs, tmp_path, formats=("json",))
     assert _run(SCORECARD, jobs, tmp_path, formats=("json",)).skipped == ["DE11"]
     assert _run(SCORECARD, jobs, tmp_path, formats=("json",), store_version="v2").ok == ["DE11"]
@@ -170,11 +156,11 @@ def test_changed_inputs_or_missing_outputs_rerun_a_job(tmp_path):
 
 @pytest.mark.notebook
 def test_warm_outputs_are_identical_to_a_fresh_papermill_run(tmp_path):
-    fresh = _run(SCORECARD, _regions("ES51"), tmp_path / "fresh", engine="papermill")
+    fresh = _run(SCORECARD, helpers.regions("ES51"), tmp_path / "fresh", engine="papermill")
     assert fresh.ok == ["ES51"]
     # the warm kernel first runs other jobs: a probe that leaves state behind and a failure
     _run(PROBE, [("leaky", {"mark": "leaky"})], tmp_path / "probe", formats=("json",))
-    warm = _run(SCORECARD, _regions("DE21", "XX99", "ES51"), tmp_path / "warm")
+    warm = _run(SCORECARD, helpers.regions("DE21", "XX99", "ES51"), tmp_path / "warm")
     assert warm.ok == ["DE21", "ES51"]
     for extension in ("json", "html", "ipynb"):
         fresh_text = (tmp_path / "fresh" / "ES51" / f"ES51.{extension}").read_text("utf-8")
@@ -218,7 +204,7 @@ def test_a_dead_kernel_fails_only_its_job_and_is_replaced(tmp_path):
     pid = get_warm_kernel("python3").km.provisioner.process.pid
     report = _run(PROBE, jobs, tmp_path, formats=("json",), force=True)
     assert report.ok == ["before", "after"] and report.failed == ["crash"]
-    assert "kernel died" in _manifest(tmp_path)["crash"]["error"]
+    assert "kernel died" in helpers.manifest(tmp_path)["crash"]["error"]
     assert get_warm_kernel("python3").km.provisioner.process.pid != pid
     assert _probe_records(tmp_path, ["after"])["after"]["leftover_names"] == []
 
@@ -245,8 +231,8 @@ def test_a_dead_worker_process_fails_its_jobs_and_the_batch_goes_on(tmp_path):
     ]
     report = _run(PROBE, jobs, tmp_path, formats=("json",), workers=1)
     assert "killer" in report.failed and "later" in report.ok
-    assert "worker process running this job died" in _manifest(tmp_path)["killer"]["error"]
-    assert _temp_entries(tmp_path) == []
+    assert "worker process running this job died" in helpers.manifest(tmp_path)["killer"]["error"]
+    assert helpers.temp_entries(tmp_path) == []
 
 
 @pytest.mark.notebook
@@ -256,13 +242,13 @@ def test_a_cell_that_runs_too_long_fails_its_job_only(tmp_path):
     report = _run(PROBE, jobs, tmp_path, formats=("json",), cell_timeout=1)
     assert time.monotonic() - started < 20
     assert report.failed == ["slow"] and report.ok == ["next"]
-    assert "1 s cell timeout" in _manifest(tmp_path)["slow"]["error"]
+    assert "1 s cell timeout" in helpers.manifest(tmp_path)["slow"]["error"]
     assert _probe_records(tmp_path, ["next"])["next"]["leftover_names"] == []
 
 
 def test_a_second_batch_on_the_same_directory_is_refused_naming_the_lock_and_pid(tmp_path):
     with batch_lock(tmp_path), pytest.raises(BatchLockError) as caught:
-        _run(SCORECARD, _regions("DE11"), tmp_path, formats=("json",))
+        _run(SCORECARD, helpers.regions("DE11"), tmp_path, formats=("json",))
     message = str(caught.value)
     assert f"pid {os.getpid()}" in message and LOCK_NAME in message and str(tmp_path) in message
     assert not (tmp_path / "DE11").exists()
@@ -273,14 +259,14 @@ def test_a_lock_left_by_a_dead_batch_is_taken_over(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     (tmp_path / LOCK_NAME).write_text(json.dumps({"pid": dead.pid, "host": "x", "since": "y"}))
-    assert _run(SCORECARD, _regions("DE11"), tmp_path, formats=("json",)).ok == ["DE11"]
+    assert _run(SCORECARD, helpers.regions("DE11"), tmp_path, formats=("json",)).ok == ["DE11"]
 
 
 def test_an_output_directory_that_cannot_be_created_is_reported_before_any_work(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a directory")
     with pytest.raises(OutputDirError, match="Cannot write to the output directory") as caught:
-        _run(SCORECARD, _regions("DE11"), blocker / "out")
+        _run(SCORECARD, helpers.regions("DE11"), blocker / "out")
     assert "a_file" in str(caught.value)
 
 
@@ -289,7 +275,7 @@ def test_a_read_only_output_directory_is_reported_before_any_work(tmp_path):
     tmp_path.chmod(0o500)
     try:
         with pytest.raises(OutputDirError, match="make it writable"):
-            _run(SCORECARD, _regions("DE11"), tmp_path)
+            _run(SCORECARD, helpers.regions("DE11"), tmp_path)
     finally:
         tmp_path.chmod(0o700)
 
@@ -316,7 +302,7 @@ def _notebook_without_parameters(tmp_path: Path) -> Path:
     ],
 )
 def test_bad_input_gets_one_clear_message_before_any_work(tmp_path, change, message):
-    options = {"notebook": SCORECARD, "jobs": _regions("DE11"), **change}
+    options = {"notebook": SCORECARD, "jobs": helpers.regions("DE11"), **change}
     if options["notebook"] == "plain":
         options["notebook"] = _notebook_without_parameters(tmp_path)
     root = tmp_path / "out"
@@ -332,72 +318,13 @@ def test_parameter_names_are_read_without_running_the_notebook():
     assert read_parameter_names(PROBE) == {"mark", "exit_kernel", "sleep_s", "kill_batch_worker"}
 
 
-KILLED_BATCH = """
-import sys
-from observatory_lib.products.batch import run_batch
-
-if __name__ == "__main__":
-    jobs = [(f"R{{i}}", {{"region_code": code}}) for i, code in enumerate({codes!r})]
-    run_batch({notebook!r}, jobs, sys.argv[1], workers=2, progress=False)
-"""
-
-
-def _processes_with(marker: str) -> list[int]:
-    found = []
-    for environ in Path("/proc").glob("[0-9]*/environ"):
-        try:
-            if marker.encode() in environ.read_bytes():
-                found.append(int(environ.parent.name))
-        except OSError:  # the process ended while we looked, or is not ours to read
-            continue
-    return found
-
-
-def _wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
-
-
 @pytest.mark.notebook
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
 def test_a_batch_killed_midway_leaves_no_partial_files_and_a_rerun_completes(tmp_path):
     codes = ["DE11", "DE21", "FR10", "ITC4", "ES51", "NL33", "DE11", "DE21"]
-    script = tmp_path / "batch_script.py"
-    script.write_text(textwrap.dedent(KILLED_BATCH.format(codes=codes, notebook=str(SCORECARD))))
-    root = tmp_path / "out"
-    marker = f"OBSERVATORY_TEST_RUN={uuid.uuid4().hex}"
-    env = {**os.environ, marker.split("=")[0]: marker.split("=")[1]}
-    driver = subprocess.Popen([sys.executable, str(script), str(root)], env=env)
-    try:
-        _wait_for(
-            lambda: (
-                (root / MANIFEST_NAME).exists()
-                and any(e["status"] == "ok" for e in _manifest(root).values())
-            ),
-            90,
-            "the first job to finish",
-        )
-    finally:
-        driver.send_signal(signal.SIGKILL)
-        driver.wait()
-    # the workers notice the dead driver, kill their kernels and exit
-    _wait_for(lambda: not _processes_with(marker), 20, "the batch's processes to exit")
-
-    for entry in root.iterdir():
-        if entry.name.startswith(TEMP_PREFIX) or not entry.is_dir():
-            continue
-        assert sorted(p.name for p in entry.iterdir()) == sorted(
-            f"{entry.name}.{ext}" for ext in FORMATS
-        ), f"partial job directory {entry.name}"
-        json.loads((entry / f"{entry.name}.json").read_text("utf-8"))
-        assert (entry / f"{entry.name}.pdf").read_bytes().rstrip().endswith(b"%%EOF")
-    json.loads((root / MANIFEST_NAME).read_text("utf-8"))
+    root, _ = helpers.kill_batch_midway(tmp_path, SCORECARD, codes, scheduler=None, timeout=90)
+    helpers.check_complete_job_directories(root)
 
     # what a kill of the whole process group mid-write leaves behind (workers included)
     staging = root / f"{TEMP_PREFIX}R7-0badf00d"
@@ -409,5 +336,5 @@ def test_a_batch_killed_midway_leaves_no_partial_files_and_a_rerun_completes(tmp
     assert rerun.failed == [] and len(rerun.ok) + len(rerun.skipped) == len(codes)
     assert len(rerun.skipped) >= 1  # the job finished before the kill is not redone
     assert len(rerun.ok) >= 1  # the kill came before the end
-    assert _temp_entries(root) == []
+    assert helpers.temp_entries(root) == []
     assert all((root / f"R{i}" / f"R{i}.pdf").exists() for i in range(len(codes)))
