@@ -31,8 +31,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from observatory_lib.products import apps, serve
-from observatory_lib.products.serve import CHROMIUM, CHROMIUM_ARGS
+from observatory_lib.runtime import serve
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from browser import CHROMIUM, CHROMIUM_ARGS
+
+from observatory_lib.products.apps import app_data, parameters
 
 POLYGONS = "path.leaflet-interactive"
 TARGETS = {"tti_nuts2": 2.0, "tti_nuts3": 3.0, "recolour_nuts2": 0.150}
@@ -66,10 +70,10 @@ RECOLOUR_JS = f"""
 """
 
 
-def polygon_counts() -> tuple[dict[int, int], apps.AppData]:
+def polygon_counts() -> tuple[dict[int, int], app_data.AppData]:
     """Regions drawn per level (what the map must show), and the app data of the store."""
-    data = apps.load_app_data(preload_levels=(2, 3))
-    if isinstance(data, apps.AppMessage):
+    data = app_data.load_app_data(preload_levels=(2, 3))
+    if isinstance(data, parameters.AppMessage):
         sys.exit(f"error: {data.message}")
     return {level: len(data.collections[level]["features"]) for level in (2, 3)}, data
 
@@ -174,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"error: chromium not found at {CHROMIUM} (set OBSERVATORY_CHROMIUM)")
     counts, data = polygon_counts()
     for level in (2, 3):
-        size = apps.payload_bytes(data.collections[level]) / 1e6
+        size = app_data.payload_bytes(data.collections[level]) / 1e6
         print(f"GeoJSON payload NUTS {level}: {size:.3f} MB, {counts[level]} regions")
     with tempfile.TemporaryDirectory() as scratch:
         nuts2, nuts3, recolour2, recolour3 = measure(Path(scratch), counts, data, arguments)

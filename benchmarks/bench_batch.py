@@ -36,7 +36,7 @@ import time
 import warnings
 from pathlib import Path
 
-from observatory_lib.products.batch import run_batch
+from observatory_lib.runtime.batch import run_batch
 
 PROJECT = Path(__file__).resolve().parent.parent
 FIXTURE = PROJECT / "tests" / "notebooks" / "fixtures" / "scorecard_fixture.ipynb"

@@ -29,9 +29,9 @@ import time
 from pathlib import Path
 
 from observatory_lib import paths
+from observatory_lib.cli.selection import select_regions
 from observatory_lib.data.store import load_store
-from observatory_lib.products.batch import run_batch
-from observatory_lib.products.selection import select_regions
+from observatory_lib.runtime.batch import run_batch
 
 NOTEBOOK = paths.NOTEBOOK_DIR / "region_scorecard.ipynb"
 

@@ -38,8 +38,12 @@ from pathlib import Path
 
 import psutil
 
-from observatory_lib.products import apps, serve
-from observatory_lib.products.serve import CHROMIUM, CHROMIUM_ARGS
+from observatory_lib.runtime import serve
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from browser import CHROMIUM, CHROMIUM_ARGS
+
+from observatory_lib.products.apps import app_data, parameters
 
 POLYGONS = "path.leaflet-interactive"
 SAMPLE_SECONDS = 0.5
@@ -75,8 +79,8 @@ class LevelResult:
 
 def region_count(level: int = 2) -> int:
     """The number of polygons the mapping tool draws by default (NUTS ``level``)."""
-    data = apps.load_app_data(preload_levels=(level,))
-    if isinstance(data, apps.AppMessage):
+    data = app_data.load_app_data(preload_levels=(level,))
+    if isinstance(data, parameters.AppMessage):
         sys.exit(f"error: {data.message}")
     return len(data.collections[level]["features"])
 

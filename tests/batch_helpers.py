@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from observatory_lib.products.batch import FORMATS, MANIFEST_NAME, TEMP_PREFIX
+from observatory_lib.runtime.batch import FORMATS, MANIFEST_NAME, TEMP_PREFIX
 
 # a batch in its own process, so that the test can SIGKILL it mid-run
 _BATCH_SCRIPT = """
 import sys
-from observatory_lib.products.batch import run_batch
+from observatory_lib.runtime.batch import run_batch
 
 if __name__ == "__main__":
     jobs = [(f"R{{i}}", {{"region_code": code}}) for i, code in enumerate({codes!r})]

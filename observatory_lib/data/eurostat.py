@@ -16,7 +16,6 @@ import logging
 import operator
 import os
 import re
-import tempfile
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TextIO
@@ -26,6 +25,7 @@ import pandas as pd
 import requests
 
 from observatory_lib.errors import DataSourceError, UnknownCodeError, unknown_code
+from observatory_lib.files import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -532,12 +532,7 @@ def fetch_eurostat_tsv(
     url = build_api_url(dataset_code)
     destination = Path(dest_path)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary_name = tempfile.mkstemp(
-        dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
-    )
-    os.close(handle)
-    temporary = Path(temporary_name)
-    try:
+    with atomic_path(destination) as temporary:
         _download(url, temporary, session or requests.Session(), timeout)
         try:
             read_eurostat_tsv(temporary, dataset_code)
@@ -546,9 +541,6 @@ def fetch_eurostat_tsv(
                 f"The download of {dataset_code} from {url} is not a usable Eurostat TSV "
                 f"({error}). The previous file was kept; try again later."
             ) from error
-        temporary.replace(destination)  # atomic: same directory
-    finally:
-        temporary.unlink(missing_ok=True)
     return destination
 
 

@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from observatory_lib.constants import STATISTICS_EDITION
 from observatory_lib.errors import ConfigError, DataSourceError, unknown_code
 
 EDITIONS = (2013, 2016, 2021, 2024)
-STATISTICS_EDITION = 2016
 LABEL_EDITION = 2021
 SOURCE_EDITION = 2013
 CRS = "EPSG:4326"

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +23,7 @@ from observatory_lib.errors import (
     DataSourceError,
     unknown_code,
 )
+from observatory_lib.files import atomic_path
 
 LOGGER = logging.getLogger(__name__)
 
@@ -127,14 +126,8 @@ def _verify(path: Path, source: Source, where: str) -> Path:
 
 def _copy_atomically(origin: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=".partial-", dir=target.parent)
-    os.close(handle)
-    temporary = Path(name)
-    try:
+    with atomic_path(target) as temporary:
         shutil.copyfile(origin, temporary)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
     return target
 
 

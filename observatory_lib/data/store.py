@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -22,14 +21,15 @@ from pathlib import Path
 import pandas as pd
 
 from observatory_lib import __version__, paths
+from observatory_lib.constants import STATISTICS_EDITION
 from observatory_lib.data import cluster_definitions, context, eurostat, nuts
 from observatory_lib.data.cluster_employment import build_cluster_employment, build_region_totals
 from observatory_lib.data.retrieval import Catalog, fetch, load_catalog
 from observatory_lib.errors import StoreError
+from observatory_lib.files import replace_directory, write_text_atomic
 
 # Bump when a table's columns or meaning change: it changes every store version.
 SCHEMA_VERSION = 1
-STATISTICS_EDITION = 2016
 CURRENT_POINTER = "CURRENT"
 KEEP_VERSIONS = 2
 
@@ -247,10 +247,7 @@ def _write_tables(tables: dict[str, pd.DataFrame], directory: Path) -> dict[str,
 
 
 def _write_pointer(root: Path, version: str) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=".partial-", dir=root)
-    with os.fdopen(handle, "w") as pointer:
-        pointer.write(version + "\n")
-    os.replace(temporary, root / CURRENT_POINTER)
+    write_text_atomic(root / CURRENT_POINTER, version + "\n")
 
 
 def _prune_old_versions(root: Path, keep: str) -> None:
@@ -302,10 +299,8 @@ def build_store(root: Path | None = None, catalog: Catalog | None = None) -> dic
             **_summarise(tables),
         }
         (building / "store.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
-        final = root / version
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(building, final)
+        # a rebuilt version replaces the old directory whole: a reader never sees it half gone
+        replace_directory(building, root / version)
     finally:
         if building.exists():
             shutil.rmtree(building, ignore_errors=True)

@@ -10,8 +10,6 @@ the live files are for analysts who want the newest vintage and for checking dri
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -19,6 +17,7 @@ from observatory_lib import paths
 from observatory_lib.data import eurostat
 from observatory_lib.data.retrieval import load_catalog, sha256_of
 from observatory_lib.errors import DataSourceError
+from observatory_lib.files import write_text_atomic
 
 GISCO_NUTS_URL = (
     "https://gisco-services.ec.europa.eu/distribution/v2/nuts/geojson/"
@@ -37,10 +36,8 @@ def live_dataset_codes() -> list[str]:
 
 
 def _write_manifest(directory, entries: list[dict]) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=".partial-", dir=directory)
-    with os.fdopen(handle, "w", encoding="utf-8") as manifest:
-        json.dump({"updated_at": datetime.now(UTC).isoformat(), "files": entries}, manifest)
-    os.replace(temporary, directory / "manifest.json")
+    content = {"updated_at": datetime.now(UTC).isoformat(), "files": entries}
+    write_text_atomic(directory / "manifest.json", json.dumps(content))
 
 
 def _update_gisco(directory, entries: list[dict]) -> Iterator[str]:

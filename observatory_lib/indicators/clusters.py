@@ -89,6 +89,8 @@ STRUCTURAL_INPUT_COLUMNS = (
     "lq",
     "stars",
 )
+# The indicators ``compute_structural_indicators`` derives (the scoreboard's industrial structure).
+STRUCTURAL_INDICATORS = ("starred_cluster_employment_share_pct", "specialisation_diversity")
 STRUCTURAL_COLUMNS = [
     "region_code",
     "nuts_level",

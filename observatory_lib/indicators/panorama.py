@@ -361,11 +361,21 @@ def _summarise_regions(selected: pd.DataFrame) -> pd.DataFrame:
     summary = summary.assign(
         starred_employment_share_pct=share.where(summary["n_clusters_rated"] > 0)
     )
-    return summary.sort_values(
+    ordered = summary.sort_values(
         ["n_starred_clusters", "starred_employment_share_pct"],
         ascending=False,
         na_position="last",
         ignore_index=True,
+    )
+    # a region none of whose clusters could be rated has no starred clusters to count: its
+    # counts and starred employment are missing, not 0
+    unrated = ordered["n_clusters_rated"] == 0
+    return ordered.assign(
+        n_starred_clusters=ordered["n_starred_clusters"].astype("Int64").mask(unrated),
+        n_clusters_with_all_stars=ordered["n_clusters_with_all_stars"]
+        .astype("Int64")
+        .mask(unrated),
+        starred_employment_persons=ordered["starred_employment_persons"].mask(unrated),
     )
 
 

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from observatory_lib.constants import STATISTICS_EDITION
 from observatory_lib.errors import DataSourceError, ObservatoryError, unknown_code
 from observatory_lib.indicators.scoreboard import ScoreboardResult
 
@@ -129,7 +130,7 @@ def compute_peer_distances(
     structural: Sequence[str] = DEFAULT_STRUCTURAL,
     log_structural: Sequence[str] = DEFAULT_LOG_STRUCTURAL,
     level: int = 2,
-    nuts_edition: int | None = 2016,
+    nuts_edition: int | None = STATISTICS_EDITION,
     countries: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Distance of every candidate region to ``region_code`` on z-scored structural indicators.
@@ -174,7 +175,7 @@ def default_peers(
     level: int = 2,
     *,
     log_structural: Sequence[str] = DEFAULT_LOG_STRUCTURAL,
-    nuts_edition: int | None = 2016,
+    nuts_edition: int | None = STATISTICS_EDITION,
     countries: Iterable[str] | None = None,
 ) -> list[str]:
     """The ``k`` regions most similar to ``region_code`` on structural indicators (never itself).

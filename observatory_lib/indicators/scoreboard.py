@@ -49,25 +49,32 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from observatory_lib.constants import STATISTICS_EDITION
 from observatory_lib.errors import ConfigError, DataSourceError, ObservatoryError, unknown_code
+from observatory_lib.indicators.composite import (
+    AGGREGATIONS,
+    NORMALISATIONS,
+    AggregationStructure,
+    CompositeScores,
+    IndicatorScores,
+    aggregate_scores,
+    build_structure,
+    column_means,
+    score_indicator_matrix,
+)
 from observatory_lib.indicators.framework import Framework
 
-NORMALISATIONS = ("minmax", "zscore")
-AGGREGATIONS = ("arithmetic", "geometric")
 DEFAULT_GROUP_THRESHOLDS = (70.0, 100.0, 125.0)
 DEFAULT_GROUP_NAMES = ("Emerging", "Moderate", "Strong", "Leader")
-ZSCORE_SPAN_WITHOUT_CAPPING = 3.0
-# Spreads below this share of the values' magnitude are rounding noise: the indicator is flat.
-FLAT_TOLERANCE = 1e-9
-
 # Reference sets for ``reference_countries`` (NUTS country codes: EL for Greece, UK). The
 # 2014-2016 statistics describe the EU of 28; EU27_2020 is the Union after the UK's exit.
 EU27_2020_COUNTRIES = (
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU", "IE",
     "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
 )  # fmt: skip
-EU28_COUNTRIES = (*EU27_2020_COUNTRIES, "UK")
 
+
+EU28_COUNTRIES = (*EU27_2020_COUNTRIES, "UK")
 INDICATOR_COLUMNS = ("region_code", "nuts_level", "indicator_code", "year", "value")
 REGION_COLUMNS = ("region_code", "nuts_level", "country_code")
 _VALUE_EXTRAS = ("unit", "flag", "dataset_code")
@@ -84,7 +91,7 @@ class ScoreboardSettings:
     reference_year: int | None = None
     outlier_sd: float | None = 3.0
     min_coverage: float = 0.5
-    nuts_edition: int | None = 2016
+    nuts_edition: int | None = STATISTICS_EDITION
     group_thresholds: tuple[float, ...] = DEFAULT_GROUP_THRESHOLDS
     group_names: tuple[str, ...] = DEFAULT_GROUP_NAMES
 
@@ -119,48 +126,6 @@ def _check_groups(thresholds: Sequence[float], names: Sequence[str]) -> None:
             f"group thresholds {tuple(thresholds)} do not increase. "
             "Fix: list them from low to high, e.g. (70, 100, 125)."
         )
-
-
-@dataclass(frozen=True)
-class AggregationStructure:
-    """The framework as weight matrices: indicators -> sub-dimensions -> dimensions -> index.
-
-    Weight arrays may carry a leading draws axis; the ``*_members`` masks (positive base
-    weight) count the components for the coverage rule.
-    """
-
-    indicator_codes: tuple[str, ...]
-    subdimension_codes: tuple[str, ...]
-    dimension_codes: tuple[str, ...]
-    indicator_weights: np.ndarray
-    subdimension_weights: np.ndarray
-    dimension_weights: np.ndarray
-    indicator_members: np.ndarray
-    subdimension_members: np.ndarray
-    dimension_members: np.ndarray
-
-
-@dataclass(frozen=True)
-class IndicatorScores:
-    """Per-indicator results on the region x indicator matrix."""
-
-    transformed: np.ndarray
-    normalised: np.ndarray
-    scores: np.ndarray
-    is_capped: np.ndarray
-    is_informative: np.ndarray
-
-
-@dataclass(frozen=True)
-class CompositeScores:
-    """Aggregated scores (missing where coverage is too low) and available-component counts."""
-
-    subdimension: np.ndarray
-    dimension: np.ndarray
-    overall: np.ndarray
-    subdimension_available: np.ndarray
-    dimension_available: np.ndarray
-    overall_available: np.ndarray
 
 
 @dataclass
@@ -204,37 +169,6 @@ class ScoreboardResult:
         """Boolean mask over ``raw_matrix`` rows: True for the reference regions."""
         flags = self.overall.set_index("region_code")["is_reference"]
         return flags.reindex(self.raw_matrix.index).to_numpy(dtype=bool)
-
-
-# --- structure ----------------------------------------------------------------------------
-
-
-def build_structure(framework: Framework) -> AggregationStructure:
-    """Turn the framework tree into weight matrices (each column sums to 1)."""
-    indicators = framework.indicator_codes
-    subs = [s.code for s in framework.subdimensions]
-    dims = [d.code for d in framework.dimensions]
-    indicator_weights = np.zeros((len(indicators), len(subs)))
-    for row, spec in enumerate(framework.indicators):
-        indicator_weights[row, subs.index(spec.subdimension_code)] = spec.weight
-    subdimension_weights = np.zeros((len(subs), len(dims)))
-    for row, spec in enumerate(framework.subdimensions):
-        subdimension_weights[row, dims.index(spec.dimension_code)] = spec.weight
-    dimension_weights = np.array([[spec.weight] for spec in framework.dimensions])
-    return AggregationStructure(
-        indicator_codes=tuple(indicators),
-        subdimension_codes=tuple(subs),
-        dimension_codes=tuple(dims),
-        indicator_weights=indicator_weights,
-        subdimension_weights=subdimension_weights,
-        dimension_weights=dimension_weights,
-        indicator_members=indicator_weights > 0,
-        subdimension_members=subdimension_weights > 0,
-        dimension_members=dimension_weights > 0,
-    )
-
-
-# --- input checks and year selection ------------------------------------------------------
 
 
 def _require_columns(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
@@ -293,7 +227,7 @@ def select_indicator_values(
     *,
     level: int = 2,
     reference_year: int | None = None,
-    nuts_edition: int | None = 2016,
+    nuts_edition: int | None = STATISTICS_EDITION,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Pick each region's value per indicator by the framework's reference-year rule.
 
@@ -390,180 +324,9 @@ def _reference_mask(
     return countries.isin(reference_countries).to_numpy()
 
 
-# --- transformation, capping, normalisation -----------------------------------------------
-
-
-def _apply_transforms(
-    raw: np.ndarray, transforms: Sequence[str], codes: Sequence[str]
-) -> np.ndarray:
-    transformed = raw.astype(float, copy=True)
-    for column, (transform, code) in enumerate(zip(transforms, codes, strict=True)):
-        if transform == "none":
-            continue
-        values = raw[:, column]
-        bad = values <= 0 if transform == "log" else values < 0
-        if np.any(bad):
-            bound = "<= 0" if transform == "log" else "< 0"
-            raise ConfigError(
-                f"Indicator {code!r} has {int(bad.sum())} value(s) {bound} (e.g. "
-                f"{values[bad][0]:g}), which transform {transform!r} cannot take. Fix: choose "
-                "another transform ('sqrt' takes zeros, 'none' takes any value) for it in the "
-                "framework file."
-            )
-        transformed[:, column] = np.log(values) if transform == "log" else np.sqrt(values)
-    return transformed
-
-
-def _reference_stats(oriented: np.ndarray, reference_mask: np.ndarray) -> tuple:
-    reference = oriented[reference_mask]
-    present = ~np.isnan(reference)
-    count = present.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(present, reference, 0.0).sum(axis=0) / count
-        squares = np.where(present, (reference - mean) ** 2, 0.0).sum(axis=0)
-        sd = np.sqrt(squares / (count - 1))
-    return mean, np.where(count >= 2, sd, np.nan)
-
-
-def _masked_extreme(values: np.ndarray, mask: np.ndarray, reducer) -> np.ndarray:
-    fill = np.inf if reducer is np.min else -np.inf
-    reference = np.where(np.isnan(values[mask]), fill, values[mask])
-    extreme = reducer(reference, axis=0, initial=fill)
-    return np.where(np.isfinite(extreme), extreme, np.nan)
-
-
-def _minmax(oriented: np.ndarray, reference_mask: np.ndarray, outlier_sd: float | None) -> tuple:
-    mean, sd = _reference_stats(oriented, reference_mask)
-    usable = np.isfinite(sd) & (sd > 0) & (outlier_sd is not None)
-    k = outlier_sd or 0.0
-    low = np.where(usable, mean - k * sd, -np.inf)
-    high = np.where(usable, mean + k * sd, np.inf)
-    capped = np.clip(oriented, low, high)
-    is_capped = (oriented < low) | (oriented > high)
-    minimum = _masked_extreme(capped, reference_mask, np.min)
-    maximum = _masked_extreme(capped, reference_mask, np.max)
-    spread = maximum - minimum
-    scale = np.maximum(np.abs(minimum), np.abs(maximum))
-    informative = np.isfinite(spread) & (spread > FLAT_TOLERANCE * scale) & (spread > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        normalised = (capped - minimum) / np.where(informative, spread, np.nan)
-    return normalised, 100.0 * np.clip(normalised, 0.0, 1.0), is_capped, informative
-
-
-def _zscore(oriented: np.ndarray, reference_mask: np.ndarray, outlier_sd: float | None) -> tuple:
-    mean, sd = _reference_stats(oriented, reference_mask)
-    informative = np.isfinite(sd) & (sd > FLAT_TOLERANCE * np.abs(mean)) & (sd > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = (oriented - mean) / np.where(informative, sd, np.nan)
-    span = outlier_sd or ZSCORE_SPAN_WITHOUT_CAPPING
-    is_capped = np.abs(z) > span if outlier_sd is not None else np.zeros_like(z, dtype=bool)
-    normalised = np.clip(z, -span, span) if outlier_sd is not None else z
-    scores = 50.0 + 50.0 * np.clip(z, -span, span) / span
-    return normalised, scores, is_capped, informative
-
-
-def score_indicator_matrix(
-    raw: np.ndarray,
-    *,
-    signs: Sequence[int],
-    transforms: Sequence[str],
-    reference_mask: np.ndarray,
-    normalisation: str = "minmax",
-    outlier_sd: float | None = 3.0,
-    indicator_codes: Sequence[str] | None = None,
-) -> IndicatorScores:
-    """Transform, orient, cap and normalise a region x indicator matrix to 0-100 scores.
-
-    Args:
-        raw: values, regions x indicators (NaN = missing).
-        signs: +1 (higher is better) or -1 per indicator.
-        transforms: ``none``, ``log`` or ``sqrt`` per indicator.
-        reference_mask: True for the rows that set the mean, SD, min and max.
-        normalisation: ``minmax`` or ``zscore`` (see the module docstring).
-        outlier_sd: capping fence in reference standard deviations; None switches it off.
-        indicator_codes: names for error messages.
-
-    Returns:
-        ``IndicatorScores``; columns that do not vary over the reference set are all NaN.
-    """
-    codes = list(indicator_codes or [f"column {i}" for i in range(raw.shape[1])])
-    transformed = _apply_transforms(np.asarray(raw, dtype=float), transforms, codes)
-    oriented = transformed * np.asarray(signs, dtype=float)
-    method = _minmax if normalisation == "minmax" else _zscore
-    normalised, scores, is_capped, informative = method(oriented, reference_mask, outlier_sd)
-    scores = np.where(informative & ~np.isnan(oriented), scores, np.nan)
-    normalised = np.where(informative, normalised, np.nan)
-    return IndicatorScores(transformed, normalised, scores, is_capped, informative)
-
-
-# --- aggregation --------------------------------------------------------------------------
-
-
-def _aggregate_level(
-    values: np.ndarray,
-    weights: np.ndarray,
-    members: np.ndarray,
-    aggregation: str,
-    min_coverage: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    available = ~np.isnan(values)
-    n_available = available.astype(float) @ members.astype(float)
-    n_total = members.sum(axis=0)
-    filled = np.where(available, values, 0.0)
-    contributions = np.log1p(filled) if aggregation == "geometric" else filled
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (contributions @ weights) / (available.astype(float) @ weights)
-    if aggregation == "geometric":
-        mean = np.expm1(mean)
-    covered = (n_available > 0) & (n_available >= min_coverage * n_total - 1e-9)
-    return np.where(covered, mean, np.nan), n_available
-
-
-def aggregate_scores(
-    scores: np.ndarray,
-    structure: AggregationStructure,
-    *,
-    aggregation: str = "arithmetic",
-    min_coverage: float = 0.5,
-) -> CompositeScores:
-    """Aggregate 0-100 indicator scores to sub-dimensions, dimensions and the index.
-
-    ``scores`` is regions x indicators. When the structure's weights carry a leading draws
-    axis, every result carries it too (one composite per draw).
-    """
-    sub, sub_n = _aggregate_level(
-        scores,
-        structure.indicator_weights,
-        structure.indicator_members,
-        aggregation,
-        min_coverage,
-    )
-    dim, dim_n = _aggregate_level(
-        sub,
-        structure.subdimension_weights,
-        structure.subdimension_members,
-        aggregation,
-        min_coverage,
-    )
-    top, top_n = _aggregate_level(
-        dim, structure.dimension_weights, structure.dimension_members, aggregation, min_coverage
-    )
-    return CompositeScores(sub, dim, top[..., 0], sub_n, dim_n, top_n[..., 0])
-
-
-def _column_means(matrix: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    rows = matrix[mask]
-    present = ~np.isnan(rows)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(present, rows, 0.0).sum(axis=0) / present.sum(axis=0)
-
-
 def _relative(scores: np.ndarray, eu_scores: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(eu_scores > 0, 100.0 * scores / eu_scores, np.nan)
-
-
-# --- ranks and groups ---------------------------------------------------------------------
 
 
 def classify_performance(
@@ -589,9 +352,6 @@ def _ranked(overall: pd.DataFrame) -> pd.DataFrame:
     return overall.assign(
         rank_europe=rank_europe.astype("Int64"), rank_country=rank_country.astype("Int64")
     )
-
-
-# --- tidy frames --------------------------------------------------------------------------
 
 
 def _grid(
@@ -696,7 +456,7 @@ def _eu_frame(
         ("dimension", eu.dimension_codes, eu.dimension),
         ("index", ["overall"], np.atleast_1d(eu.overall)),
     )
-    means = _column_means(raw.to_numpy(dtype=float), reference_mask)
+    means = column_means(raw.to_numpy(dtype=float), reference_mask)
     parts = [
         pd.DataFrame(
             {
@@ -829,7 +589,7 @@ def compute_scoreboard(
     reference_year: int | None = None,
     outlier_sd: float | None = 3.0,
     min_coverage: float = 0.5,
-    nuts_edition: int | None = 2016,
+    nuts_edition: int | None = STATISTICS_EDITION,
     group_thresholds: Sequence[float] = DEFAULT_GROUP_THRESHOLDS,
     group_names: Sequence[str] = DEFAULT_GROUP_NAMES,
 ) -> ScoreboardResult:
@@ -892,7 +652,7 @@ def _as_countries(reference_countries: Iterable[str] | str | None) -> tuple[str,
 def _assemble(prepared: dict, framework: Framework, settings) -> ScoreboardResult:
     raw, info, mask = prepared["raw"], prepared["info"], prepared["reference_mask"]
     scored = _score_matrix(raw, framework, mask, settings)
-    eu_indicator = _column_means(scored.scores, mask)
+    eu_indicator = column_means(scored.scores, mask)
     structure = build_structure(framework)
     stacked = aggregate_scores(
         np.vstack([scored.scores, eu_indicator]),

@@ -31,16 +31,15 @@ import numpy as np
 import pandas as pd
 
 from observatory_lib.errors import ObservatoryError, unknown_code
-from observatory_lib.indicators.scoreboard import (
+from observatory_lib.indicators.composite import (
     AGGREGATIONS,
     NORMALISATIONS,
     AggregationStructure,
-    ScoreboardResult,
     aggregate_scores,
     build_structure,
-    classify_performance,
     score_indicator_matrix,
 )
+from observatory_lib.indicators.scoreboard import ScoreboardResult, classify_performance
 
 DEFAULT_DRAWS = 1000
 DEFAULT_CONCENTRATION = 10.0

@@ -16,8 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from observatory_lib import paths
-from observatory_lib.products.batch import write_text_atomic
-from observatory_lib.products.provenance import attribution_lines, provenance_table
+from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR, STATISTICS_EDITION
+from observatory_lib.files import atomic_path, write_text_atomic
+from observatory_lib.indicators import recipes
+from observatory_lib.products.kit.provenance import attribution_lines, provenance_table
 
 DOWNLOAD_SUFFIXES = (".csv", ".xlsx", ".geojson", ".parquet")
 REPORT_SECTIONS = {
@@ -38,10 +40,9 @@ class ScorecardLink:
 
 
 def write_text_atomically(target: Path, text: str) -> Path:
-    """Write ``text`` to ``target`` through a temporary file and a rename."""
+    """Write ``text`` to ``target`` (its folder made if needed) through ``files``."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(target, text)
-    return target
+    return write_text_atomic(target, text)
 
 
 def read_scorecards(output_root: Path, regions: pd.DataFrame) -> list[ScorecardLink]:
@@ -164,7 +165,7 @@ input[type=search] {{ width: 100%; max-width: 30rem; padding: 0.4rem; margin: 0.
 </style></head>
 <body>
 <h1>European Cluster Observatory: reports and downloads</h1>
-<p class="note">Store version <code>{store_version}</code>. Statistics on the NUTS 2016
+<p class="note">Store version <code>{store_version}</code>. Statistics on the NUTS {edition}
 classification. Interactive apps: run <code>observatory serve</code>.</p>
 <h2 id="scorecards">Scorecards for regions ({n_scorecards})</h2>
 <input type="search" id="filter" placeholder="Search by name, code or country"
@@ -185,7 +186,7 @@ classification. Interactive apps: run <code>observatory serve</code>.</p>
 {sources_list}
 </ul>
 <p>{attribution}</p>
-<p class="note">Data modified by the workbook: codes recoded to NUTS 2016, tables reshaped,
+<p class="note">Data modified by the workbook: codes recoded to NUTS {edition}, tables reshaped,
 cluster employment derived from NACE divisions, suppressed cells estimated where flagged.</p>
 <script>
 document.getElementById("filter").addEventListener("input", function (event) {{
@@ -217,9 +218,10 @@ def render_methodology(output_root: Path) -> Path:
 def build_portal(store, output_root: Path | None = None) -> Path:
     """Write ``index.html`` (and ``methodology.html``) for whatever the outputs hold now."""
     output_root = Path(output_root or paths.output_dir())
-    links = read_scorecards(output_root, store.regions.query("nuts_edition == 2016"))
+    links = read_scorecards(output_root, recipes.statistics_regions(store))
     page = PAGE.format(
         store_version=html.escape(store.version),
+        edition=STATISTICS_EDITION,
         n_scorecards=len(links),
         scorecard_rows=_scorecard_rows(links),
         report_list=_report_list(find_reports(output_root)),
@@ -232,47 +234,48 @@ def build_portal(store, output_root: Path | None = None) -> Path:
 
 
 def _write_parquet(frame: pd.DataFrame, target: Path) -> Path:
-    temporary = target.with_name(f".partial-{target.name}")
-    frame.to_parquet(temporary, index=False)
-    temporary.replace(target)
+    with atomic_path(target) as temporary:
+        frame.to_parquet(temporary, index=False)
     return target
 
 
-def write_portal_downloads(store, output_root: Path | None = None, level: int = 2) -> list[Path]:
+def write_portal_downloads(
+    store, output_root: Path | None = None, level: int = 2, year: int = DEFAULT_YEAR
+) -> list[Path]:
     """Machine-readable downloads for the portal: Parquet tables and a GeoJSON map layer.
 
-    ``cluster_indicators.parquet`` (every region x category with stars, eco2008),
-    ``scoreboard_scores.parquet`` (overall and dimension scores), and
-    ``regions_nuts2_2016.geojson``: simplified NUTS 2016 polygons carrying the headline
-    numbers (starred clusters, scoreboard score relative to the EU), missing where unknown.
+    ``cluster_indicators.parquet`` (every region x category with stars, the default rule
+    set), ``scoreboard_overall_scores.parquet`` (with rank intervals) and
+    ``scoreboard_dimension_scores.parquet``, and ``regions_nuts<level>_<edition>.geojson``:
+    simplified polygons carrying the headline numbers (starred traded clusters, the
+    scoreboard index relative to the EU), missing where unknown. Every number comes from the
+    recipe layer, so it equals what the Panorama, the scoreboard report and the scorecards
+    publish.
     """
     from observatory_lib.data.nuts import simplify_geometries
-    from observatory_lib.products import reports
 
     folder = Path(output_root or paths.output_dir()) / "downloads"
     folder.mkdir(parents=True, exist_ok=True)
-    rated = reports.compute_rated_clusters(store, level=level)
-    board = reports.scoreboard_context(store, level=level, n_draws=200)
+    rated = recipes.rated_clusters(store, level, DEFAULT_STAR_PRESET)
+    board = recipes.scoreboard_tables(store, level)
     written = [
         _write_parquet(pd.DataFrame(rated), folder / "cluster_indicators.parquet"),
         _write_parquet(board.dimension_scores, folder / "scoreboard_dimension_scores.parquet"),
         _write_parquet(board.overall, folder / "scoreboard_overall_scores.parquet"),
     ]
-    traded = rated[rated["category_type"] == "traded"]
-    starred = traded.assign(is_starred=traded["stars"].fillna(0) >= 1)
-    starred = starred.groupby("region_code", as_index=False)["is_starred"].sum()
-    headline = starred.rename(columns={"is_starred": "n_starred_traded_clusters"}).merge(
-        board.overall[["region_code", "relative_to_eu"]], on="region_code", how="outer"
+    starred = recipes.panorama_summary(store, level, DEFAULT_STAR_PRESET, year=year).by_region
+    headline = (
+        starred[["region_code", "n_starred_clusters"]]
+        .rename(columns={"n_starred_clusters": "n_starred_traded_clusters"})
+        .merge(board.overall[["region_code", "relative_to_eu"]], on="region_code", how="outer")
     )
-    shapes = simplify_geometries(reports.statistics_geometries(store, level), 0.02)
-    names = store.regions.query("nuts_edition == 2016")[
-        ["region_code", "region_name", "country_code"]
-    ].drop_duplicates("region_code")
+    shapes = simplify_geometries(recipes.geometries(store, level), 0.02)
+    names = recipes.statistics_regions(store)[["region_code", "region_name", "country_code"]]
     layer = (
         shapes[["region_code", "geometry"]]
-        .merge(names, on="region_code", how="left")
+        .merge(names.reset_index(drop=True), on="region_code", how="left")
         .merge(headline, on="region_code", how="left")
     )
-    target = folder / f"regions_nuts{level}_2016.geojson"
+    target = folder / f"regions_nuts{level}_{STATISTICS_EDITION}.geojson"
     write_text_atomic(target, layer.to_json(na="null", drop_id=True))
     return [*written, target]

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 from app_browser import PAGE_TIMEOUT_MS, PageLog
+from browser import CHROMIUM, CHROMIUM_ARGS
 
-from observatory_lib.products import serve
-from observatory_lib.products.serve import CHROMIUM, CHROMIUM_ARGS
+from observatory_lib.runtime import serve
 
 
 def unavailable(reason: str) -> None:
@@ -54,7 +54,7 @@ def portal_dir(tmp_path_factory) -> Path:
     (root / "index.html").write_text("<h1>Portal</h1>", encoding="utf-8")
     scorecard = root / "scorecards" / "DE21"
     scorecard.mkdir(parents=True)
-    (scorecard / "scorecard.html").write_text("<h1>Oberbayern (DE21)</h1>", encoding="utf-8")
+    (scorecard / "DE21.html").write_text("<h1>Oberbayern (DE21)</h1>", encoding="utf-8")
     (root / ".hidden.html").write_text("secret", encoding="utf-8")
     return root
 

@@ -11,7 +11,7 @@ from app_browser import (
     wait_for_polygons,
 )
 
-from observatory_lib.products.downloads import read_csv_table
+from observatory_lib.products.kit.downloads import read_csv_table
 
 pytestmark = [pytest.mark.app, pytest.mark.slow]
 
@@ -74,7 +74,7 @@ def test_click_opens_the_panel_of_the_region_under_the_mouse(app_page, live_serv
     panel.wait_for()
     assert regions_drawn[2][code] in panel.inner_text()
     link = app_page.locator(".observatory-panel .observatory-scorecard-link")
-    assert link.get_attribute("href").endswith(f"scorecards/{code}/scorecard.html")
+    assert link.get_attribute("href").endswith(f"scorecards/{code}/{code}.html")
     assert_clean(app_page.log)
 
 

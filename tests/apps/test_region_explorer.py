@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from app_browser import assert_clean
 
-from observatory_lib.products.downloads import read_csv_table
+from observatory_lib.products.kit.downloads import read_csv_table
 
 pytestmark = [pytest.mark.app, pytest.mark.slow]
 

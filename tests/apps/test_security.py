@@ -26,7 +26,7 @@ from app_browser import POLYGONS, assert_clean
 
 from observatory_lib import paths
 from observatory_lib.data.store import current_version
-from observatory_lib.products import serve
+from observatory_lib.runtime import serve
 
 pytestmark = [pytest.mark.app, pytest.mark.slow]
 

@@ -54,7 +54,7 @@ def test_nothing_but_the_apps_and_the_portal_is_served(live_server, path):
 def test_portal_files_are_served_read_only(live_server):
     status, body = fetch(live_server.url + "portal/")
     assert (status, body) == (200, "<h1>Portal</h1>")
-    status, body = fetch(live_server.url + "portal/scorecards/DE21/scorecard.html")
+    status, body = fetch(live_server.url + "portal/scorecards/DE21/DE21.html")
     assert status == 200 and "DE21" in body
 
 

@@ -73,17 +73,18 @@ import pytest
 import yaml
 
 from observatory_lib import paths
+from observatory_lib.cli import main as cli
 from observatory_lib.data import eurostat, retrieval
 from observatory_lib.data import store as store_module
 from observatory_lib.errors import DataSourceError
-from observatory_lib.products import batch, cli
-from observatory_lib.products.batch import (
+from observatory_lib.runtime import batch, job, manifest
+from observatory_lib.runtime.batch import (
     MANIFEST_NAME,
     BatchLockError,
     OutputDirError,
     run_batch,
 )
-from observatory_lib.products.records import extract_record
+from observatory_lib.runtime.records import extract_record
 
 PROJECT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT / "tests" / "notebooks" / "fixtures"
@@ -344,7 +345,7 @@ def _no_space(path) -> OSError:
 @pytest.mark.notebook
 def test_a_job_that_hits_a_full_disk_fails_alone_and_leaves_nothing_partial(tmp_path, monkeypatch):
     """SIMULATED: the job's writer raises ENOSPC after writing part of its files."""
-    real_write = batch._write_outputs
+    real_write = job._write_outputs
 
     def full_disk(nb, directory, job_id, *args):
         if job_id == "FR10":
@@ -352,7 +353,7 @@ def test_a_job_that_hits_a_full_disk_fails_alone_and_leaves_nothing_partial(tmp_
             raise _no_space(directory / "FR10.html")
         return real_write(nb, directory, job_id, *args)
 
-    monkeypatch.setattr(batch, "_write_outputs", full_disk)
+    monkeypatch.setattr(job, "_write_outputs", full_disk)
     jobs = helpers.regions("DE11", "FR10", "ES51")
     report = run_batch(SCORECARD, jobs, tmp_path, workers=0, progress=False, formats=("json",))
     assert report.ok == ["DE11", "ES51"] and report.failed == ["FR10"]
@@ -360,7 +361,7 @@ def test_a_job_that_hits_a_full_disk_fails_alone_and_leaves_nothing_partial(tmp_
     assert "No space left on device" in error and "\n" not in error
     assert not (tmp_path / "FR10").exists() and helpers.temp_entries(tmp_path) == []
 
-    monkeypatch.setattr(batch, "_write_outputs", real_write)  # space freed: resume
+    monkeypatch.setattr(job, "_write_outputs", real_write)  # space freed: resume
     again = run_batch(SCORECARD, jobs, tmp_path, workers=0, progress=False, formats=("json",))
     assert again.ok == ["FR10"] and again.skipped == ["DE11", "ES51"]
 
@@ -374,14 +375,14 @@ def test_a_manifest_that_cannot_be_saved_stops_the_batch_with_one_clear_error(
         SCORECARD, helpers.regions("DE11"), tmp_path, workers=0, progress=False, formats=("json",)
     )
     before = (tmp_path / MANIFEST_NAME).read_text(encoding="utf-8")
-    real_write = batch.write_text_atomic
+    real_write = manifest.write_text_atomic
 
     def full_disk(path, text):
         if Path(path).name == MANIFEST_NAME:
             raise _no_space(path)
         return real_write(path, text)
 
-    monkeypatch.setattr(batch, "write_text_atomic", full_disk)
+    monkeypatch.setattr(manifest, "write_text_atomic", full_disk)
     jobs = helpers.regions("DE11", "FR10", "ES51")
     with pytest.raises(OutputDirError) as caught:
         run_batch(SCORECARD, jobs, tmp_path, workers=0, progress=False, formats=("json",))
@@ -391,7 +392,7 @@ def test_a_manifest_that_cannot_be_saved_stops_the_batch_with_one_clear_error(
     assert (tmp_path / MANIFEST_NAME).read_text(encoding="utf-8") == before
     assert helpers.temp_entries(tmp_path) == []
 
-    monkeypatch.setattr(batch, "write_text_atomic", real_write)
+    monkeypatch.setattr(manifest, "write_text_atomic", real_write)
     again = run_batch(SCORECARD, jobs, tmp_path, workers=0, progress=False, formats=("json",))
     assert again.failed == [] and "DE11" in again.skipped
     assert set(helpers.manifest(tmp_path)) == {"DE11", "FR10", "ES51"}
@@ -399,7 +400,7 @@ def test_a_manifest_that_cannot_be_saved_stops_the_batch_with_one_clear_error(
 
 FILE_SIZE_LIMITED = """
 import resource, signal, sys
-from observatory_lib.products.batch import run_batch
+from observatory_lib.runtime.batch import run_batch
 
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
 resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))
@@ -454,7 +455,7 @@ def test_a_killed_dask_batch_leaves_no_partial_files_and_a_rerun_completes(tmp_p
 
 HOLDING_BATCH = """
 import sys
-from observatory_lib.products.batch import run_batch
+from observatory_lib.runtime.batch import run_batch
 
 run_batch({notebook!r}, [("slow", {{"mark": "slow", "sleep_s": 120.0}})], sys.argv[1],
           workers=0, progress=False, formats=("json",))

@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from observatory_lib.products.reports import compute_rated_clusters
+from observatory_lib.indicators import recipes
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module", params=[2, 1])
 def rated(request, built_store):
-    return compute_rated_clusters(built_store, star_preset="eco2008", level=request.param)
+    return recipes.rated_clusters(built_store, request.param, "eco2008")
 
 
 def _reference_cells(rated):
@@ -58,7 +58,7 @@ def test_missing_employment_never_gets_a_star_or_a_zero(rated):
 
 
 def test_no_wages_means_productivity_not_available(built_store):
-    rated = compute_rated_clusters(built_store, star_preset="eocic", level=2)
+    rated = recipes.rated_clusters(built_store, 2, "eocic")
     assert rated["wage_per_employee_eur"].isna().all()
     assert rated["productivity_status"].str.contains("not available").all()
     assert (rated["stars_out_of"].dropna() <= 2).all()

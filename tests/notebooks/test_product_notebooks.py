@@ -15,9 +15,9 @@ import papermill as pm
 import pytest
 
 from observatory_lib import paths
-from observatory_lib.products import reports
-from observatory_lib.products.downloads import read_csv_table
-from observatory_lib.products.records import extract_record
+from observatory_lib.products import cluster_panorama, ecosystem_scoreboard, sector_report
+from observatory_lib.products.kit.downloads import read_csv_table
+from observatory_lib.runtime.records import extract_record
 
 pytestmark = [pytest.mark.notebook, pytest.mark.integration, pytest.mark.slow]
 
@@ -107,7 +107,7 @@ def test_cluster_panorama_eocic_at_nuts1(built_store, outputs, tmp_path):
         output_subdir="panorama_test",
     )
     _assert_ran_cleanly(nb)
-    expected = reports.panorama_context(built_store, 2015, "eocic", 1)
+    expected = cluster_panorama.panorama_context(built_store, 2015, "eocic", 1)
     record = extract_record(nb)
     for key, value in expected.europe.items():
         assert _same(record[key], value), (key, record[key], value)
@@ -149,7 +149,7 @@ def test_cluster_panorama_eocic_at_nuts1(built_store, outputs, tmp_path):
 def test_sector_report(built_store, outputs, tmp_path, category_code, parameters):
     nb = _run("sector_report", tmp_path, category_code=category_code, **parameters)
     _assert_ran_cleanly(nb)
-    expected = reports.sector_report_content(
+    expected = sector_report.sector_report_content(
         built_store,
         category_code,
         level=parameters.get("level", 2),
@@ -178,7 +178,7 @@ def test_ecosystem_scoreboard_zscore_geometric(built_store, outputs, tmp_path):
         seed=3,
     )
     _assert_ran_cleanly(nb)
-    expected = reports.scoreboard_context(
+    expected = ecosystem_scoreboard.scoreboard_context(
         built_store, normalisation="zscore", aggregation="geometric", n_draws=200, seed=3
     )
     record = extract_record(nb)

@@ -7,8 +7,8 @@ import subprocess
 import pytest
 
 from observatory_lib import paths
-from observatory_lib.products.batch import run_batch
-from observatory_lib.products.scorecard import build_scorecard
+from observatory_lib.products.region_scorecard import build_scorecard
+from observatory_lib.runtime.batch import run_batch
 
 pytestmark = [pytest.mark.notebook, pytest.mark.integration]
 

@@ -12,8 +12,9 @@ import pytest
 from shapely.geometry import box
 
 from observatory_lib.errors import ObservatoryError
-from observatory_lib.products import apps, map_styles
-from observatory_lib.products.downloads import read_csv_table
+from observatory_lib.products.apps import app_data, map_view, mapping_tool, panels, parameters
+from observatory_lib.products.kit import map_styles
+from observatory_lib.products.kit.downloads import read_csv_table
 
 DEFAULTS = {"level": 2, "ratio": 0.5, "strict": False, "peers": [], "region_code": "DE21"}
 
@@ -22,7 +23,7 @@ DEFAULTS = {"level": 2, "ratio": 0.5, "strict": False, "peers": [], "region_code
 
 
 def test_query_values_take_the_type_of_their_default():
-    parsed = apps.parse_query_string(
+    parsed = parameters.parse_query_string(
         "level=3&ratio=0.25&strict=yes&peers=AT13,%20FR10&region_code=%20FR10%20", DEFAULTS
     )
     assert parsed == {
@@ -35,7 +36,7 @@ def test_query_values_take_the_type_of_their_default():
 
 
 def test_last_value_wins_and_the_token_is_not_a_parameter():
-    assert apps.parse_query_string("?level=1&level=2&token=abc", DEFAULTS) == {"level": 2}
+    assert parameters.parse_query_string("?level=1&level=2&token=abc", DEFAULTS) == {"level": 2}
 
 
 @pytest.mark.parametrize(
@@ -49,40 +50,40 @@ def test_last_value_wins_and_the_token_is_not_a_parameter():
     ],
 )
 def test_bad_query_values_get_one_clear_message(query, words):
-    with pytest.raises(apps.ParameterError) as caught:
-        apps.parse_query_string(query, DEFAULTS)
+    with pytest.raises(parameters.ParameterError) as caught:
+        parameters.parse_query_string(query, DEFAULTS)
     assert words in str(caught.value)
     assert "\n" not in str(caught.value)
 
 
 def test_too_many_fields_are_refused():
     query = "&".join(f"level={i}" for i in range(100))
-    with pytest.raises(apps.ParameterError, match="too many"):
-        apps.parse_query_string(query, DEFAULTS)
+    with pytest.raises(parameters.ParameterError, match="too many"):
+        parameters.parse_query_string(query, DEFAULTS)
 
 
 def test_voilas_own_query_names_cannot_be_parameters():
-    with pytest.raises(apps.ParameterError, match="reserved by Voila"):
-        apps.parse_query_string("", {"theme": "x"})
+    with pytest.raises(parameters.ParameterError, match="reserved by Voila"):
+        parameters.parse_query_string("", {"theme": "x"})
 
 
 def test_outside_voila_the_query_string_is_ignored(monkeypatch):
     monkeypatch.delenv("VOILA_PREHEAT", raising=False)
     monkeypatch.setenv("QUERY_STRING", "level=0")
-    assert apps.resolve_parameters(DEFAULTS) == DEFAULTS
+    assert parameters.resolve_parameters(DEFAULTS) == DEFAULTS
 
 
 def test_in_voila_the_query_string_overrides_the_defaults(monkeypatch):
     monkeypatch.setenv("VOILA_PREHEAT", "False")  # a kernel Voila started for the request
     monkeypatch.setenv("QUERY_STRING", "level=0&region_code=AT")
-    assert apps.resolve_parameters(DEFAULTS) == {**DEFAULTS, "level": 0, "region_code": "AT"}
+    assert parameters.resolve_parameters(DEFAULTS) == {**DEFAULTS, "level": 0, "region_code": "AT"}
 
 
 def test_a_bad_link_becomes_a_message(monkeypatch):
     monkeypatch.setenv("VOILA_PREHEAT", "False")
     monkeypatch.setenv("QUERY_STRING", "level=x")
-    result = apps.resolve_parameters(DEFAULTS)
-    assert isinstance(result, apps.AppMessage)
+    result = parameters.resolve_parameters(DEFAULTS)
+    assert isinstance(result, parameters.AppMessage)
     assert "level" in result.message
 
 
@@ -98,17 +99,17 @@ def test_a_bad_link_becomes_a_message(monkeypatch):
 )
 def test_tile_url_check(url, ok):
     if ok:
-        assert apps.check_tile_url(url) == url
+        assert map_view.check_tile_url(url) == url
     else:
-        with pytest.raises(apps.ParameterError):
-            apps.check_tile_url(url)
+        with pytest.raises(parameters.ParameterError):
+            map_view.check_tile_url(url)
 
 
 def test_portal_links_in_and_outside_voila(monkeypatch):
     monkeypatch.setenv("VOILA_PREHEAT", "True")
-    assert apps.scorecard_url("DE21") == "../../portal/scorecards/DE21/scorecard.html"
+    assert panels.scorecard_url("DE21") == "../../portal/scorecards/DE21/DE21.html"
     monkeypatch.delenv("VOILA_PREHEAT")
-    assert apps.scorecard_url("DE21").endswith("/scorecards/DE21/scorecard.html")
+    assert panels.scorecard_url("DE21").endswith("/scorecards/DE21/DE21.html")
 
 
 # --- a small store-like AppData ------------------------------------------------------------
@@ -116,7 +117,7 @@ def test_portal_links_in_and_outside_voila(monkeypatch):
 CODES = ["XA11", "XA12", "XA13", "XA14", "XA15", "XA16"]
 
 
-def small_data() -> apps.AppData:
+def small_data() -> app_data.AppData:
     """Six NUTS-2 squares and a country, one cluster category, one context indicator."""
     regions = pd.DataFrame(
         {
@@ -176,14 +177,14 @@ def small_data() -> apps.AppData:
         ],
         ignore_index=True,
     )
-    indexed = apps.index_values(values)
+    indexed = app_data.index_values(values)
     labels = {
         ("clusters", code): (label, unit, ("sbs_r_nuts06_r2",))
-        for code, (label, unit) in apps.CLUSTER_MEASURES.items()
+        for code, (label, unit) in app_data.CLUSTER_MEASURES.items()
     }
     labels[("context", "gdp")] = ("GDP per inhabitant", "eur_per_hab", ("nama_10r_2gdp",))
-    return apps.AppData(
-        regions=apps.statistics_regions(regions),
+    return app_data.AppData(
+        regions=regions.drop_duplicates("region_code").set_index("region_code", drop=False),
         map_values=indexed,
         labels=labels,
         catalog=indexed.index.unique().to_frame(index=False),
@@ -205,32 +206,32 @@ def small_data() -> apps.AppData:
 
 
 @pytest.fixture
-def data() -> apps.AppData:
+def data() -> app_data.AppData:
     return small_data()
 
 
 def test_feature_collection_has_one_feature_per_region_with_ids(data):
-    collection = apps.feature_collection(data, 2)
+    collection = app_data.feature_collection(data, 2)
     assert [f["id"] for f in collection["features"]] == CODES
     assert collection["features"][2]["properties"] == {
         "region_code": "XA13",
         "region_name": "Gamma <b>",
     }
-    assert apps.feature_collection(data, 2) is collection  # cached per kernel
-    assert apps.payload_bytes(collection) < 10_000
+    assert app_data.feature_collection(data, 2) is collection  # cached per kernel
+    assert app_data.payload_bytes(collection) < 10_000
 
 
 def test_restyled_shares_geometry_and_leaves_the_original_alone(data):
-    collection = apps.feature_collection(data, 2)
+    collection = app_data.feature_collection(data, 2)
     fills = [f"#00000{i}" for i in range(6)]
-    styled = apps.restyled(collection, fills)
+    styled = app_data.restyled(collection, fills)
     assert [f["properties"]["style"]["fillColor"] for f in styled["features"]] == fills
     assert styled["features"][0]["geometry"] is collection["features"][0]["geometry"]
     assert "style" not in collection["features"][0]["properties"]
 
 
 def test_map_view_colours_missing_and_confidential_apart(data):
-    view = apps.compute_map_view(data, apps.MapSelection(), CODES)
+    view = map_view.compute_map_view(data, map_view.MapSelection(), CODES)
     assert view.year == 2015
     assert view.n_with_data == 4
     assert view.fills[3] == map_styles.CONFIDENTIAL_COLOUR
@@ -242,42 +243,44 @@ def test_map_view_colours_missing_and_confidential_apart(data):
 
 
 def test_map_view_takes_the_latest_year_unless_asked(data):
-    latest = apps.MapSelection(theme="context", indicator_code="gdp", category_code="")
-    assert apps.compute_map_view(data, latest, CODES).year == 2014
-    older = apps.MapSelection(theme="context", indicator_code="gdp", category_code="", year=2013)
-    assert apps.compute_map_view(data, older, CODES).table["value"].iloc[0] == 2013.0
+    latest = map_view.MapSelection(theme="context", indicator_code="gdp", category_code="")
+    assert map_view.compute_map_view(data, latest, CODES).year == 2014
+    older = map_view.MapSelection(
+        theme="context", indicator_code="gdp", category_code="", year=2013
+    )
+    assert map_view.compute_map_view(data, older, CODES).table["value"].iloc[0] == 2013.0
 
 
 def test_a_level_without_values_is_all_no_data(data):
-    view = apps.compute_map_view(data, apps.MapSelection(level=0), ["XA"])
+    view = map_view.compute_map_view(data, map_view.MapSelection(level=0), ["XA"])
     assert view.fills == [map_styles.NO_DATA_COLOUR]
     assert [entry["kind"] for entry in view.legend] == ["no_data"]
 
 
 def test_tooltip_escapes_names_and_explains_flags(data):
-    view = apps.compute_map_view(data, apps.MapSelection(), CODES)
-    assert "Gamma &lt;b&gt;" in apps.tooltip_html(view, "XA13", "Gamma <b>")
-    tooltip = apps.tooltip_html(view, "XA14", "Delta")
+    view = map_view.compute_map_view(data, map_view.MapSelection(), CODES)
+    assert "Gamma &lt;b&gt;" in panels.tooltip_html(view, "XA13", "Gamma <b>")
+    tooltip = panels.tooltip_html(view, "XA14", "Delta")
     assert "<b>confidential</b>" in tooltip
     assert "c (confidential cells involved)" in tooltip
-    assert "<b>no data</b>" in apps.tooltip_html(view, "XA16", "Zeta")
-    assert "<b>1</b>" in apps.tooltip_html(view, "XA12", "Beta")
+    assert "<b>no data</b>" in panels.tooltip_html(view, "XA16", "Zeta")
+    assert "<b>1</b>" in panels.tooltip_html(view, "XA12", "Beta")
 
 
 def test_legend_names_the_unit(data):
-    selection = apps.MapSelection(theme="context", indicator_code="gdp", category_code="")
-    legend = apps.legend_html(apps.compute_map_view(data, selection, CODES))
+    selection = map_view.MapSelection(theme="context", indicator_code="gdp", category_code="")
+    legend = panels.legend_html(map_view.compute_map_view(data, selection, CODES))
     assert "GDP per inhabitant (EUR per inhabitant)" in legend
     assert 'data-kind="class"' in legend
 
 
 def test_view_download_round_trips_through_the_downloads_reader(data, tmp_path):
-    view = apps.compute_map_view(data, apps.MapSelection(), CODES)
-    link = apps.download_link_html(
-        apps.view_table(view),
+    view = map_view.compute_map_view(data, map_view.MapSelection(), CODES)
+    link = panels.download_link_html(
+        map_view.view_table(view),
         "view.csv",
         view.title,
-        apps.sources_for(data, ["sbs_r_nuts06_r2"]),
+        panels.sources_for(data, ["sbs_r_nuts06_r2"]),
         "x",
     )
     payload = html.unescape(link.split("base64,", 1)[1].split('"', 1)[0])
@@ -293,13 +296,15 @@ def test_view_download_round_trips_through_the_downloads_reader(data, tmp_path):
 
 
 def test_parameters_validate_with_one_message(data):
-    params = {**apps.MAPPING_DEFAULTS, "region_code": "xa12"}
-    selection, region = apps.selection_from_parameters(data, params)
+    params = {**mapping_tool.MAPPING_DEFAULTS, "region_code": "xa12"}
+    selection, region = mapping_tool.selection_from_parameters(data, params)
     assert (selection.level, region) == (2, "XA12")
-    country, _ = apps.selection_from_parameters(data, {**params, "region_code": "XA"})
+    country, _ = mapping_tool.selection_from_parameters(data, {**params, "region_code": "XA"})
     assert country.level == 0
     # The default indicator belongs to the cluster topics; another topic takes its first one.
-    context, _ = apps.selection_from_parameters(data, {**apps.MAPPING_DEFAULTS, "topic": "context"})
+    context, _ = mapping_tool.selection_from_parameters(
+        data, {**mapping_tool.MAPPING_DEFAULTS, "topic": "context"}
+    )
     assert (context.theme, context.indicator_code) == ("context", "gdp")
     cases = [
         ({"topic": "weather"}, "Unknown topic 'weather'"),
@@ -311,14 +316,20 @@ def test_parameters_validate_with_one_message(data):
     ]
     for change, words in cases:
         with pytest.raises(ObservatoryError) as caught:
-            apps.selection_from_parameters(data, {**apps.MAPPING_DEFAULTS, **change})
+            mapping_tool.selection_from_parameters(
+                data, {**mapping_tool.MAPPING_DEFAULTS, **change}
+            )
         assert words in str(caught.value)
 
 
 def test_mapping_tool_shows_a_message_for_a_bad_link(data):
-    widget = apps.mapping_tool(data, {**apps.MAPPING_DEFAULTS, "topic": "weather"})
+    widget = mapping_tool.show_mapping_tool(
+        data, {**mapping_tool.MAPPING_DEFAULTS, "topic": "weather"}
+    )
     assert "observatory-message" in widget.value
-    message = apps.mapping_tool(data, apps.AppMessage("No store: run observatory build."))
+    message = mapping_tool.show_mapping_tool(
+        data, parameters.AppMessage("No store: run observatory build.")
+    )
     assert "observatory build" in message.value
 
 
@@ -330,7 +341,7 @@ def layer_fills(tool) -> list[str]:
 
 
 def test_changing_the_indicator_recolours_the_same_layer(data):
-    tool = apps.MappingTool(data, apps.MapSelection())
+    tool = mapping_tool.MappingTool(data, map_view.MapSelection())
     layer = tool.choropleth.layer
     sent_before = layer.data
     tool.controls["indicator_code"].value = "employment_persons"
@@ -344,7 +355,7 @@ def test_changing_the_indicator_recolours_the_same_layer(data):
 
 
 def test_changing_the_theme_updates_the_pickers(data):
-    tool = apps.MappingTool(data, apps.MapSelection())
+    tool = mapping_tool.MappingTool(data, map_view.MapSelection())
     before = layer_fills(tool)
     tool.controls["theme"].value = "context"
     assert layer_fills(tool) != before
@@ -359,37 +370,37 @@ def test_changing_the_theme_updates_the_pickers(data):
 
 
 def test_hover_and_click_fill_the_tooltip_and_the_panel(data):
-    tool = apps.MappingTool(data, apps.MapSelection())
+    tool = mapping_tool.MappingTool(data, map_view.MapSelection())
     tool._on_hover(feature={}, properties={"region_code": "XA12", "region_name": "Beta"})
     assert "Beta" in tool.tooltip.value and "1" in tool.tooltip.value
     tool._on_click(feature={}, properties={"region_code": "XA12", "region_name": "Beta"})
     assert 'data-region-code="XA12"' in tool.panel.value
-    assert "scorecards/XA12/scorecard.html" in tool.panel.value
+    assert "scorecards/XA12/XA12.html" in tool.panel.value
     assert "No cluster data" in tool.panel.value
 
 
 def test_a_failing_callback_shows_a_line_not_a_traceback(data, monkeypatch):
-    tool = apps.MappingTool(data, apps.MapSelection())
+    tool = mapping_tool.MappingTool(data, map_view.MapSelection())
 
     def explode(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(apps, "compute_map_view", explode)
+    monkeypatch.setattr(mapping_tool, "compute_map_view", explode)
     tool.controls["indicator_code"].value = "employment_persons"
     assert "server log" in tool.status.value
     assert "boom" not in tool.status.value
 
 
 def test_prepared_tool_takes_the_visitors_selection(data):
-    tool = apps.prepare_mapping_tool(data)
+    tool = mapping_tool.prepare_mapping_tool(data)
     layer = tool.choropleth.layer
     params = {
-        **apps.MAPPING_DEFAULTS,
+        **mapping_tool.MAPPING_DEFAULTS,
         "topic": "context",
         "indicator": "gdp",
         "region_code": "XA14",
     }
-    widget = apps.mapping_tool(data, params, tool)
+    widget = mapping_tool.show_mapping_tool(data, params, tool)
     assert widget is tool.widget
     assert tool.choropleth.layer is layer
     assert tool.controls["theme"].value == "context"
@@ -397,7 +408,7 @@ def test_prepared_tool_takes_the_visitors_selection(data):
 
 
 def test_the_layer_sends_its_data_without_the_buffer_walk(data, monkeypatch):
-    tool = apps.MappingTool(data, apps.MapSelection())
+    tool = mapping_tool.MappingTool(data, map_view.MapSelection())
     sent = []
     monkeypatch.setattr(
         tool.choropleth.layer, "_send", lambda msg, buffers=None: sent.append((msg, buffers))

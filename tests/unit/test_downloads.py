@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from observatory_lib.errors import ObservatoryError, UnknownCodeError
-from observatory_lib.products.downloads import (
+from observatory_lib.products.kit.downloads import (
     DEFAULT_ATTRIBUTION,
     format_source,
     read_csv_table,

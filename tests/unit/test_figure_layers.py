@@ -8,7 +8,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from observatory_lib.products import figure_layers
+from observatory_lib.products.kit import figure_layers
 
 
 @pytest.fixture(autouse=True)

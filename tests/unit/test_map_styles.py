@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from observatory_lib.errors import ObservatoryError
-from observatory_lib.products import map_styles as ms
+from observatory_lib.products.kit import map_styles as ms
 
 # --- palettes -----------------------------------------------------------------------------
 
@@ -42,7 +42,7 @@ def test_palette_reverse_single_and_errors():
 
 def test_module_does_not_import_matplotlib():
     code = (
-        "import sys, observatory_lib.products.map_styles; "
+        "import sys, observatory_lib.products.kit.map_styles; "
         "sys.exit(1 if 'matplotlib' in sys.modules else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -1,8 +1,7 @@
-"""Static maps: choropleth colours, legend rows, determinism, locator; one real NUTS-2 map."""
+"""Static maps: choropleth colours, legend rows, determinism, locator (the real NUTS-2 map is
+in tests/integration/test_maps_mirror.py)."""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pandas as pd
@@ -10,8 +9,8 @@ import pytest
 from matplotlib.colors import to_rgba
 
 from observatory_lib.errors import ObservatoryError, UnknownCodeError
-from observatory_lib.products import map_styles as ms
-from observatory_lib.products import maps
+from observatory_lib.products.kit import map_styles as ms
+from observatory_lib.products.kit import maps
 
 gpd = pytest.importorskip("geopandas")
 shapely_geometry = pytest.importorskip("shapely.geometry")
@@ -193,34 +192,6 @@ def test_figure_to_png_bytes_closes_pyplot_figures():
     number = fig.number
     assert maps.figure_to_png_bytes(fig)[:4] == b"\x89PNG"
     assert number not in plt.get_fignums()
-
-
-@pytest.mark.integration
-def test_real_nuts2_choropleth(mirror_file):
-    path = mirror_file("nuts/2016/20M/NUTS_RG_20M_2016_4326_LEVL_2.geojson")
-    geometries = gpd.read_file(path).rename(columns={"NUTS_ID": "region_code"})
-    rng = np.random.default_rng(2016)
-    values = pd.DataFrame(
-        {"region_code": geometries["region_code"], "value": rng.lognormal(3, 1, len(geometries))}
-    )
-    values.loc[values.index[::25], "value"] = np.nan
-    maps.plot_choropleth(geometries.iloc[:5], values.iloc[:5], title=None, unit=None)  # warm-up
-    start = time.perf_counter()
-    fig = maps.plot_choropleth(
-        geometries, values, title="NUTS 2", unit="eur_per_hab", highlight="FR10"
-    )
-    drawn = time.perf_counter()
-    png = maps.figure_to_png_bytes(fig)
-    done = time.perf_counter()
-    print(f"NUTS-2 choropleth: build {drawn - start:.3f} s, render PNG {done - drawn:.3f} s")
-    assert png[:4] == b"\x89PNG"
-    regions = _collection(fig, "regions")
-    assert 300 < len(regions.get_paths()) <= len(geometries)  # outermost regions cropped
-    assert "no data" in _legend_labels(fig)
-    assert done - start < 5.0  # target is < 1 s; generous for loaded CI machines
-    locator = maps.plot_locator(geometries, "PT20")  # the Azores: frame stretched, ringed
-    assert any(p.get_gid() == "ring" for p in locator.axes[0].patches)
-    maps.figure_to_png_bytes(locator)
 
 
 def test_region_marks_drawn_apart_from_a_shared_background():

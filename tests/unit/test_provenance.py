@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from observatory_lib.products import provenance
+from observatory_lib.products.kit import provenance
 
 PROVENANCE = pd.DataFrame(
     {

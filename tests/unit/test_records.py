@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from observatory_lib.products import records
-from observatory_lib.products.records import (
+from observatory_lib.runtime import records
+from observatory_lib.runtime.records import (
     RECORD_MIME,
     RecordError,
     extract_record,

@@ -12,8 +12,8 @@ import pytest
 from matplotlib.figure import Figure
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from observatory_lib.products.records import RECORD_MIME
-from observatory_lib.products.render import (
+from observatory_lib.runtime.records import RECORD_MIME
+from observatory_lib.runtime.render import (
     RenderError,
     find_external_references,
     render_html,

@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from observatory_lib.cli.selection import select_regions
 from observatory_lib.errors import ObservatoryError, UnknownCodeError
-from observatory_lib.products.selection import select_regions
 
 STORE = SimpleNamespace(
     regions=pd.DataFrame(

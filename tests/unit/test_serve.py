@@ -9,8 +9,8 @@ import socket
 
 import pytest
 
-from observatory_lib.products import serve
-from observatory_lib.products.serve import ServeError
+from observatory_lib.runtime import serve
+from observatory_lib.runtime.serve import ServeError
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"])
@@ -145,7 +145,7 @@ def test_preheat_pools_only_the_apps():
     ("path", "served"),
     [
         ("index.html", True),
-        ("scorecards/DE21/scorecard.html", True),
+        ("scorecards/DE21/DE21.html", True),
         ("downloads/cluster_indicators.parquet", True),
         (".hidden.html", False),
         ("scorecards/../../data/catalog.yaml", False),
@@ -169,7 +169,7 @@ def test_shipped_voila_configuration():
     # Pooled kernels wait for their visitor inside a cell: a cell timeout would kill them.
     assert "timeout" not in config.get("VoilaExecutor", {})
     assert "server log" in config["VoilaExecutor"]["cell_error_instruction"]
-    assert serve.pooled_kernel_count() >= len(serve.APPS)
+    assert serve.pooled_kernel_count() >= len(serve.allowed_apps())
 
 
 def test_template_fetches_nothing_from_outside():
@@ -185,9 +185,28 @@ def test_template_fetches_nothing_from_outside():
 
 def test_app_notebooks_are_the_allow_list(tmp_path):
     found = serve.app_notebooks()
-    assert set(found) == {spec.notebook for spec in serve.APPS}
+    assert set(found) == {spec.notebook for spec in serve.allowed_apps()}
+    assert set(found) == {"mapping_tool.ipynb", "region_explorer.ipynb"}
+    (tmp_path / serve.APPS_FILE_NAME).write_text(
+        (serve.paths.APP_DIR / serve.APPS_FILE_NAME).read_text(encoding="utf-8")
+    )
     with pytest.raises(ServeError, match="not found"):
         serve.app_notebooks(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (None, "Cannot read the app allow-list"),
+        ("apps: [{name: x, title: X}]", "app entry 1 lacks description, parameters, example"),
+        ("apps: nope", "app entry 1 lacks"),
+    ],
+)
+def test_a_broken_allow_list_names_the_file_and_the_fix(tmp_path, text, message):
+    if text is not None:
+        (tmp_path / serve.APPS_FILE_NAME).write_text(text)
+    with pytest.raises(ServeError, match=message):
+        serve.allowed_apps(tmp_path)
 
 
 def test_server_url_and_app_urls():

@@ -1,0 +1,425 @@
+"""Shared map styling: palettes, classes, fill colours, legends and value labels.
+
+Used by the static maps (``observatory_lib.products.kit.maps``, matplotlib) and by the interactive
+Voila mapping tool (ipyleaflet). Pure pandas/numpy on purpose: the Voila kernel imports this
+module at start-up and should not pay for importing matplotlib.
+
+Conventions shared by every map of the workbook:
+
+- Missing values stay missing: they are drawn in ``NO_DATA_COLOUR`` and get a "no data" legend
+  entry, never a class of their own and never 0.
+- Confidential cells (``status == "confidential"``) are drawn in ``CONFIDENTIAL_COLOUR`` and get
+  a "confidential" legend entry.
+- Palettes are colour-blind safe (viridis, cividis, and PuOr for values relative to EU = 100).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from observatory_lib.errors import ObservatoryError
+
+NO_DATA_COLOUR = "#d9d9d9"
+CONFIDENTIAL_COLOUR = "#a6a6a6"
+OUTLINE_COLOUR = "#ffffff"
+COUNTRY_OUTLINE_COLOUR = "#4d4d4d"
+HIGHLIGHT_COLOUR = "#e31a1c"
+BACKGROUND_COLOUR = "#f0f0f0"
+
+NO_DATA_LABEL = "no data"
+CONFIDENTIAL_LABEL = "confidential"
+CONFIDENTIAL_STATUS = "confidential"
+NOT_AVAILABLE = "not available"
+
+METHODS = ("quantile", "equal_interval")
+
+# Eleven evenly spaced stops of matplotlib's colormaps (0, 0.1, ..., 1), copied from
+# matplotlib 3.11 so that this module needs no matplotlib import; a test checks they agree.
+_STOPS: dict[str, tuple[str, ...]] = {
+    "viridis": (
+        "#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c",
+        "#22a884", "#44bf70", "#7ad151", "#bddf26", "#fde725",
+    ),
+    "cividis": (
+        "#00224e", "#083370", "#35456c", "#4f576c", "#666970", "#7d7c78",
+        "#948e77", "#aea371", "#c8b866", "#e5cf52", "#fee838",
+    ),
+    # Diverging, for "relative to EU = 100": orange below, near-white at the centre, purple above.
+    "puor": (
+        "#7f3b08", "#b25706", "#e08214", "#fcb761", "#fee0b6", "#f6f6f7",
+        "#d8daeb", "#b1aad1", "#8073ac", "#532687", "#2d004b",
+    ),
+}  # fmt: skip
+_ALIASES = {"diverging": "puor"}
+PALETTES = (*_STOPS, *_ALIASES)
+
+# Readable names for the unit codes of docs/CONVENTIONS.md; unknown units fall back to the
+# code with spaces.
+_UNIT_LABELS = {
+    "pct": "%",
+    "pct_gdp": "% of GDP",
+    "pct_emp": "% of employment",
+    "share": "share",
+    "persons": "persons",
+    "ths_persons": "thousand persons",
+    "eur": "EUR",
+    "mio_eur": "million EUR",
+    "eur_per_hab": "EUR per inhabitant",
+    "pps_per_hab": "PPS per inhabitant",
+    "eu27_2020_100": "index, EU = 100",
+    "index_eu_100": "index, EU = 100",
+    "number": "number",
+}
+# Units written straight after the number without a space.
+_TIGHT_UNITS = {"%"}
+# Index units: after a number only the reference is worth repeating, "112 (EU = 100)".
+_INDEX_SUFFIX = {"index, EU = 100": "(EU = 100)"}
+# --------------------------------------------------------------------------------------------
+# Palettes
+
+
+def _hex_to_rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+def _resolve_palette(name: str) -> tuple[tuple[str, ...], bool]:
+    key = str(name).lower()
+    reverse = key.endswith("_r")
+    key = key.removesuffix("_r")
+    key = _ALIASES.get(key, key)
+    if key not in _STOPS:
+        valid = ", ".join(PALETTES)
+        raise ObservatoryError(
+            f"Unknown palette {name!r}; valid palettes: {valid} (add '_r' to reverse one)."
+        )
+    return _STOPS[key], reverse
+
+
+def palette(name: str, k: int) -> list[str]:
+    """Return ``k`` colours evenly spaced along a colour-blind-safe palette.
+
+    Args:
+        name: ``viridis``, ``cividis``, ``puor`` (alias ``diverging``); add ``_r`` to reverse.
+        k: number of colours (>= 1). One colour is the middle of the palette.
+
+    Returns:
+        Lower-case ``#rrggbb`` strings, from the low end to the high end.
+
+    Raises:
+        ObservatoryError: unknown palette name or ``k < 1``.
+    """
+    stops, reverse = _resolve_palette(name)
+    if int(k) < 1:
+        raise ObservatoryError(f"A palette needs at least one colour, got k={k}; pass k >= 1.")
+    rgb = np.stack([_hex_to_rgb(c) for c in stops])
+    positions = np.array([0.5]) if k == 1 else np.linspace(0.0, 1.0, int(k))
+    if reverse:
+        positions = 1.0 - positions
+    grid = np.linspace(0.0, 1.0, len(stops))
+    channels = [np.interp(positions, grid, rgb[:, i]) for i in range(3)]
+    ints = np.clip(np.rint(np.stack(channels, axis=1)), 0, 255).astype(int)
+    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in ints]
+
+
+# --------------------------------------------------------------------------------------------
+# Number formatting
+
+
+def unit_label(unit: str | None) -> str:
+    """Return the readable name of a unit code (``eur_per_hab`` -> ``EUR per inhabitant``)."""
+    if unit is None or (isinstance(unit, float) and math.isnan(unit)) or str(unit) == "":
+        return ""
+    return _UNIT_LABELS.get(str(unit), str(unit).replace("_", " "))
+
+
+def _decimals_for(value: float) -> int:
+    """Decimals that keep about three significant digits, none for large numbers."""
+    magnitude = abs(value)
+    if magnitude == 0 or magnitude >= 100:
+        return 0
+    if magnitude >= 10:
+        return 1
+    if magnitude >= 1:
+        return 2
+    # Small numbers: three significant digits, capped to stay readable.
+    return min(6, 2 - math.floor(math.log10(magnitude)))
+
+
+def _format_number(value: float, decimals: int) -> str:
+    text = f"{value:,.{decimals}f}"
+    # Avoid "-0" when rounding a tiny negative number.
+    return text[1:] if text.startswith("-") and float(text[1:].replace(",", "")) == 0 else text
+
+
+def format_value(value: float | None, unit: str | None = None) -> str:
+    """Format one number for a label or tooltip: ``12,345 persons``, ``3.42 %``.
+
+    Thousands separators; whole numbers without decimals; otherwise about three significant
+    digits (none at or above 100). Missing values read ``not available``, never ``0``.
+
+    Args:
+        value: the number (None, NaN and pd.NA count as missing).
+        unit: a unit code from docs/CONVENTIONS.md, or None for a bare number.
+
+    Returns:
+        The formatted text.
+    """
+    if value is None or pd.isna(value):
+        return NOT_AVAILABLE
+    number = float(value)
+    if math.isinf(number):
+        return NOT_AVAILABLE
+    decimals = 0 if number.is_integer() else _decimals_for(number)
+    text = _format_number(number, decimals)
+    if "." in text:  # 0.000100 -> 0.0001: the trailing zeros carry no information
+        text = text.rstrip("0").rstrip(".")
+    label = unit_label(unit)
+    label = _INDEX_SUFFIX.get(label, label)
+    if not label:
+        return text
+    return f"{text}{label}" if label in _TIGHT_UNITS else f"{text} {label}"
+
+
+# --------------------------------------------------------------------------------------------
+# Classification
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Class breaks for a choropleth.
+
+    Attributes:
+        method: ``quantile`` or ``equal_interval``.
+        bins: class edges, ascending, one more than the number of classes (empty when there
+            was no value to classify; ``(v, v)`` for a single distinct value ``v``).
+        labels: one label per class, e.g. ``"1.2 – 3.4"``.
+
+    Classes are closed on the left, ``[edge_i, edge_i+1)``, and the last one on both sides.
+    """
+
+    method: str
+    bins: tuple[float, ...]
+    labels: tuple[str, ...]
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes (0 when there was nothing to classify)."""
+        return len(self.labels)
+
+    def class_of(self, values: pd.Series) -> pd.Series:
+        """Return the 0-based class of each value (Int64, missing where the value is missing).
+
+        Values outside the edges (when a classification is reused for another series) fall in
+        the first or last class, so that they keep a data colour.
+        """
+        series = pd.Series(values)
+        numbers = pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
+        valid = np.isfinite(numbers)
+        classes = np.full(numbers.shape, np.nan)
+        if self.n_classes and valid.any():
+            inner = np.asarray(self.bins[1:-1], dtype=float)
+            found = np.searchsorted(inner, numbers[valid], side="right")
+            classes[valid] = np.clip(found, 0, self.n_classes - 1)
+        # NaN becomes <NA> in the nullable integer dtype.
+        return pd.Series(classes, index=series.index).astype("Int64")
+
+
+def _clean_values(values: pd.Series) -> np.ndarray:
+    numbers = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64").to_numpy()
+    return numbers[np.isfinite(numbers)]
+
+
+def _edges(numbers: np.ndarray, method: str, k: int) -> np.ndarray:
+    if method == "quantile":
+        # i / k rather than linspace: 3 / 5 is exactly 0.6, linspace gives 0.6000000000000001.
+        edges = np.quantile(numbers, np.arange(k + 1) / k)
+    else:
+        edges = np.linspace(numbers.min(), numbers.max(), k + 1)
+    # Ties make repeated quantile edges; a repeated edge is an empty class, so drop it.
+    return np.unique(edges)
+
+
+def _label_decimals(edges: np.ndarray) -> int:
+    """Decimals for class labels: two significant digits of the narrowest class, at least.
+
+    Raised (up to 6) until neighbouring edges no longer print alike.
+    """
+    # Whole numbers print as such ("1 – 3", not "1.0"), allowing for float noise in quantiles.
+    if np.allclose(edges, np.round(edges), rtol=0.0, atol=1e-9 * max(1.0, np.abs(edges).max())):
+        return 0
+    steps = np.diff(edges)
+    steps = steps[steps > 0]
+    reference = float(steps.min()) if steps.size else abs(float(edges[0]))
+    decimals = max(0, 1 - math.floor(math.log10(reference))) if reference else 0
+    while decimals < 6:
+        rounded = np.round(edges, decimals)
+        if np.unique(rounded).size == np.unique(edges).size:
+            break
+        decimals += 1
+    return decimals
+
+
+def _distinct_classes(distinct: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """One class per distinct value, cut half-way between neighbours, labelled by the value."""
+    if distinct.size == 1:  # edges (v, v): one class holding only v
+        return np.concatenate([distinct, distinct]), (format_value(float(distinct[0])),)
+    middles = (distinct[:-1] + distinct[1:]) / 2.0
+    edges = np.concatenate([distinct[:1], middles, distinct[-1:]])
+    decimals = _label_decimals(distinct)
+    return edges, tuple(_format_number(float(v), decimals) for v in distinct)
+
+
+def _labels(edges: np.ndarray) -> tuple[str, ...]:
+    decimals = _label_decimals(edges)
+    texts = [_format_number(float(e), decimals) for e in edges]
+    return tuple(f"{low} – {high}" for low, high in itertools.pairwise(texts))
+
+
+def classify(values: pd.Series, method: str = "quantile", k: int = 5) -> Classification:
+    """Compute ``k`` classes for a choropleth; missing values are left out, never counted as 0.
+
+    Fewer than ``k`` classes come back when the values cannot fill them: with ``k`` or fewer
+    distinct values each value gets its own class (labelled by the value, edges half-way
+    between neighbours); ties that make quantile edges coincide merge those classes. No value
+    at all gives no class (everything is then drawn as "no data").
+
+    Args:
+        values: numbers (NaN, NA and infinities are treated as missing).
+        method: ``quantile`` (equal counts) or ``equal_interval`` (equal widths).
+        k: wanted number of classes (>= 1).
+
+    Returns:
+        The Classification (method, edges, labels).
+
+    Raises:
+        ObservatoryError: unknown method or ``k < 1``.
+    """
+    if method not in METHODS:
+        raise ObservatoryError(
+            f"Unknown classification method {method!r}; valid methods: {', '.join(METHODS)}."
+        )
+    if int(k) < 1:
+        raise ObservatoryError(f"A map needs at least one class, got k={k}; pass k >= 1.")
+    numbers = _clean_values(values)
+    if numbers.size == 0:
+        return Classification(method=method, bins=(), labels=())
+    distinct = np.unique(numbers)
+    if distinct.size <= int(k):
+        edges, labels = _distinct_classes(distinct)
+    else:
+        edges = _edges(numbers, method, int(k))
+        labels = _labels(edges)
+    return Classification(method=method, bins=tuple(float(e) for e in edges), labels=labels)
+
+
+# --------------------------------------------------------------------------------------------
+# Colours and legend
+
+
+def status_from_flag(flags: pd.Series) -> pd.Series:
+    """Map Eurostat flags to a map status: ``confidential`` where the flag contains ``c``.
+
+    Returns a string Series aligned to ``flags`` with ``confidential`` or missing.
+    """
+    flag_text = pd.Series(flags).astype("str")
+    is_confidential = flag_text.str.contains("c", regex=False).fillna(False).astype(bool)
+    return pd.Series(pd.NA, index=flag_text.index, dtype="str").mask(
+        is_confidential, CONFIDENTIAL_STATUS
+    )
+
+
+def confidential_mask(status: pd.Series | None, index: pd.Index) -> pd.Series:
+    """Boolean Series on ``index``: True where ``status`` is ``confidential``.
+
+    ``status`` is aligned by index when it is a Series, by position otherwise.
+    """
+    if status is None:
+        return pd.Series(False, index=index)
+    if isinstance(status, pd.Series):
+        aligned = status.reindex(index)
+    else:
+        aligned = pd.Series(list(status), index=index)
+    return aligned.astype("str").eq(CONFIDENTIAL_STATUS).fillna(False).astype(bool)
+
+
+def fill_colours(
+    values: pd.Series,
+    classification: Classification,
+    palette_name: str = "viridis",
+    status: pd.Series | None = None,
+) -> pd.Series:
+    """Return the fill colour (hex) of each value.
+
+    Args:
+        values: the numbers to colour.
+        classification: from :func:`classify` (usually on the same values).
+        palette_name: see :func:`palette`.
+        status: optional Series aligned to ``values``; ``confidential`` cells get
+            ``CONFIDENTIAL_COLOUR`` whatever their value.
+
+    Returns:
+        A string Series on ``values.index``: the class colour, ``NO_DATA_COLOUR`` for missing
+        values, ``CONFIDENTIAL_COLOUR`` for confidential cells.
+    """
+    series = pd.Series(values)
+    classes = classification.class_of(series)
+    colours = pd.Series(NO_DATA_COLOUR, index=series.index, dtype="str")
+    if classification.n_classes:
+        lookup = np.array(palette(palette_name, classification.n_classes), dtype=object)
+        has_class = classes.notna().to_numpy()
+        picked = np.full(len(series), NO_DATA_COLOUR, dtype=object)
+        picked[has_class] = lookup[classes.to_numpy(dtype="int64", na_value=0)[has_class]]
+        colours = pd.Series(picked, index=series.index, dtype="str")
+    return colours.mask(confidential_mask(status, series.index), CONFIDENTIAL_COLOUR)
+
+
+def legend_title(unit: str | None, title: str | None = None) -> str:
+    """Legend heading: ``title (unit)``, the unit alone, or ``Value`` when neither is given."""
+    readable = unit_label(unit)
+    if title and readable:
+        return f"{title} ({readable})"
+    return title or readable or "Value"
+
+
+def legend_entries(
+    classification: Classification,
+    palette_name: str = "viridis",
+    unit: str | None = None,
+    has_missing: bool = False,
+    has_confidential: bool = False,
+) -> list[dict]:
+    """Return the legend rows, classes from low to high, then "confidential", then "no data".
+
+    Each row is a dict with ``label``, ``colour`` (hex), ``kind`` (``class``, ``confidential``
+    or ``no_data``) and ``title`` (the same legend heading on every row, naming the unit), so
+    that ``{e["label"]: e["colour"] for e in entries}`` feeds ipyleaflet's ``LegendControl``
+    and ``entries[0]["title"]`` its title.
+
+    Args:
+        classification: from :func:`classify`.
+        palette_name: see :func:`palette`.
+        unit: unit code of the values, shown in the title.
+        has_missing: add a "no data" row.
+        has_confidential: add a "confidential" row.
+    """
+    title = legend_title(unit)
+    colours = palette(palette_name, classification.n_classes) if classification.n_classes else []
+    rows = [
+        {"label": label, "colour": colour, "kind": "class", "title": title}
+        for label, colour in zip(classification.labels, colours, strict=True)
+    ]
+    if has_confidential:
+        rows.append(
+            {"label": CONFIDENTIAL_LABEL, "colour": CONFIDENTIAL_COLOUR, "kind": "confidential",
+             "title": title}
+        )  # fmt: skip
+    if has_missing:
+        rows.append(
+            {"label": NO_DATA_LABEL, "colour": NO_DATA_COLOUR, "kind": "no_data", "title": title}
+        )
+    return rows

@@ -1,0 +1,56 @@
+"""The region scorecard (``notebooks/region_scorecard.ipynb``): one region on a few pages.
+
+The notebook calls ``build_scorecard`` (numbers and text, ``card``), ``scorecard_images``
+(the figures, ``figures``), the printed sections ``key_facts_output`` ... ``provenance_output``
+(``layout``) and ``image_output``, and ``write_scorecard_files`` (``files``);
+``Scorecard.record`` is the JSON twin the batch writes beside the HTML and PDF.
+"""
+
+from __future__ import annotations
+
+from observatory_lib.indicators import recipes
+from observatory_lib.products.kit import figure_layers
+from observatory_lib.products.kit.labels import stars_text
+from observatory_lib.products.region_scorecard.card import Scorecard, build_scorecard
+from observatory_lib.products.region_scorecard.figures import (
+    ScorecardImage,
+    image_output,
+    scorecard_images,
+    section_output,
+    table_html,
+)
+from observatory_lib.products.region_scorecard.files import write_scorecard_files
+from observatory_lib.products.region_scorecard.layout import (
+    clusters_output,
+    dimensions_output,
+    key_facts_output,
+    provenance_output,
+    scoreboard_output,
+)
+from observatory_lib.products.region_scorecard.parameters import coerce_peers, coerce_year
+
+__all__ = [
+    "Scorecard",
+    "ScorecardImage",
+    "build_scorecard",
+    "clear_cache",
+    "clusters_output",
+    "coerce_peers",
+    "coerce_year",
+    "dimensions_output",
+    "image_output",
+    "key_facts_output",
+    "provenance_output",
+    "scoreboard_output",
+    "scorecard_images",
+    "section_output",
+    "stars_text",
+    "table_html",
+    "write_scorecard_files",
+]
+
+
+def clear_cache() -> None:
+    """Forget every kept table and figure background (tests prove cache independence)."""
+    recipes.clear_cache()
+    figure_layers.clear()
