@@ -1,10 +1,26 @@
-"""The data subcommands: ``observatory build``, ``info`` and ``data fetch|update|list``."""
+"""The data subcommands: ``observatory build``, ``info``, ``data fetch|update|list`` and
+``values``."""
 
 from __future__ import annotations
 
 import argparse
 
-from observatory_lib.cli.registry import command, format_summary, no_options
+from observatory_lib.cli import options
+from observatory_lib.cli.registry import command, format_inputs, format_summary, no_options
+
+# `observatory values KIND`: what each kind lists
+VALUE_KINDS = {
+    "regions": "region codes with data at --level, and their names",
+    "countries": "country codes with data at --level",
+    "categories": "cluster category and emerging industry slugs (--categories)",
+    "years": "years with cluster data and the context-indicator years (--year)",
+    "star-presets": "star rule sets (--star-preset)",
+    "framework-variants": "scoreboard weight variants (--framework-variant)",
+    "formats": "output formats (--formats)",
+    "engines": "batch engines (--engine)",
+    "reports": "reports (--only)",
+    "datasets": "Eurostat datasets the catalog reads (data update --datasets)",
+}
 
 
 @command("build", no_options)
@@ -19,11 +35,13 @@ def build_command(arguments: argparse.Namespace) -> int:
 
 @command("info", no_options)
 def info_command(arguments: argparse.Namespace) -> int:
-    """Print the current store's summary."""
+    """Print the current store's summary and the data it was built from."""
+    from observatory_lib.data.retrieval import load_catalog
     from observatory_lib.data.store import load_store
 
     store = load_store()
     print(format_summary({**store.info, "path": str(store.path)}))
+    print(format_inputs(store.info, store.provenance, load_catalog()))
     return 0
 
 
@@ -35,7 +53,13 @@ def _data_options(parser: argparse.ArgumentParser) -> None:
         "update: download current data from the Eurostat API and GISCO (needs internet); "
         "list: show the catalog",
     )
-    parser.add_argument("--datasets", default="", help="update: comma-separated dataset codes")
+    parser.add_argument(
+        "--datasets",
+        default="",
+        metavar="CODES",
+        help="update only these Eurostat datasets, comma-separated (default: every dataset "
+        "the catalog reads; `observatory values datasets` lists them)",
+    )
 
 
 @command("data", _data_options)
@@ -51,9 +75,77 @@ def data_command(arguments: argparse.Namespace) -> int:
         fetched = retrieval.fetch_all()
         print(f"{len(fetched)} inputs verified in {retrieval.paths.cache_dir()}")
         return 0
-    from observatory_lib.data.update import update_live
+    from observatory_lib.data.update import live_dataset_codes, update_live
 
-    codes = [c.strip() for c in arguments.datasets.split(",") if c.strip()]
+    codes = options.split_list(arguments.datasets)
+    valid = live_dataset_codes()
+    for code in codes:  # all checked before the first download
+        options.check_choice(
+            "--datasets", code, valid, "dataset code", "observatory values datasets"
+        )
     for line in update_live(codes or None):
         print(line)
     return 0
+
+
+def _values_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "kind",
+        choices=list(VALUE_KINDS),
+        help="what to list: "
+        + "; ".join(f"{kind}: {meaning}" for kind, meaning in VALUE_KINDS.items()),
+    )
+    parser.add_argument(
+        "--level",
+        type=int,
+        choices=options.SCORECARD_LEVELS,
+        default=2,
+        help="regions and countries: the NUTS level, 0, 1, 2 or 3 (default 2)",
+    )
+
+
+@command("values", _values_options)
+def values_command(arguments: argparse.Namespace) -> int:
+    """Print the valid values of an option, one per line (regions, categories, years, ...)."""
+    static = {
+        "star-presets": options.star_presets,
+        "framework-variants": options.framework_variants,
+        "formats": options.output_formats,
+        "engines": options.engines,
+        "reports": options.report_kinds,
+    }
+    if arguments.kind in static:
+        print("\n".join(static[arguments.kind]()))
+    elif arguments.kind == "datasets":
+        from observatory_lib.data.update import live_dataset_codes
+
+        print("\n".join(live_dataset_codes()))
+    else:
+        print(_store_values(arguments.kind, arguments.level))
+    return 0
+
+
+def _store_values(kind: str, level: int) -> str:
+    """The values of ``kind`` that the current store holds, one per line."""
+    from observatory_lib.cli.selection import regions_with_data
+    from observatory_lib.indicators import recipes
+
+    store = recipes.current_store()
+    if kind == "regions":
+        regions = regions_with_data(store, level)
+        return "\n".join(f"{r.region_code}\t{r.region_name}" for r in regions.itertuples())
+    if kind == "countries":
+        return "\n".join(sorted(set(regions_with_data(store, level)["country_code"])))
+    if kind == "categories":
+        categories = store.cluster_categories.sort_values(["category_type", "category_code"])
+        return "\n".join(
+            f"{c.category_code}\t{c.category_type}\t{c.category_name}"
+            for c in categories.itertuples()
+        )
+    cluster = ", ".join(str(year) for year in options.cluster_years(store))
+    context = options.context_years(store)
+    return (
+        f"cluster data (scorecards, panorama, sector reports): {cluster}\n"
+        f"context indicators (scoreboard; 0 = each indicator's reference year): "
+        f"{context[0]}-{context[-1]}"
+    )

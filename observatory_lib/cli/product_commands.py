@@ -4,24 +4,41 @@
 The scorecards and reports run their notebooks through the batch (``runtime.batch``) into
 ``outputs/scorecards/`` and ``outputs/reports/<report>/``; ``--dry-run`` lists what would run
 and why (a changed notebook, parameters, data store or project code) without running it.
+
+Every option is checked before any job runs (``options``): a command first turns its options
+into ``Batch`` plans, refusing a bad value with one line, then runs them. ``demo`` plans the
+reports and the scorecards both before it runs either.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from observatory_lib import paths
+from observatory_lib.cli import options
 from observatory_lib.cli.registry import command, format_summary, no_options
-from observatory_lib.constants import DEFAULT_STAR_PRESET
+from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR
 from observatory_lib.products.kit.links import REPORTS_DIR, SCORECARDS_DIR
 
+# report kind -> its notebook in notebooks/ (the kinds are options.REPORT_KINDS)
 REPORT_NOTEBOOKS = {
     "panorama": "cluster_panorama.ipynb",
     "scoreboard": "ecosystem_scoreboard.ipynb",
     "sector_reports": "sector_report.ipynb",
 }
+DEFAULT_LEVEL = 2
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One batch to run: a notebook, its jobs and where their outputs go."""
+
+    notebook: str
+    jobs: list
+    output_root: Path
 
 
 def ensure_store() -> dict:
@@ -39,19 +56,50 @@ def ensure_store() -> dict:
     return store.build_store()
 
 
+# --------------------------------------------------------------------------------------------
+# Options
+# --------------------------------------------------------------------------------------------
+
+
 def _batch_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--formats", default="html,pdf,json,ipynb", help="comma-separated")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--force", action="store_true", help="rerun up-to-date jobs too")
-    parser.add_argument("--retry-failed", action="store_true", help="rerun only failed jobs")
-    parser.add_argument("--engine", choices=["warm", "papermill"], default="warm")
+    parser.add_argument(
+        "--formats",
+        default="html,pdf,json,ipynb",
+        type=options.formats_type,
+        metavar="LIST",
+        help="what each job writes, comma-separated: {formats} (default: all)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=options.workers_type,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="worker processes, each with its own kernel: 0 (this process) or more "
+        "(default: one per CPU, %(default)s here)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="rerun the jobs whose outputs are up to date too"
+    )
+    parser.add_argument(
+        "--retry-failed", action="store_true", help="rerun only the jobs that failed last time"
+    )
+    parser.add_argument(
+        "--engine",
+        choices=options.engines(),
+        default="warm",
+        help="warm: one kernel per worker, reset between jobs (default); papermill: a fresh "
+        "kernel per job (slower; the reference)",
+    )
     parser.add_argument(
         "--scheduler",
         default=None,
+        metavar="local|tcp://HOST:PORT",
         help="run on Dask: 'local' (a cluster of --workers processes on this machine) or "
         "tcp://HOST:PORT of a running scheduler; default: a local process pool",
     )
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (for logs and scripts)"
+    )
     parser.add_argument(
         "--dry-run",
         action="store_true",
@@ -60,27 +108,222 @@ def _batch_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _scorecard_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--level", type=int, default=2, help="NUTS level (default 2)")
+def _star_preset_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--regions", default="all", help="all, or country codes, or region codes (comma-separated)"
+        "--star-preset",
+        default=None,
+        type=options.star_preset_type,
+        metavar="NAME",
+        help=f"star rule set: {{star_presets}} (default {DEFAULT_STAR_PRESET}; add one in "
+        "observatory_lib/indicators/star_presets.yaml)",
     )
-    parser.add_argument("--star-preset", default=DEFAULT_STAR_PRESET)
+
+
+def _framework_variant_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--framework-variant",
+        default=None,
+        type=options.framework_variant_type,
+        metavar="NAME",
+        help="scoreboard weights: {framework_variants} (default default; "
+        "data/scoreboard_framework.yaml)",
+    )
+
+
+def _year_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--year",
+        default=None,
+        type=options.year_type,
+        metavar="YYYY",
+        help=f"{what}; `observatory values years` lists the years the store holds",
+    )
+
+
+def _scorecard_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--level",
+        type=int,
+        choices=options.SCORECARD_LEVELS,
+        default=None,
+        help=f"NUTS level of the regions: 0, 1, 2 or 3 (default {DEFAULT_LEVEL})",
+    )
+    parser.add_argument(
+        "--regions",
+        default="all",
+        metavar="CODES",
+        help="all (default: every region of --level with data), or NUTS 2016 country codes "
+        "(DE: its regions at --level) or region codes (DE11), comma-separated; "
+        "`observatory values regions` lists them",
+    )
+    _star_preset_option(parser)
+    _year_option(
+        parser, f"reference year of the cluster data and key facts (default {DEFAULT_YEAR})"
+    )
+    _framework_variant_option(parser)
     _batch_options(parser)
+
+
+def _report_selection_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--only",
+        default="panorama,scoreboard,sector_reports",
+        type=options.report_kinds_type,
+        metavar="LIST",
+        help="which reports, comma-separated: {reports} (default: all)",
+    )
+    parser.add_argument(
+        "--categories",
+        default="all",
+        metavar="SLUGS",
+        help="sector reports: all (default), or category slugs such as automotive, "
+        "blue-growth (comma-separated); `observatory values categories` lists them",
+    )
+
+
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    _report_selection_options(parser)
+    parser.add_argument(
+        "--level",
+        type=int,
+        choices=options.REPORT_LEVELS,
+        default=None,
+        help=f"NUTS level of the regions: 0, 1 or 2 (default {DEFAULT_LEVEL})",
+    )
+    _star_preset_option(parser)
+    _year_option(
+        parser,
+        f"panorama and sector reports: a year with cluster data (default {DEFAULT_YEAR}); "
+        "scoreboard: 0 (default: each indicator's reference year) or a context-indicator year",
+    )
+    _framework_variant_option(parser)
+    _batch_options(parser)
+
+
+def _demo_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--level",
+        type=int,
+        choices=options.REPORT_LEVELS,
+        default=None,
+        help=f"NUTS level of the reports and scorecards: 0, 1 or 2 (default {DEFAULT_LEVEL})",
+    )
+    parser.add_argument(
+        "--regions",
+        default="all",
+        metavar="CODES",
+        help="scorecards: all (default), or country or region codes, comma-separated; "
+        "`observatory values regions` lists them",
+    )
+    _report_selection_options(parser)
+    _star_preset_option(parser)
+    _year_option(parser, f"a year with cluster data, for every product (default {DEFAULT_YEAR})")
+    _framework_variant_option(parser)
+    _batch_options(parser)
+
+
+# --------------------------------------------------------------------------------------------
+# Planning: options -> batches, every value checked
+# --------------------------------------------------------------------------------------------
+
+
+def check_batch_options(arguments: argparse.Namespace) -> None:
+    """The options every batch shares that need more than argparse (the Dask scheduler)."""
+    options.check_scheduler(arguments.scheduler, arguments.workers)
+
+
+def scorecard_batch(store, arguments: argparse.Namespace) -> Batch:
+    """The scorecards the options ask for; raises ``ParameterError`` on a bad value."""
+    from observatory_lib.cli.selection import select_regions
+    from observatory_lib.errors import UnknownCodeError
+
+    level = DEFAULT_LEVEL if arguments.level is None else arguments.level
+    try:
+        codes = select_regions(store, level, arguments.regions)
+    except UnknownCodeError as error:
+        raise options.ParameterError(f"--regions: {error}") from None
+    # the preset is always passed, so that results stay keyed as before (resume)
+    parameters = {"star_preset": arguments.star_preset or DEFAULT_STAR_PRESET}
+    if arguments.year is not None:
+        parameters["year"] = options.check_cluster_year(arguments.year, store, "scorecards")
+    if arguments.framework_variant is not None:
+        parameters["framework_variant"] = arguments.framework_variant
+    jobs = [(code, {"region_code": code, **parameters}) for code in codes]
+    return Batch("region_scorecard.ipynb", jobs, paths.output_dir() / SCORECARDS_DIR)
+
+
+def report_batches(store, arguments: argparse.Namespace) -> list[Batch]:
+    """The reports the options ask for, in ``--only`` order; raises ``ParameterError``."""
+    batches = []
+    for kind in arguments.only:
+        parameters = _report_parameters(store, kind, arguments)
+        jobs = [
+            (job_id, {**job_parameters, **parameters})
+            for job_id, job_parameters in _report_jobs(store, kind, arguments.categories)
+        ]
+        output_root = paths.output_dir() / REPORTS_DIR / kind
+        batches.append(Batch(REPORT_NOTEBOOKS[kind], jobs, output_root))
+    return batches
+
+
+def _report_parameters(store, kind: str, arguments: argparse.Namespace) -> dict:
+    """The options given for a report, among those its notebook takes (none: its defaults)."""
+    from observatory_lib.runtime.batch import read_parameter_names
+
+    accepted = read_parameter_names(paths.NOTEBOOK_DIR / REPORT_NOTEBOOKS[kind])
+    given = {
+        "level": arguments.level,
+        "star_preset": arguments.star_preset,
+        "framework_variant": arguments.framework_variant,
+        "year": arguments.year,
+    }
+    parameters = {name: value for name, value in given.items() if value is not None}
+    if "year" in parameters and "year" in accepted:
+        if kind == "scoreboard":
+            options.check_scoreboard_year(parameters["year"], store)
+        else:
+            options.check_cluster_year(parameters["year"], store, f"the {kind} report")
+    return {name: value for name, value in parameters.items() if name in accepted}
+
+
+def _report_jobs(store, kind: str, categories: str) -> list:
+    if kind != "sector_reports":
+        return [(Path(REPORT_NOTEBOOKS[kind]).stem, {})]
+    valid = store.cluster_categories["category_code"].tolist()
+    chosen = valid if categories.strip() == "all" else options.split_list(categories)
+    for code in chosen:
+        options.check_choice(
+            "--categories", code, valid, "category slug", "observatory values categories"
+        )
+    return [(code, {"category_code": code}) for code in chosen]
+
+
+# --------------------------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------------------------
+
+
+def run_batches(batches: list[Batch], arguments: argparse.Namespace, store_version: str) -> int:
+    """Run (or with ``--dry-run`` describe) each batch in turn; the worst exit code."""
+    exit_code = 0
+    for batch in batches:
+        code = _run(batch.notebook, batch.jobs, batch.output_root, arguments, store_version)
+        exit_code = max(exit_code, code)
+    return exit_code
 
 
 def _run(notebook: str, jobs: list, output_root: Path, arguments, store_version: str):
     """Run the batch (or, with ``--dry-run``, say what it would run); return its exit code."""
     from observatory_lib.runtime.batch import plan_batch, run_batch
 
-    options = {
-        "formats": [f.strip() for f in arguments.formats.split(",") if f.strip()],
+    batch_options = {
+        "formats": list(arguments.formats),
         "force": arguments.force,
         "retry_failed": arguments.retry_failed,
         "store_version": store_version,
     }
     if arguments.dry_run:
-        plans = plan_batch(paths.NOTEBOOK_DIR / notebook, jobs, output_root, **options)
+        plans = plan_batch(paths.NOTEBOOK_DIR / notebook, jobs, output_root, **batch_options)
         print(_plan_summary(plans, output_root))
         return 0
     report = run_batch(
@@ -91,7 +334,7 @@ def _run(notebook: str, jobs: list, output_root: Path, arguments, store_version:
         progress=not arguments.no_progress,
         engine=arguments.engine,
         scheduler=arguments.scheduler,
-        **options,
+        **batch_options,
     )
     print(report.summary())
     return report.exit_code
@@ -112,60 +355,37 @@ def _plan_summary(plans: list, output_root: Path, shown: int = 20) -> str:
     return "\n".join(lines)
 
 
+def _start_workers_early(arguments: argparse.Namespace) -> None:
+    """Let the batch's worker processes start while the store loads and the jobs are planned."""
+    if arguments.dry_run or arguments.scheduler is not None or arguments.workers == 0:
+        return
+    from observatory_lib.runtime.batch import start_worker_server
+
+    start_worker_server()
+
+
 @command("scorecards", _scorecard_options)
 def scorecards_command(arguments: argparse.Namespace) -> int:
     """Run the region scorecard for every chosen region (HTML, PDF, JSON, notebook)."""
-    from observatory_lib.cli.selection import select_regions
     from observatory_lib.indicators import recipes
 
+    _start_workers_early(arguments)
+    check_batch_options(arguments)
     store = recipes.current_store()
-    codes = select_regions(store, arguments.level, arguments.regions)
-    jobs = [(code, {"region_code": code, "star_preset": arguments.star_preset}) for code in codes]
-    output_root = paths.output_dir() / SCORECARDS_DIR
-    return _run("region_scorecard.ipynb", jobs, output_root, arguments, store.version)
-
-
-def _report_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--only",
-        default="panorama,scoreboard,sector_reports",
-        help="which reports: panorama, scoreboard, sector_reports (comma-separated)",
-    )
-    parser.add_argument(
-        "--categories", default="all", help="sector reports: all, or category slugs"
-    )
-    _batch_options(parser)
-
-
-def _report_jobs(store, kind: str, categories: str) -> list:
-    if kind != "sector_reports":
-        return [(Path(REPORT_NOTEBOOKS[kind]).stem, {})]
-    from observatory_lib.errors import unknown_code
-
-    valid = store.cluster_categories["category_code"].tolist()
-    chosen = valid if categories == "all" else [c.strip() for c in categories.split(",")]
-    for code in chosen:
-        if code not in valid:
-            raise unknown_code("category", code, valid)
-    return [(code, {"category_code": code}) for code in chosen]
+    batch = scorecard_batch(store, arguments)
+    return run_batches([batch], arguments, store.version)
 
 
 @command("reports", _report_options)
 def reports_command(arguments: argparse.Namespace) -> int:
     """Run the Panorama, the Ecosystem Scoreboard and the priority sector reports."""
-    from observatory_lib.errors import unknown_code
     from observatory_lib.indicators import recipes
 
+    _start_workers_early(arguments)
+    check_batch_options(arguments)
     store = recipes.current_store()
-    exit_code = 0
-    for kind in [k.strip() for k in arguments.only.split(",") if k.strip()]:
-        if kind not in REPORT_NOTEBOOKS:
-            raise unknown_code("report", kind, REPORT_NOTEBOOKS)
-        jobs = _report_jobs(store, kind, arguments.categories)
-        output_root = paths.output_dir() / REPORTS_DIR / kind
-        code = _run(REPORT_NOTEBOOKS[kind], jobs, output_root, arguments, store.version)
-        exit_code = max(exit_code, code)
-    return exit_code
+    batches = report_batches(store, arguments)
+    return run_batches(batches, arguments, store.version)
 
 
 @command("portal", no_options)
@@ -182,22 +402,19 @@ def portal_command(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _demo_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--level", type=int, default=2)
-    parser.add_argument("--regions", default="all")
-    parser.add_argument("--star-preset", default=DEFAULT_STAR_PRESET)
-    parser.add_argument("--only", default="panorama,scoreboard,sector_reports")
-    parser.add_argument("--categories", default="all")
-    _batch_options(parser)
-
-
 @command("demo", _demo_options)
 def demo_command(arguments: argparse.Namespace) -> int:
     """The main job on the default data: store, reports, every NUTS-2 scorecard, portal."""
+    from observatory_lib.indicators import recipes
+
+    check_batch_options(arguments)
     info = ensure_store()
     print(format_summary(info))
-    exit_code = reports_command(arguments)
-    exit_code = max(exit_code, scorecards_command(arguments))
+    _start_workers_early(arguments)
+    store = recipes.current_store()
+    # every product's options are checked before the first job of any of them
+    batches = [*report_batches(store, arguments), scorecard_batch(store, arguments)]
+    exit_code = run_batches(batches, arguments, store.version)
     if arguments.dry_run:
         return exit_code
     portal_command(arguments)

@@ -47,3 +47,39 @@ def format_summary(info: dict) -> str:
     rows = ", ".join(f"{k}={v}" for k, v in info["row_counts"].items())
     lines.append(f"  rows: {rows}")
     return "\n".join(lines)
+
+
+def format_inputs(info: dict, provenance, catalog) -> str:
+    """Which data the store was built from: the pinned catalog inputs, or others.
+
+    The store records every input's checksum (``provenance``); the inputs are the pinned
+    mirror vintages when each checksum is the one ``data/catalog.yaml`` pins. A store built
+    from other files (a live build) says so through ``info['data_origin']`` when it records
+    one, and its differing inputs are named either way.
+    """
+    import pandas as pd
+
+    pinned = {source.id: source.sha256 for source in catalog.sources.values()}
+    recorded = dict(zip(provenance["source_code"], provenance["sha256"], strict=True))
+    differing = sorted(code for code, digest in recorded.items() if pinned.get(code) != digest)
+    origin = info.get("data_origin")
+    if origin:
+        lines = [f"  data: {origin}"]
+    elif differing:
+        lines = [f"  data: {len(differing)} of {len(recorded)} inputs are not the pinned ones"]
+    else:
+        lines = [
+            f"  data: the pinned vintages of data/catalog.yaml ({len(recorded)} inputs, "
+            "checksums verified; the offline default)"
+        ]
+    if differing:
+        lines.append(f"    not as pinned in data/catalog.yaml: {', '.join(differing)}")
+    edition = info.get("statistics_nuts_edition")
+    if edition:
+        lines.append(f"  statistics recoded to NUTS {edition}")
+    datasets = provenance.dropna(subset=["dataset_code"]).drop_duplicates("dataset_code")
+    lines.append("  Eurostat datasets (vintage, NUTS edition of the source):")
+    for row in datasets.sort_values("dataset_code").itertuples():
+        source_edition = "" if pd.isna(row.nuts_edition) else f", NUTS {int(row.nuts_edition)}"
+        lines.append(f"    {row.dataset_code}: {row.vintage}{source_edition}")
+    return "\n".join(lines)

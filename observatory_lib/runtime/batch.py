@@ -31,6 +31,7 @@ import fcntl
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import re
 import shutil
@@ -76,13 +77,14 @@ LOCK_NAME = ".observatory-batch.lock"
 LOG_NAME = "batch.log"
 _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _RESERVED_IDS = {MANIFEST_NAME, LOG_NAME}
-# imported once in the fork server, so every worker starts with them already loaded
+# imported once in the fork server, so every worker starts with them loaded: only what
+# launching a kernel needs; a worker launches its kernel first and imports Papermill,
+# nbconvert and WeasyPrint while the kernel boots (job.warm_up_worker). The first entry keeps
+# jsonschema from compiling IRI grammars that nothing here uses (lean_imports).
 _WORKER_PRELOAD = [
-    "observatory_lib.runtime.warm_engine",
-    "observatory_lib.runtime.render",
-    "observatory_lib.runtime.records",
-    "nbconvert",
-    "weasyprint",
+    "observatory_lib.runtime.lean_imports",
+    "observatory_lib.runtime.kernels",
+    "observatory_lib.runtime.job",
 ]
 
 
@@ -122,18 +124,31 @@ class BatchReport:
         """0 when no job failed, 1 otherwise (for the CLI)."""
         return 1 if self.failed else 0
 
-    def summary(self) -> str:
-        """A short human-readable account of the batch."""
+    def summary(self, shown: int = 10) -> str:
+        """A short account of the batch; each failed job's one-line reason (the first
+        ``shown`` of them), the tracebacks being in ``batch.log``."""
         text = (
             f"{len(self.results)} jobs: {len(self.ok)} ok, {len(self.failed)} failed, "
             f"{len(self.skipped)} skipped in {self.wall_s:.1f} s "
             f"(engine {self.engine}, {self.workers} workers"
             f"{f' on Dask {self.scheduler}' if self.scheduler else ''}) -> {self.output_root}"
         )
-        if self.failed:
-            shown = ", ".join(self.failed[:10]) + (" ..." if len(self.failed) > 10 else "")
-            text += f"\nFailed: {shown} (tracebacks in {self.output_root / LOG_NAME})"
+        failed = [r for r in self.results if r.status == "failed"]
+        if failed:
+            text += f"\nFailed (tracebacks in {self.output_root / LOG_NAME}):"
+            text += "".join(f"\n  {r.job_id}: {_shortened(r.error)}" for r in failed[:shown])
+            if len(failed) > shown:
+                text += (
+                    f"\n  ... and {len(failed) - shown} more (every reason is in "
+                    f"{self.output_root / MANIFEST_NAME})"
+                )
         return text
+
+
+def _shortened(reason: str, limit: int = 300) -> str:
+    """A failure's one-line reason, cut at ``limit`` characters for the summary."""
+    reason = " ".join(reason.split()) or "no reason recorded"
+    return reason if len(reason) <= limit else reason[: limit - 1].rstrip() + "…"
 
 
 def _init_worker(engine: str, kernel_name: str, environ: dict[str, str], driver_pid: int) -> None:
@@ -155,7 +170,7 @@ def _exit_when_driver_dies(driver_pid: int) -> None:
     while True:
         time.sleep(0.5)
         if os.getppid() != parent or not _is_alive(driver_pid):
-            from observatory_lib.runtime.warm_engine import kill_warm_kernels_now
+            from observatory_lib.runtime.kernels import kill_warm_kernels_now
 
             kill_warm_kernels_now()
             sockets = os.environ.get("OBSERVATORY_KERNEL_IPC_DIR")
@@ -175,11 +190,22 @@ def _is_alive(pid: int) -> bool:
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
-    # forkserver: workers fork from a clean single-threaded server that imported Papermill
-    # and nbconvert once (~2 s), instead of each worker importing them again
+    # forkserver: workers fork from a clean single-threaded server (no threads, no kernel
+    # clients inherited), which imported the kernel machinery once
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_WORKER_PRELOAD)
     return context
+
+
+def start_worker_server() -> None:
+    """Start the workers' fork server now, without waiting for it.
+
+    The server starts a Python process and imports the kernel machinery (about 0.3 s) while
+    the caller loads its data and plans its jobs; ``run_batch`` then forks its workers from
+    the ready server. A server that is never used exits with this process.
+    """
+    _pool_context()
+    multiprocessing.forkserver.ensure_running()
 
 
 def run_batch(
@@ -239,6 +265,8 @@ def run_batch(
     started = time.perf_counter()
     notebook_path = _check_notebook(notebook)
     chosen = _check_options(formats, engine, workers)
+    if scheduler is None and chosen["workers"] > 0:
+        start_worker_server()  # its imports overlap the checks and the planning below
     chosen.update(_check_scheduler(scheduler, chosen["workers"]))
     code = code_version(notebook_path)
     planned = _check_jobs(notebook_path, jobs, store_version, code)

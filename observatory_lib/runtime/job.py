@@ -198,7 +198,8 @@ _WARMED_UP: set[tuple[str, str, int]] = set()
 
 
 def warm_up_worker(engine: str, kernel_name: str) -> None:
-    """Start this thread's warm kernel and pay the renderers' first-use costs, once.
+    """Start this thread's warm kernel, import what a job needs and pay the renderers'
+    first-use costs, once; the imports run while the kernel boots.
 
     Never raises: a job whose kernel cannot start retries and reports the cause itself.
 
@@ -210,14 +211,17 @@ def warm_up_worker(engine: str, kernel_name: str) -> None:
     if key in _WARMED_UP:
         return
     _WARMED_UP.add(key)
-    from observatory_lib.runtime import render, warm_engine
+    from observatory_lib.runtime import kernels
 
-    kernel = warm_engine.get_warm_kernel(kernel_name) if engine == "warm" else None
+    kernel = kernels.get_warm_kernel(kernel_name) if engine == "warm" else None
     launched = kernel is not None and not kernel.is_running
     try:
         if launched:
             kernel.launch()
-        render.warm_up()  # while the kernel boots
+        # while the kernel boots (~1 s): Papermill and the renderers (~1 s), first uses paid
+        from observatory_lib.runtime import render, warm_engine  # noqa: F401
+
+        render.warm_up()
         if launched:
             kernel.connect()
     except Exception:  # each job retries and reports the cause; a raising initializer
