@@ -11,8 +11,12 @@ export OBSERVATORY_MIRROR ?= $(if $(wildcard $(MIRROR_DEFAULT)),$(MIRROR_DEFAULT
 # Debian's chromium for the browser tests; Playwright never downloads a browser here.
 export OBSERVATORY_CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
+# `make lab`: JupyterLab on this machine only; LAB_ARGS passes more options (e.g. --no-browser)
+LAB_PORT ?= 8888
+LAB_ARGS ?=
 
-.PHONY: help demo test venv install install-test store scorecards serve lint format clean benchmarks
+.PHONY: help demo test venv install install-test hooks store scorecards serve lab lint format \
+	clean benchmarks
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -31,9 +35,32 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 venv: $(BIN)/python ## create the virtual environment
 
-install: $(VENV)/.installed ## install the package and its runtime dependencies
+install: $(VENV)/.installed hooks ## install the package, its dependencies and the notebook filter
 
 install-test: $(VENV)/.installed-test ## install what the tests need too
+
+# nbstripout as a git filter: a notebook is stripped of its outputs whenever it is staged, so
+# one saved with outputs in JupyterLab keeps them on disk and never lands in a commit.
+# .gitattributes (committed) names the filter for *.ipynb; its command lives in the clone's
+# own git config, written here. A linked worktree shares that config with its main
+# checkout, so it is only written there with per-worktree config turned on.
+hooks: ## keep notebook outputs out of commits (nbstripout as a git filter)
+	@if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  echo "hooks: not a git checkout; nothing to install"; exit 0; fi; \
+	scope=--local; \
+	if [ "$$(git rev-parse --path-format=absolute --git-dir)" != \
+	     "$$(git rev-parse --path-format=absolute --git-common-dir)" ]; then \
+	  if [ "$$(git config --type=bool extensions.worktreeConfig)" != true ]; then \
+	    echo "hooks: linked worktree, git config shared with the main checkout: not written."; \
+	    echo "  To strip notebooks here: git config extensions.worktreeConfig true && make hooks"; \
+	    exit 0; fi; \
+	  scope=--worktree; fi; \
+	strip="'$(abspath $(BIN)/python)' -m nbstripout --keep-id"; \
+	git config $$scope filter.nbstripout.clean "$$strip" && \
+	git config $$scope filter.nbstripout.smudge cat && \
+	git config $$scope filter.nbstripout.required true && \
+	git config $$scope diff.ipynb.textconv "$$strip --textconv" && \
+	echo "hooks: notebooks are stripped of outputs when staged (nbstripout git filter)"
 
 store: install ## fetch the inputs (cache, mirror, upstream) and build the store
 	$(BIN)/observatory build
@@ -46,6 +73,14 @@ scorecards: store ## the region scorecards for every NUTS-2 region (outputs/scor
 
 serve: store ## serve the interactive apps with Voila on http://127.0.0.1:8866/
 	$(BIN)/observatory serve
+
+# JupyterLab on the project with the project's kernel: JUPYTER_PATH puts this environment's
+# kernelspecs first, so `python3` is the .venv the batch runs (not a user-wide kernel)
+lab: store ## open the notebooks in JupyterLab on http://127.0.0.1:8888/ (Voila preview included)
+	JUPYTER_PATH="$(abspath $(VENV))/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+	  --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/start_here.ipynb \
+	  $(LAB_ARGS)
 
 test: install-test ## run the whole test suite (unit, integration, notebooks, apps)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
