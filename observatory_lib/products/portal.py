@@ -19,6 +19,7 @@ from observatory_lib import paths
 from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR, STATISTICS_EDITION
 from observatory_lib.files import atomic_path, write_text_atomic
 from observatory_lib.indicators import recipes
+from observatory_lib.products.kit.links import scorecard_path
 from observatory_lib.products.kit.provenance import attribution_lines, provenance_table
 
 DOWNLOAD_SUFFIXES = (".csv", ".xlsx", ".geojson", ".parquet")
@@ -54,10 +55,9 @@ def read_scorecards(output_root: Path, regions: pd.DataFrame) -> list[ScorecardL
     names = regions.drop_duplicates("region_code").set_index("region_code")
     links = []
     for code, entry in sorted(jobs.items()):
-        files = {
-            Path(name).suffix.lstrip("."): f"scorecards/{code}/{name}"
-            for name in entry.get("outputs", [])
-        }
+        # the batch records outputs as "<code>/<code>.<ext>"; links.scorecard_path owns the URL
+        extensions = [Path(name).suffix.lstrip(".") for name in entry.get("outputs", [])]
+        files = {extension: scorecard_path(code, extension) for extension in extensions}
         known = code in names.index
         links.append(
             ScorecardLink(
