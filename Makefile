@@ -75,12 +75,14 @@ serve: store ## serve the interactive apps with Voila on http://127.0.0.1:8866/
 	$(BIN)/observatory serve
 
 # JupyterLab on the project with the project's kernel: JUPYTER_PATH puts this environment's
-# kernelspecs first, so `python3` is the .venv the batch runs (not a user-wide kernel)
+# kernelspecs first, so `python3` is the .venv the batch runs (not a user-wide kernel). It
+# listens on loopback only; as root (containers, CI) Jupyter wants --allow-root said aloud.
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: store ## open the notebooks in JupyterLab on http://127.0.0.1:8888/ (Voila preview included)
 	JUPYTER_PATH="$(abspath $(VENV))/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 	  --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/start_here.ipynb \
-	  $(LAB_ARGS)
+	  $(LAB_ROOT_FLAG) $(LAB_ARGS)
 
 test: install-test ## run the whole test suite (unit, integration, notebooks, apps)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

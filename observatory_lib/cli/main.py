@@ -67,7 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"%(prog)s {__version__}", help="print the version"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subparsers = parser.add_subparsers(
+        dest="command",
+        required=True,
+        metavar="COMMAND",
+        help="one of the commands below; `observatory COMMAND --help` lists its options",
+    )
     for name, (configure, function) in COMMANDS.items():
         summary = (function.__doc__ or name).strip().splitlines()[0]
         sub = subparsers.add_parser(

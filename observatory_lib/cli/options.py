@@ -20,7 +20,14 @@ from observatory_lib.errors import ObservatoryError, nearest
 
 # how many valid values a message lists in full; longer lists point to `observatory values`
 _LISTED_IN_FULL = 12
-REPORT_KINDS = ("panorama", "scoreboard", "sector_reports")
+# `observatory reports --only KIND`: each report's notebook in notebooks/ (docs/HOWTO.md, "A new
+# report": a new report is one line here and one in products/portal.py REPORT_SECTIONS)
+REPORT_NOTEBOOKS = {
+    "panorama": "cluster_panorama.ipynb",
+    "scoreboard": "ecosystem_scoreboard.ipynb",
+    "sector_reports": "sector_report.ipynb",
+}
+REPORT_KINDS = tuple(REPORT_NOTEBOOKS)
 SCORECARD_LEVELS = (0, 1, 2, 3)
 REPORT_LEVELS = (0, 1, 2)
 
@@ -227,6 +234,20 @@ def _years(years: Sequence[int]) -> str:
     if len(years) > 2 and list(years) == list(range(years[0], years[-1] + 1)):
         return f"{years[0]}-{years[-1]}"
     return ", ".join(str(y) for y in years)
+
+
+def check_configuration(store, framework_variant: str | None) -> None:
+    """The analyst-edited files a batch reads are valid: the star rule sets and the scoreboard
+    framework (every indicator in the store, the weights summing to 1).
+
+    Raises:
+        ConfigError: naming the file, the line and the fix (one line), before any job.
+    """
+    from observatory_lib.indicators import recipes
+    from observatory_lib.indicators.framework import DEFAULT_VARIANT
+
+    star_presets()
+    recipes.framework(framework_variant or DEFAULT_VARIANT, recipes.available_indicators(store))
 
 
 def check_scheduler(scheduler: str | None, workers: int) -> None:

@@ -23,12 +23,7 @@ from observatory_lib.cli.registry import command, format_summary, no_options
 from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR
 from observatory_lib.products.kit.links import REPORTS_DIR, SCORECARDS_DIR
 
-# report kind -> its notebook in notebooks/ (the kinds are options.REPORT_KINDS)
-REPORT_NOTEBOOKS = {
-    "panorama": "cluster_panorama.ipynb",
-    "scoreboard": "ecosystem_scoreboard.ipynb",
-    "sector_reports": "sector_report.ipynb",
-}
+REPORT_NOTEBOOKS = options.REPORT_NOTEBOOKS
 DEFAULT_LEVEL = 2
 
 
@@ -237,6 +232,7 @@ def scorecard_batch(store, arguments: argparse.Namespace) -> Batch:
     from observatory_lib.cli.selection import select_regions
     from observatory_lib.errors import UnknownCodeError
 
+    options.check_configuration(store, arguments.framework_variant)
     level = DEFAULT_LEVEL if arguments.level is None else arguments.level
     try:
         codes = select_regions(store, level, arguments.regions)
@@ -254,6 +250,7 @@ def scorecard_batch(store, arguments: argparse.Namespace) -> Batch:
 
 def report_batches(store, arguments: argparse.Namespace) -> list[Batch]:
     """The reports the options ask for, in ``--only`` order; raises ``ParameterError``."""
+    options.check_configuration(store, arguments.framework_variant)
     batches = []
     for kind in arguments.only:
         parameters = _report_parameters(store, kind, arguments)
