@@ -4,6 +4,17 @@
     .venv/bin/python benchmarks/bench_batch.py --jobs 80 --mode full
     .venv/bin/python benchmarks/bench_batch.py --notebook notebooks/region_scorecard.ipynb \
         --param-sets regions.json                                   # [{"region_code": ...}, ...]
+    .venv/bin/python benchmarks/bench_batch.py --scorecard-regions 32 --mode exec
+    .venv/bin/python benchmarks/bench_batch.py --scenario single --repeat 7
+    .venv/bin/python benchmarks/bench_batch.py --scenario startup --repeat 7
+
+Scenarios: ``batch`` (below); ``single``: one scorecard through ``observatory scorecards``
+against plain Papermill (its command line, as the README shows it), both writing the executed
+notebook only, run in turn (A B A B ...) so that a drift of the machine hits both, medians and
+the median of the per-pair ratios; ``startup``: a batch of one trivial fixture job from a cold
+process, its wall time less the job's own execution (what a batch costs before and after its
+jobs). Every scenario prints the load average before and after: on a shared 2-core machine the
+figures are only as good as the quiet they were taken in.
 
 For each engine the batch runs twice, on a small and on the full job list, each time in a
 fresh process from a cold start (new worker pool, new kernels). "wall/notebook" is the full
@@ -64,11 +75,25 @@ def parse_arguments() -> argparse.Namespace:
         "--engines", default="papermill,warm,floor", help="comma list of papermill,warm,floor"
     )
     parser.add_argument("--keep", action="store_true", help="keep the output directories")
+    parser.add_argument(
+        "--scenario", choices=["batch", "single", "startup"], default="batch", help="see above"
+    )
+    parser.add_argument(
+        "--scorecard-regions",
+        type=int,
+        default=0,
+        help="batch: the real scorecard notebook on this many NUTS-2 regions of the store, "
+        "spread over Europe (instead of --notebook/--param-sets)",
+    )
+    parser.add_argument("--repeat", type=int, default=5, help="single, startup: runs of each")
+    parser.add_argument("--region", default="DE11", help="single: the region")
     return parser.parse_args()
 
 
 def load_jobs(arguments: argparse.Namespace) -> list[tuple[str, dict]]:
     """The full job list: from --param-sets, or fixture regions with distinct years."""
+    if arguments.scorecard_regions:
+        return scorecard_jobs(arguments.scorecard_regions)
     if arguments.param_sets:
         items = json.loads(arguments.param_sets.read_text(encoding="utf-8"))
         jobs = [
@@ -85,6 +110,16 @@ def load_jobs(arguments: argparse.Namespace) -> list[tuple[str, dict]]:
         )
         for i in range(arguments.jobs or 40)
     ]
+
+
+def scorecard_jobs(count: int) -> list[tuple[str, dict]]:
+    """``count`` NUTS-2 regions with data, evenly spaced over the sorted codes (all countries)."""
+    from observatory_lib.cli.selection import select_regions
+    from observatory_lib.indicators import recipes
+
+    codes = select_regions(recipes.current_store(), 2, "all")
+    step = max(1, len(codes) // count)
+    return [(code, {"region_code": code}) for code in codes[::step][:count]]
 
 
 def time_batch(notebook, jobs, engine, formats, workers, root: Path) -> tuple[float, float]:
@@ -243,10 +278,99 @@ def print_table(mode: str, results: dict, jobs: int, workers: int) -> None:
         )
 
 
+# ------------------------------------------------------------------------------------------
+# One scorecard: the command line against plain Papermill; the batch's start-up
+# ------------------------------------------------------------------------------------------
+
+
+def _wall(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+    return wall
+
+
+def run_single(arguments: argparse.Namespace, scratch: Path) -> None:
+    """``observatory scorecards --regions R`` vs ``papermill`` on the same notebook, in turn."""
+    import statistics
+
+    notebook = PROJECT / "notebooks" / "region_scorecard.ipynb"
+    env = {**os.environ, "OBSERVATORY_OUTPUTS": str(scratch / "outputs")}
+    batch = [sys.executable, "-m", "observatory_lib.cli.main", "scorecards"]
+    batch += ["--regions", arguments.region, "--formats", "ipynb", "--force", "--no-progress"]
+    papermill = [str(Path(sys.executable).with_name("papermill")), str(notebook)]
+    papermill += [str(scratch / "papermill.ipynb"), "-p", "region_code", arguments.region]
+    papermill += ["--no-progress-bar"]
+    _wall(batch, env), _wall(papermill, env)  # warm-up: file caches, font cache, .pyc
+    pairs = [(_wall(batch, env), _wall(papermill, env)) for _ in range(arguments.repeat)]
+    ours, plain = [a for a, _ in pairs], [b for _, b in pairs]
+    ratios = [a / b for a, b in pairs]
+    print(f"\none scorecard ({arguments.region}, executed notebook only), {arguments.repeat} pairs")
+    print(f"{'command':<34}{'min':>8}{'median':>8}{'max':>8}  (wall s)")
+    for name, values in (("observatory scorecards", ours), ("papermill (plain)", plain)):
+        print(f"{name:<34}{min(values):>8.2f}{statistics.median(values):>8.2f}{max(values):>8.2f}")
+    print(
+        f"ratio observatory/papermill per pair: median {statistics.median(ratios):.3f} "
+        f"(min {min(ratios):.3f}, max {max(ratios):.3f}; target <= 1.0)"
+    )
+
+
+STARTUP_CHILD = """
+import json, sys, time
+started = time.perf_counter()
+from observatory_lib.runtime.batch import run_batch
+report = run_batch(sys.argv[1], [("DE11", {{"region_code": "DE11"}})], sys.argv[2],
+                   formats={formats!r}, workers=1, force=True, progress=False)
+wall = time.perf_counter() - started
+print(json.dumps({{"wall": wall, "job": report.results[0].duration_s,
+                  "status": report.results[0].status}}))
+"""
+
+
+def run_startup(arguments: argparse.Namespace, scratch: Path) -> None:
+    """A batch of one trivial job from a cold process: its wall time less the job's."""
+    import statistics
+
+    code = STARTUP_CHILD.format(formats=("ipynb", "json"))
+    rows = []
+    for attempt in range(arguments.repeat + 1):
+        root = scratch / f"startup-{attempt}"
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(FIXTURE), str(root)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        assert result["status"] == "ok", done.stdout + done.stderr
+        if attempt:  # the first run warms the file caches
+            rows.append(result)
+    overhead = [row["wall"] - row["job"] for row in rows]
+    walls = [row["wall"] for row in rows]
+    print(f"\nbatch start-up: one fixture job, 1 worker, {arguments.repeat} cold runs")
+    print(f"wall of the batch      median {statistics.median(walls):.2f} s "
+          f"(min {min(walls):.2f}, max {max(walls):.2f})")  # fmt: skip
+    print(f"wall less the job      median {statistics.median(overhead):.2f} s "
+          f"(min {min(overhead):.2f}, max {max(overhead):.2f})")  # fmt: skip
+
+
 def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--child":
         run_child(Path(sys.argv[2]))
     arguments = parse_arguments()
+    if arguments.scenario != "batch":
+        scratch = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+        print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
+        try:
+            (run_single if arguments.scenario == "single" else run_startup)(arguments, scratch)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        print(f"load average {os.getloadavg()[0]:.2f} at end")
+        return
+    if arguments.scorecard_regions:
+        arguments.notebook = PROJECT / "notebooks" / "region_scorecard.ipynb"
     jobs = load_jobs(arguments)
     engines = [e.strip() for e in arguments.engines.split(",") if e.strip()]
     modes = list(MODES) if arguments.mode == "both" else [arguments.mode]
