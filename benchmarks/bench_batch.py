@@ -283,9 +283,9 @@ def print_table(mode: str, results: dict, jobs: int, workers: int) -> None:
 # ------------------------------------------------------------------------------------------
 
 
-def _wall(command: list[str], env: dict[str, str]) -> float:
+def _wall(command: list[str], env: dict[str, str], cwd: Path) -> float:
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
@@ -303,8 +303,13 @@ def run_single(arguments: argparse.Namespace, scratch: Path) -> None:
     papermill = [str(Path(sys.executable).with_name("papermill")), str(notebook)]
     papermill += [str(scratch / "papermill.ipynb"), "-p", "region_code", arguments.region]
     papermill += ["--no-progress-bar"]
-    _wall(batch, env), _wall(papermill, env)  # warm-up: file caches, font cache, .pyc
-    pairs = [(_wall(batch, env), _wall(papermill, env)) for _ in range(arguments.repeat)]
+    # cwd: a scratch folder, so that `python -m` imports the library PYTHONPATH names (a
+    # copy of another version, for before/after figures), not the one in the working directory
+    _wall(batch, env, scratch), _wall(papermill, env, scratch)  # warm-up: caches, .pyc
+    pairs = [
+        (_wall(batch, env, scratch), _wall(papermill, env, scratch))
+        for _ in range(arguments.repeat)
+    ]
     ours, plain = [a for a, _ in pairs], [b for _, b in pairs]
     ratios = [a / b for a, b in pairs]
     print(f"\none scorecard ({arguments.region}, executed notebook only), {arguments.repeat} pairs")
@@ -339,6 +344,7 @@ def run_startup(arguments: argparse.Namespace, scratch: Path) -> None:
         root = scratch / f"startup-{attempt}"
         done = subprocess.run(
             [sys.executable, "-c", code, str(FIXTURE), str(root)],
+            cwd=scratch,
             capture_output=True,
             text=True,
             check=True,

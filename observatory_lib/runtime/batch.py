@@ -151,13 +151,19 @@ def _shortened(reason: str, limit: int = 300) -> str:
     return reason if len(reason) <= limit else reason[: limit - 1].rstrip() + "…"
 
 
-def _init_worker(engine: str, kernel_name: str, environ: dict[str, str], driver_pid: int) -> None:
+def _init_worker(
+    engine: str,
+    kernel_name: str,
+    formats: Sequence[str],
+    environ: dict[str, str],
+    driver_pid: int,
+) -> None:
     """Pool initializer: the driver's environment, a driver watchdog, a warm kernel."""
     os.environ.clear()
     os.environ.update(environ)  # the fork server's environment may be older than the driver's
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     threading.Thread(target=_exit_when_driver_dies, args=(driver_pid,), daemon=True).start()
-    warm_up_worker(engine, kernel_name)
+    warm_up_worker(engine, kernel_name, formats)
 
 
 def _exit_when_driver_dies(driver_pid: int) -> None:
@@ -394,7 +400,13 @@ def _run_in_pool(
     # killed worker could not clean up after its kernel
     sockets = tempfile.mkdtemp(prefix="observatory-batch-")
     environ = {**os.environ, "OBSERVATORY_KERNEL_IPC_DIR": sockets}
-    init_args = (options["engine"], options["kernel_name"], environ, os.getpid())
+    init_args = (
+        options["engine"],
+        options["kernel_name"],
+        options["formats"],
+        environ,
+        os.getpid(),
+    )
     try:
         while pending:
             executor = ProcessPoolExecutor(

@@ -227,6 +227,7 @@ class WarmKernel:
         self.km: IpcKernelManager | None = None
         self.kc = None
         self.jobs_run = 0
+        self._preloading: str | None = None  # the preload request connect(wait=False) sent
 
     @property
     def is_running(self) -> bool:
@@ -252,12 +253,29 @@ class WarmKernel:
         if process is not None:
             _KERNEL_PIDS[process.pid] = getattr(km, "_ipc_directory", None)
 
-    def connect(self, startup_timeout: float = _CONTROL_TIMEOUT_S) -> None:
-        """Wait until the launched kernel answers, then import the preload modules in it."""
+    def connect(self, startup_timeout: float = _CONTROL_TIMEOUT_S, *, wait: bool = True) -> None:
+        """Wait until the launched kernel answers, then import the preload modules in it.
+
+        With ``wait=False`` the imports are only asked for: the kernel runs them while the
+        caller does other work, and ``finish_connect`` waits for them.
+        """
         try:
             run_sync(self.kc.wait_for_ready)(timeout=startup_timeout)
             self.kc.allow_stdin = False
-            self._run_silently(_kernel_module_code(self.preload), startup_timeout)
+            self._preloading = self._send_silently(_kernel_module_code(self.preload))
+        except BaseException:
+            self.discard()
+            raise
+        if wait:
+            self.finish_connect(startup_timeout)
+
+    def finish_connect(self, startup_timeout: float = _CONTROL_TIMEOUT_S) -> None:
+        """Wait until the preload modules asked for by ``connect`` are imported."""
+        msg_id, self._preloading = self._preloading, None
+        if msg_id is None:
+            return
+        try:
+            self._await_silently(msg_id, startup_timeout)
         except BaseException:
             self.discard()
             raise
@@ -288,6 +306,7 @@ class WarmKernel:
         """Kill the kernel at once (no graceful shutdown) and forget it."""
         km, kc = self.km, self.kc
         self.km, self.kc = None, None
+        self._preloading = None
         process = getattr(getattr(km, "provisioner", None), "process", None)
         if process is not None:
             _KERNEL_PIDS.pop(process.pid, None)
@@ -303,7 +322,14 @@ class WarmKernel:
 
     def _run_silently(self, code: str, timeout: float) -> None:
         """Run ``code`` without touching history or execution counts; raise on error."""
-        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        self._await_silently(self._send_silently(code), timeout)
+
+    def _send_silently(self, code: str) -> str:
+        """Ask the kernel to run ``code`` silently; the request's id."""
+        return self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+
+    def _await_silently(self, msg_id: str, timeout: float) -> None:
+        """Wait for the reply to ``msg_id`` (and its outputs); raise if it failed."""
         try:
             reply = run_sync(self._wait_for_reply)(msg_id, timeout)
         except queue.Empty:
