@@ -75,14 +75,18 @@ def publish_commands_markdown(store, region_code: str) -> str:
     from observatory_lib.cli.selection import select_regions
 
     code = select_regions(store, 2, region_code)[0]
+    commands = [
+        (f"scorecards --regions {code}", "its scorecard"),
+        (f"scorecards --regions {code[:2]}", "every region of its country"),
+        ("reports --only panorama,scoreboard", "the European reports"),
+        ("portal", "outputs/index.html, linking everything"),
+    ]
+    width = max(len(command) for command, _ in commands)
+    lines = [f".venv/bin/observatory {command:<{width}}  # {why}" for command, why in commands]
     return "\n".join(
         [
             "```bash",
-            f".venv/bin/observatory scorecards --regions {code}        # its scorecard",
-            f".venv/bin/observatory scorecards --regions {code[:2]}          # every region "
-            "of its country",
-            ".venv/bin/observatory reports --only panorama,scoreboard   # the European reports",
-            ".venv/bin/observatory portal                               # outputs/index.html",
+            *lines,
             "```",
             "",
             f"The scorecard lands in `outputs/scorecards/{code}/` (HTML, PDF, JSON, notebook); "
