@@ -86,6 +86,9 @@ def parse_arguments() -> argparse.Namespace:
         "spread over Europe (instead of --notebook/--param-sets)",
     )
     parser.add_argument("--repeat", type=int, default=5, help="single, startup: runs of each")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="batch: measure every engine this many times"
+    )
     parser.add_argument("--region", default="DE11", help="single: the region")
     return parser.parse_args()
 
@@ -278,6 +281,27 @@ def print_table(mode: str, results: dict, jobs: int, workers: int) -> None:
         )
 
 
+def print_medians(rounds: list[dict]) -> None:
+    """Medians over the rounds, and the median of the per-round warm/naive ratios."""
+    import statistics
+
+    print(f"\nmedians over {len(rounds)} rounds")
+    for engine in rounds[0]:
+        walls = [r[engine]["wall"] for r in rounds]
+        per_nb = [r[engine]["per_nb"] for r in rounds]
+        print(
+            f"{engine:<11}wall {statistics.median(walls):.2f} s, wall/notebook "
+            f"{statistics.median(per_nb):.3f} s (min {min(per_nb):.3f}, max {max(per_nb):.3f})"
+        )
+    if "warm" in rounds[0] and "papermill" in rounds[0]:
+        ratios = [r["warm"]["per_nb"] / r["papermill"]["per_nb"] for r in rounds]
+        print(
+            f"ratio warm/naive wall/notebook per round: median {statistics.median(ratios):.3f} "
+            f"(min {min(ratios):.3f}, max {max(ratios):.3f}), i.e. "
+            f"{1 / statistics.median(ratios):.1f}x faster (target >= 5x)"
+        )
+
+
 # ------------------------------------------------------------------------------------------
 # One scorecard: the command line against plain Papermill; the batch's start-up
 # ------------------------------------------------------------------------------------------
@@ -387,12 +411,18 @@ def main() -> None:
     )
     try:
         for mode in modes:
-            results = {}
-            for engine in engines:
-                if engine == "floor" and mode != "exec":
-                    continue  # the floor renders no HTML or PDF
-                results[engine] = measure(arguments, jobs, MODES[mode], engine, scratch)
-            print_table(mode, results, len(jobs), arguments.workers)
+            rounds = []
+            for number in range(arguments.rounds):  # engines in turn, round after round
+                results = {}
+                for engine in engines:
+                    if engine == "floor" and mode != "exec":
+                        continue  # the floor renders no HTML or PDF
+                    results[engine] = measure(arguments, jobs, MODES[mode], engine, scratch)
+                print_table(mode, results, len(jobs), arguments.workers)
+                print(f"(round {number + 1}, load average {os.getloadavg()[0]:.2f})")
+                rounds.append(results)
+            if len(rounds) > 1:
+                print_medians(rounds)
     finally:
         if arguments.keep:
             print(f"outputs kept in {scratch}")
