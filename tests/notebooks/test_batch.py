@@ -60,6 +60,9 @@ def test_failing_job_is_recorded_and_the_others_succeed(first_batch):
     assert report.failed == ["XX99"]
     assert report.exit_code == 1
     assert "XX99" in report.summary() and LOG_NAME in report.summary()
+    # the failed job's one-line reason is in the summary, its traceback only in the log
+    reason_line = next(line for line in report.summary().splitlines() if "XX99" in line)
+    assert "Unknown region 'XX99'" in reason_line and "Traceback" not in report.summary()
     jobs = helpers.manifest(root)
     assert jobs["XX99"]["status"] == "failed"
     error = jobs["XX99"]["error"]
