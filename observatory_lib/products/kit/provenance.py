@@ -191,3 +191,33 @@ def product_provenance_markdown(store, product: str) -> str:
     return provenance_markdown(
         store.provenance, PRODUCT_SOURCES[product], store_version=store.version
     )
+
+
+def vintage_line(provenance: pd.DataFrame, prefixes: Iterable[str]) -> str:
+    """One line on the data's vintages: the SBS extract, the other statistics' range, the maps.
+
+    E.g. ``cluster employment (SBS) 2015; context indicators 2016-02-26 to 2022-03-31;
+    boundaries NUTS 2016 (GISCO)``.
+    """
+    rows = select_sources(provenance, prefixes)
+    statistics = rows.loc[
+        rows["dataset_code"].notna() & ~rows["source_code"].str.startswith("nuts")
+    ]
+    is_sbs = statistics["dataset_code"] == "sbs_r_nuts06_r2"
+    sbs = statistics.loc[is_sbs, "vintage"]
+    others = sorted(set(statistics.loc[~is_sbs, "vintage"]))
+    parts = []
+    if len(sbs):
+        parts.append(f"cluster employment (SBS) {sbs.iloc[0]}")
+    if others:
+        span = others[0] if len(others) == 1 else f"{others[0]} to {others[-1]}"
+        parts.append(f"context indicators {span}")
+    parts.append(f"boundaries NUTS {STATISTICS_EDITION} (GISCO)")
+    return "; ".join(parts)
+
+
+def product_vintage(store, product: str) -> str:
+    """``vintage_line`` of the inputs a product family reads (``clusters``, ``scoreboard``)."""
+    if product not in PRODUCT_SOURCES:
+        raise unknown_code("product", product, PRODUCT_SOURCES)
+    return vintage_line(store.provenance, PRODUCT_SOURCES[product])
