@@ -40,9 +40,9 @@ from observatory_lib.products.kit.display import (
     write_tables,
 )
 from observatory_lib.products.kit.document import Document, source_line
-from observatory_lib.products.kit.formats import format_cell, format_number, format_share
 from observatory_lib.products.kit.labels import ColumnLabel, stars_text
 from observatory_lib.products.kit.notes import DIVISION_NOTE, stars_methods_note
+from observatory_lib.products.kit.numbers import format_cell, format_number, format_share
 from observatory_lib.products.kit.provenance import (
     PRODUCT_SOURCES,
     attribution_lines,

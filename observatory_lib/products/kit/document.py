@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from observatory_lib.products.kit.labels import ColumnLabel
 from observatory_lib.products.kit.tables import TableSpec, publication_table
 from observatory_lib.runtime.records import publish_document
 
@@ -123,6 +124,7 @@ class Document:
         notes: Sequence[str] = (),
         flags: Mapping[str, pd.Series] | None = None,
         full_table: str = "",
+        labels: Mapping[str, ColumnLabel] | None = None,
     ):
         """The next numbered table (``Table 3. title``), see ``tables.publication_table``."""
         if frame.empty:
@@ -138,6 +140,7 @@ class Document:
             notes=notes,
             flags=flags,
             full_table=full_table,
+            labels=labels,
         )
         return _html(f'<div class="observatory-table">{body}</div>')
 
@@ -230,7 +233,9 @@ class Document:
 
 def _eurostat_code(row) -> str:
     """A Eurostat dataset's online code; the ids of other inputs mean nothing to readers."""
-    return str(row.dataset_code) if "Eurostat" in str(row.provider) else ""
+    provider, code = str(row.provider), str(row.dataset_code)
+    is_eurostat = provider.startswith("Eurostat") and "GISCO" not in provider
+    return code if is_eurostat and not code.startswith("nuts") else ""
 
 
 def markdown_html(*paragraphs: str) -> str:

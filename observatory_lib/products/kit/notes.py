@@ -39,7 +39,7 @@ def star_criteria_table(rule_set: str | StarRuleSet) -> pd.DataFrame:
             "metric": [c.metric for c in rules.criteria],
             "rule": [c.rule for c in rules.criteria],
             "cutoff": [c.cutoff for c in rules.criteria],
-            "cutoff_text": [_cutoff_text(c.rule, c.cutoff, c.metric) for c in rules.criteria],
+            "cutoff_text": [cutoff_text(c.rule, c.cutoff, c.metric) for c in rules.criteria],
             "is_verified": [bool(c.verified) for c in rules.criteria],
             "note": [c.note for c in rules.criteria],
         }
@@ -59,12 +59,12 @@ def stars_methods_note(
     lines += [f"**Star rule set: {rules.label}** (one star per criterion met).", ""]
     for criterion in rules.criteria:
         status = "threshold verified in a source" if criterion.verified else "**unverified**"
-        cutoff = _cutoff_text(criterion.rule, criterion.cutoff, criterion.metric)
+        cutoff = cutoff_text(criterion.rule, criterion.cutoff, criterion.metric)
         lines.append(f"- {criterion.name.capitalize()}: {cutoff} ({status}).")
     lines.append("")
     if unverified:
         names = ", ".join(
-            f"{c.name} ({_cutoff_text(c.rule, c.cutoff, c.metric)})" for c in unverified
+            f"{c.name} ({cutoff_text(c.rule, c.cutoff, c.metric)})" for c in unverified
         )
         lines.append(
             f"Unverified thresholds, recalled rather than read in a source: {names}. Treat "
@@ -78,7 +78,8 @@ def stars_methods_note(
     return "\n".join(lines)
 
 
-def _cutoff_text(rule: str, cutoff: float, metric: str) -> str:
+def cutoff_text(rule: str, cutoff: float, metric: str) -> str:
+    """A star rule in words: ``among the top 10% of the category's regions by employment``."""
     name = _metric_name(metric)
     if rule == "top_share":
         return f"among the top {cutoff * 100:g}% of the category's regions by {name}"

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from observatory_lib.products.kit.formats import MISSING_CELL, format_column
-from observatory_lib.products.kit.labels import label_for
+from observatory_lib.products.kit.labels import ColumnLabel, label_for
+from observatory_lib.products.kit.numbers import MISSING_CELL, format_column
 
 FLAG_WORDS = {
     "b": "break in time series",
@@ -75,6 +75,7 @@ def publication_table(
     notes: Sequence[str] = (),
     flags: Mapping[str, pd.Series] | None = None,
     full_table: str = "",
+    labels: Mapping[str, ColumnLabel] | None = None,
 ) -> str:
     """The table as HTML.
 
@@ -90,6 +91,9 @@ def publication_table(
         flags: per column, Eurostat flag letters per row (aligned with ``frame``), written
             after the value; a legend of the letters used is added to the notes.
         full_table: where the whole table is (a download's name), said when rows are cut.
+        labels: labels of columns named by configuration rather than by the data (a
+            scoreboard dimension, a performance group); every other column's label comes
+            from ``COLUMN_LABELS``.
 
     Returns:
         HTML text; ``spec.empty_text`` in a paragraph when there is no row.
@@ -98,13 +102,17 @@ def publication_table(
 
     if frame.empty:
         return f'<p class="observatory-empty">{_escape(spec.empty_text)}</p>'
+
+    def label(column: str) -> ColumnLabel:
+        return (labels or {}).get(column) or label_for(column)
+
     shown = frame if spec.max_rows is None else frame.head(spec.max_rows)
-    cells = _formatted(shown, spec, flags)
+    cells = _formatted(shown, spec, flags, label)
     table = GT(cells, rowname_col=spec.stub).tab_header(title=title, subtitle=subtitle or None)
     if spec.stub:
-        table = table.tab_stubhead(label=label_for(spec.stub).header)
-    table = table.cols_label(**{c: label_for(c).header for c in spec.columns if c != spec.stub})
-    numeric = [c for c in spec.columns if c != spec.stub and label_for(c).kind not in _TEXT]
+        table = table.tab_stubhead(label=label(spec.stub).header)
+    table = table.cols_label(**{c: label(c).header for c in spec.columns if c != spec.stub})
+    numeric = [c for c in spec.columns if c != spec.stub and label(c).kind not in _TEXT]
     if numeric:
         table = table.cols_align(align="right", columns=numeric)
     for line in _notes(cells, shown, frame, spec, notes, flags, full_table, source):
@@ -117,11 +125,11 @@ _TEXT = {"text", "code"}  # left-aligned kinds
 
 
 def _formatted(
-    frame: pd.DataFrame, spec: TableSpec, flags: Mapping[str, pd.Series] | None
+    frame: pd.DataFrame, spec: TableSpec, flags: Mapping[str, pd.Series] | None, label
 ) -> pd.DataFrame:
     columns = {}
     for column in spec.columns:
-        text = format_column(frame[column], label_for(column))
+        text = format_column(frame[column], label(column))
         letters = (flags or {}).get(column)
         if letters is not None:
             letters = letters.reindex(frame.index).fillna("").astype("str")
