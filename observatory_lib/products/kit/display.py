@@ -138,10 +138,17 @@ def downloads_text(written: Iterable[Path]) -> str:
     return "\n".join(lines)
 
 
+# words a download's name carries for its parameters, not its content
+_PARAMETER_WORDS = frozenset(
+    {"eco2008", "eocic", "panorama4", "ref", "default", "minmax", "zscore", "arithmetic",
+     "geometric", "innovation", "focus"}
+)  # fmt: skip
+
+
 def _readable(stem: str) -> str:
     """A download's name for readers: ``regions_eco2008_nuts2_2015`` -> ``regions``."""
     words = [w for w in stem.split("_") if not w.isdigit() and not w.startswith("nuts")]
-    words = [w for w in words if w not in {"eco2008", "eocic", "panorama4", "ref", "default"}]
+    words = [w for w in words if w not in _PARAMETER_WORDS]
     return " ".join(words) or stem
 
 

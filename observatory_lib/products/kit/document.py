@@ -32,11 +32,20 @@ OBSERVATORY = "European Cluster Observatory"
 CALCULATIONS = "European Cluster Observatory calculations"
 
 
+MAX_CODES_IN_SOURCE = 4  # more codes make a source line longer than the figure's note
+
+
 def source_line(dataset_codes: Iterable[str], *, calculations: bool = True) -> str:
-    """``Source: Eurostat (online data codes: a, b); European Cluster Observatory calculations.``"""
+    """``Source: Eurostat (online data codes: a, b); European Cluster Observatory calculations.``
+
+    With more than ``MAX_CODES_IN_SOURCE`` datasets the line points to the methods and sources
+    section, which lists them all.
+    """
     codes = sorted({str(code) for code in dataset_codes if code and str(code) != "nan"})
     if not codes:
         text = "Source: Eurostat"
+    elif len(codes) > MAX_CODES_IN_SOURCE:
+        text = f"Source: Eurostat ({len(codes)} datasets, listed under Methods and sources)"
     else:
         noun = "code" if len(codes) == 1 else "codes"
         text = f"Source: Eurostat (online data {noun}: {', '.join(codes)})"
@@ -192,15 +201,23 @@ class Document:
         )
 
     def methods_and_sources(
-        self, methods: Sequence[str], sources: pd.DataFrame, attribution: Sequence[str]
+        self, methods: Sequence[str], sources: pd.DataFrame | None, attribution: Sequence[str]
     ):
         """The closing section: methods (Markdown paragraphs), the datasets, attribution.
 
         Args:
             methods: paragraphs of Markdown.
-            sources: ``provenance.compact_provenance_table`` rows (one per dataset).
+            sources: ``provenance.compact_provenance_table`` rows (one per dataset), shown as
+                a table; None when the paragraphs name the datasets already (a short document).
             attribution: the lines that must travel with the data.
         """
+        if sources is None:
+            return _html(
+                '<section class="observatory-methods" aria-labelledby="methods-and-sources">'
+                '<h2 id="methods-and-sources">Methods and sources</h2>'
+                f"{markdown_html(*methods)}{''.join(f'<p>{_e(line)}</p>' for line in attribution)}"
+                "</section>"
+            )
         rows = "".join(
             "<tr>"
             f'<th scope="row">{_e(row.title)}</th><td>{_e(row.provider)}</td>'
@@ -233,7 +250,7 @@ class Document:
 
 def _eurostat_code(row) -> str:
     """A Eurostat dataset's online code; the ids of other inputs mean nothing to readers."""
-    provider, code = str(row.provider), str(row.dataset_code)
+    provider, code = str(row.provider), str(row.dataset_code).replace(",", ", ")
     is_eurostat = provider.startswith("Eurostat") and "GISCO" not in provider
     return code if is_eurostat and not code.startswith("nuts") else ""
 

@@ -153,7 +153,10 @@ def _decimals_for(value: float) -> int:
 def _format_number(value: float, decimals: int) -> str:
     text = f"{value:,.{decimals}f}"
     # Avoid "-0" when rounding a tiny negative number.
-    return text[1:] if text.startswith("-") and float(text[1:].replace(",", "")) == 0 else text
+    if text.startswith("-") and float(text[1:].replace(",", "")) == 0:
+        text = text[1:]
+    # the publications' house style: thousands grouped by a non-breaking space (12 500)
+    return text.replace(",", "\u00a0")
 
 
 def format_value(value: float | None, unit: str | None = None) -> str:
