@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from observatory_lib.products.kit.map_styles import NOT_AVAILABLE
+# How running text, tooltips and cards write a value that is missing (never 0).
+NOT_AVAILABLE = "not available"
 
 
 @dataclass(frozen=True)

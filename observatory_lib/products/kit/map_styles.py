@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from observatory_lib.errors import ObservatoryError
+from observatory_lib.products.kit import numbers
+from observatory_lib.products.kit.labels import NOT_AVAILABLE
 
 NO_DATA_COLOUR = "#d9d9d9"
 CONFIDENTIAL_COLOUR = "#a6a6a6"
@@ -34,7 +36,6 @@ BACKGROUND_COLOUR = "#f0f0f0"
 NO_DATA_LABEL = "no data"
 CONFIDENTIAL_LABEL = "confidential"
 CONFIDENTIAL_STATUS = "confidential"
-NOT_AVAILABLE = "not available"
 
 METHODS = ("quantile", "equal_interval")
 
@@ -151,12 +152,8 @@ def _decimals_for(value: float) -> int:
 
 
 def _format_number(value: float, decimals: int) -> str:
-    text = f"{value:,.{decimals}f}"
-    # Avoid "-0" when rounding a tiny negative number.
-    if text.startswith("-") and float(text[1:].replace(",", "")) == 0:
-        text = text[1:]
-    # the publications' house style: thousands grouped by a non-breaking space (12 500)
-    return text.replace(",", "\u00a0")
+    # one owner of the house number style (kit/numbers)
+    return numbers.format_number(value, decimals)
 
 
 def format_value(value: float | None, unit: str | None = None) -> str:

@@ -17,8 +17,8 @@ import pandas as pd
 from observatory_lib.products.kit.labels import ColumnLabel, stars_text
 
 NBSP = "\u00a0"
+MINUS = "\u2212"
 MISSING_CELL = ":"
-NOT_AVAILABLE = "not available"
 YES, NO = "yes", "no"
 
 
@@ -35,12 +35,15 @@ def is_missing(value: Any) -> bool:
 
 
 def format_number(value: Any, decimals: int = 0, missing: str = MISSING_CELL) -> str:
-    """``12 500``, ``5.24``: thousands grouped by a non-breaking space, a decimal point."""
+    """``12 500``, ``5.24``, ``−3.1``: a non-breaking space between thousands, a decimal
+    point and the minus sign (one glyph for negatives everywhere, as ``format_signed``)."""
     if is_missing(value):
         return missing
     text = f"{float(value):,.{int(decimals)}f}"
-    if text.startswith("-") and float(text[1:].replace(",", "")) == 0:
-        text = text[1:]  # no "-0" for a tiny negative number
+    if text.startswith("-"):
+        digits = text[1:]
+        # no "−0" for a tiny negative number rounded away
+        text = digits if float(digits.replace(",", "")) == 0 else MINUS + digits
     return text.replace(",", NBSP)
 
 
@@ -65,7 +68,7 @@ def format_signed(value: Any, decimals: int = 1, missing: str = MISSING_CELL) ->
     text = format_number(abs(float(value)), decimals)
     if float(text.replace(NBSP, "")) == 0:
         return text
-    return f"+{text}" if float(value) > 0 else f"\u2212{text}"
+    return f"+{text}" if float(value) > 0 else f"{MINUS}{text}"
 
 
 def format_cell(value: Any, label: ColumnLabel, missing: str = MISSING_CELL) -> str:

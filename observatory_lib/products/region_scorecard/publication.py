@@ -17,11 +17,10 @@ import pandas as pd
 
 from observatory_lib.constants import STATISTICS_EDITION
 from observatory_lib.products.kit.document import Document, source_line
-from observatory_lib.products.kit.labels import ColumnLabel, stars_text
+from observatory_lib.products.kit.labels import NOT_AVAILABLE, ColumnLabel, stars_text
 from observatory_lib.products.kit.map_styles import unit_label
 from observatory_lib.products.kit.numbers import (
     MISSING_CELL,
-    NOT_AVAILABLE,
     format_number,
     format_share,
     format_signed,
