@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from observatory_lib.constants import DEFAULT_STAR_PRESET, STATISTICS_EDITION
+from observatory_lib.constants import DEFAULT_STAR_PRESET, EU_LABEL, STATISTICS_EDITION
 from observatory_lib.errors import ObservatoryError
 from observatory_lib.indicators import recipes
 from observatory_lib.indicators.framework import Framework
@@ -534,10 +534,9 @@ def document(report: ScoreboardReport, store) -> Document:
         running_head=f"Regional Ecosystem Scoreboard · NUTS {STATISTICS_EDITION} · data {vintage}",
         facts={
             "Regions": f"NUTS {report.nuts_level} (NUTS {STATISTICS_EDITION} classification)",
-            "Reference set": "EU-28 regions (EU average = 100), "
+            "Reference set": f"{EU_LABEL} regions ({EU_LABEL} average = 100), "
             f"{len(report.reference_countries)} countries",
-            "Method": f"{report.normalisation} normalisation, {report.aggregation} aggregation, "
-            f"weights: {report.framework_variant}",
+            "Method": _method_text(report),
             "Data": vintage,
         },
     )
@@ -586,9 +585,9 @@ def _ranking_parts(doc: Document, report: ScoreboardReport, figures: dict, sourc
     return [
         doc.section(
             "The index across Europe",
-            "Each region's index relative to the EU-28 average (= 100), its rank, and its rank "
-            "interval: the 5th to 95th percentile of its rank over random draws of the weights, "
-            "normalisation and aggregation.",
+            f"Each region's index relative to the {EU_LABEL} average (= 100), its rank, and "
+            "its rank interval: the 5th to 95th percentile of its rank over random draws of "
+            "the weights, normalisation and aggregation.",
         ),
         doc.table(
             scored.head(N_RANKED),
@@ -617,8 +616,8 @@ def _ranking_parts(doc: Document, report: ScoreboardReport, figures: dict, sourc
         doc.figure(
             figures["overall"],
             title=f"Regional Ecosystem Scoreboard: index by region, {report.year_label}",
-            subtitle=f"Relative to the EU-28 average (EU = 100), NUTS {report.nuts_level} "
-            f"(NUTS {STATISTICS_EDITION})",
+            subtitle=f"Relative to the {EU_LABEL} average ({EU_LABEL} = 100), NUTS "
+            f"{report.nuts_level} (NUTS {STATISTICS_EDITION})",
             alt=_map_alt(report, scored),
             source=source,
             data="The values of every region are in the download overall scores.",
@@ -631,7 +630,7 @@ def _dimension_parts(doc: Document, report: ScoreboardReport, figures: dict, sou
         doc.figure(
             figures[dimension.code],
             title=dimension.label,
-            subtitle="Relative to the EU-28 average (EU = 100)",
+            subtitle=f"Relative to the {EU_LABEL} average ({EU_LABEL} = 100)",
             alt=f"Map of Europe's regions shaded by the {dimension.label.lower()} dimension of "
             "the scoreboard, relative to the EU average; regions without a score are grey.",
             source=source,
@@ -694,12 +693,26 @@ def _data_parts(doc: Document, report: ScoreboardReport) -> list:
     ]
 
 
+# the method settings as readers name them
+_READABLE = {"minmax": "min–max", "zscore": "z-score", "default": "the framework's own"}
+
+
+def _method_text(report: ScoreboardReport) -> str:
+    """``min–max normalisation, arithmetic aggregation, weights: the framework's own``."""
+    words = [
+        _READABLE.get(value, value.replace("_", " "))
+        for value in (report.normalisation, report.aggregation, report.framework_variant)
+    ]
+    return f"{words[0]} normalisation, {words[1]} aggregation, weights: {words[2]}"
+
+
 def _methods(report: ScoreboardReport) -> list[str]:
     return [
         "The scoreboard follows the method of the European and Regional Innovation "
         "Scoreboards where it is documented: skewed indicators are transformed, outliers capped "
         "at three standard deviations of the reference regions, indicators normalised from 0 "
-        f"to 100 ({report.normalisation}) over the EU-28 regions and aggregated up the "
+        f"to 100 ({_READABLE.get(report.normalisation, report.normalisation)}) over the "
+        f"{EU_LABEL} regions and aggregated up the "
         f"framework by weighted {report.aggregation} means. The EU-28 average profile is "
         "aggregated like a region and set to 100.",
         "The industrial-structure dimension comes from the cluster stars "

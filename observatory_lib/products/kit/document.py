@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from observatory_lib.products.kit.labels import ColumnLabel
+from observatory_lib.products.kit.labels import label_for
 from observatory_lib.products.kit.tables import TableSpec, publication_table
 from observatory_lib.runtime.records import publish_document
 
@@ -133,7 +133,6 @@ class Document:
         notes: Sequence[str] = (),
         flags: Mapping[str, pd.Series] | None = None,
         full_table: str = "",
-        labels: Mapping[str, ColumnLabel] | None = None,
     ):
         """The next numbered table (``Table 3. title``), see ``tables.publication_table``."""
         if frame.empty:
@@ -149,7 +148,6 @@ class Document:
             notes=notes,
             flags=flags,
             full_table=full_table,
-            labels=labels,
         )
         return _html(f'<div class="observatory-table">{body}</div>')
 
@@ -226,12 +224,12 @@ class Document:
             "</tr>"
             for row in sources.itertuples(index=False)
         )
+        headers = "".join(
+            f'<th scope="col">{_e(label_for(column).header)}</th>' for column in _SOURCE_COLUMNS
+        )
         table = (
-            '<table class="observatory-sources"><caption>Datasets used</caption><thead><tr>'
-            '<th scope="col">Dataset</th><th scope="col">Provider</th>'
-            '<th scope="col">Online data code</th><th scope="col">Vintage</th>'
-            '<th scope="col">NUTS edition</th></tr></thead>'
-            f"<tbody>{rows}</tbody></table>"
+            '<table class="observatory-sources"><caption>Datasets used</caption>'
+            f"<thead><tr>{headers}</tr></thead><tbody>{rows}</tbody></table>"
         )
         credits = "".join(f"<p>{_e(line)}</p>" for line in attribution)
         return _html(
@@ -248,11 +246,14 @@ class Document:
         return _html(f'<div class="observatory-row">{inner}</div>')
 
 
+_SOURCE_COLUMNS = ("dataset", "provider", "online_data_code", "vintage", "nuts_edition")
+
+
 def _eurostat_code(row) -> str:
     """A Eurostat dataset's online code; the ids of other inputs mean nothing to readers."""
     provider, code = str(row.provider), str(row.dataset_code).replace(",", ", ")
     is_eurostat = provider.startswith("Eurostat") and "GISCO" not in provider
-    return code if is_eurostat and not code.startswith("nuts") else ""
+    return code if is_eurostat and row.has_dataset_code else ""
 
 
 def markdown_html(*paragraphs: str) -> str:

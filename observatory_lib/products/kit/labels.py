@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from observatory_lib.constants import EU_LABEL
+
 # How running text, tooltips and cards write a value that is missing (never 0).
 NOT_AVAILABLE = "not available"
 
@@ -124,9 +126,9 @@ COLUMN_LABELS: dict[str, ColumnLabel] = {
     "rank_europe": _L("Rank in Europe", kind="rank"),
     "rank_country": _L("Rank in the country", kind="rank"),
     "score": _L("Score", "0–100", "number", 1),
-    "relative_to_eu": _L("Relative to the EU average", "EU = 100", "number", 0),
+    "relative_to_eu": _L(f"Relative to the {EU_LABEL} average", f"{EU_LABEL} = 100", "number", 0),
     "performance_group": _L("Performance group", kind="text"),
-    "relative_to_eu_range": _L("Relative to the EU average (EU = 100)", kind="text"),
+    "relative_to_eu_range": _L(f"Relative to the {EU_LABEL} average", f"{EU_LABEL} = 100", "text"),
     "rank_median": _L("Median rank over the draws", kind="rank"),
     "rank_p05": _L("Rank interval, from", kind="rank"),
     "rank_p95": _L("Rank interval, to", kind="rank"),
@@ -145,6 +147,24 @@ COLUMN_LABELS: dict[str, ColumnLabel] = {
     "years_used": _L("Years used (regions)", kind="text"),
     "n_regions_scored": _L("Regions scored", kind="count"),
     "mean_coverage_share": _L("Mean coverage of the parts", "%", "share", 0),
+    # the datasets behind a publication (its methods and sources)
+    "dataset": _L("Dataset", kind="text"),
+    "provider": _L("Provider", kind="text"),
+    "online_data_code": _L("Online data code", kind="code"),
+    "vintage": _L("Vintage", kind="text"),
+    "nuts_edition": _L("NUTS edition", kind="year"),
+    # the region scorecard: the region beside its peers and the EU; cells written already
+    # where one column mixes units (key facts)
+    "region_value": _L("Region", kind="formatted"),
+    "peer_value": _L("Peer average", kind="formatted"),
+    "eu_value": _L(f"{EU_LABEL} average", kind="formatted"),
+    "region_relative_to_eu": _L("Region", f"{EU_LABEL} = 100", "number", 0),
+    "stars_symbols": _L("Stars", kind="formatted"),
+    "assessment": _L("Assessment", kind="text"),
+    "region_score": _L("Score", "0–100", "number", 1),
+    "peer_average_score": _L("Peer average", "0–100", "number", 1),
+    "eu_average_score": _L(f"{EU_LABEL} average", "0–100", "number", 1),
+    "difference": _L("Difference", "points", "formatted"),
 }
 del _L
 

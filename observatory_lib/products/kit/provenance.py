@@ -123,19 +123,24 @@ def compact_provenance_table(
     differ only by the NUTS level, else joined by `` / ``), vintages and editions listed once.
 
     Returns:
-        ``dataset_code, title, vintage, nuts_edition, provider, n_sources``, sorted by
-        ``dataset_code``; ``nuts_edition`` is text (``"2013"``, ``"2013, 2016"`` or empty).
+        ``dataset_code, title, vintage, nuts_edition, provider, n_sources, has_dataset_code``,
+        sorted by ``dataset_code``; ``nuts_edition`` is text (``"2013"``, ``"2013, 2016"`` or
+        empty); ``has_dataset_code`` is False where ``dataset_code`` is the input's own id (the
+        catalog gives no published code).
     """
     rows = provenance if prefixes is None else select_sources(provenance, prefixes)
     rows = rows.sort_values("source_code", kind="stable")
     fallback = rows["source_code"].str.replace(_LEVEL_SUFFIX, "", regex=True)
-    rows = rows.assign(group=rows["dataset_code"].fillna(fallback))
+    rows = rows.assign(
+        group=rows["dataset_code"].fillna(fallback), has_code=rows["dataset_code"].notna()
+    )
     table = rows.groupby("group", sort=True).agg(
         title=("title", _merged_titles),
         vintage=("vintage", _listed),
         nuts_edition=("nuts_edition", _listed),
         provider=("provider", _listed),
         n_sources=("source_code", "size"),
+        has_dataset_code=("has_code", "any"),
     )
     return table.rename_axis("dataset_code").reset_index()
 
@@ -166,15 +171,17 @@ def _compact_markdown(rows: pd.DataFrame, *, store_version: str, nuts_edition: i
     # each cost the PDF layout another box, and the scorecard batch prints ~300 of these.
     datasets = []
     for item in compact_provenance_table(rows).itertuples(index=False):
-        codes = ", ".join(code.strip() for code in item.dataset_code.split(","))
         edition = f", NUTS {item.nuts_edition}" if item.nuts_edition else ""
-        datasets.append(f"{codes}: {item.title} (vintage {item.vintage}{edition})")
+        described = f"{item.title} (vintage {item.vintage}{edition})"
+        if item.has_dataset_code:  # an input's own id means nothing to readers
+            codes = ", ".join(code.strip() for code in item.dataset_code.split(","))
+            described = f"{codes}: {described}"
+        datasets.append(described)
     version = f" Store version {store_version}." if store_version else ""
     return "\n".join(
         [
-            "**Data sources** (dataset code: content, vintage, NUTS edition of the source): "
-            + "; ".join(datasets)
-            + ".",
+            "**Data sources** (online data code where published: content, vintage, NUTS "
+            "edition of the source): " + "; ".join(datasets) + ".",
             "",
             f"Statistics are shown on the NUTS {nuts_edition} classification.{version} "
             + MODIFICATION_NOTE,

@@ -2,7 +2,7 @@
 
 Built with ``great_tables``, the field's standard for publication tables from pandas, which
 writes accessible HTML (header cells with ``scope``, row headers for the stub). The cells are
-written by ``kit.formats`` (one house style for numbers), the headers come from
+written by ``kit.numbers`` (one house style for numbers), the headers come from
 ``kit.labels.COLUMN_LABELS`` (never a data column's name), missing cells read ``:`` with a
 note saying so, flags follow their value (``12 500 e``) with a legend, and a long table shows
 its first rows with a sentence saying where the full table is: never a truncated frame.
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from observatory_lib.products.kit.labels import ColumnLabel, label_for
+from observatory_lib.products.kit.labels import label_for
 from observatory_lib.products.kit.numbers import MISSING_CELL, format_column
 
 FLAG_WORDS = {
@@ -46,13 +46,13 @@ class TableSpec:
         stub: the column of row labels (e.g. ``region``), shown first as row headers.
         max_rows: rows shown; the rest are in the download (a sentence says so).
         empty_text: what the document says instead of an empty table.
+        notes: footnotes the table always carries.
     """
 
     columns: tuple[str, ...]
     stub: str | None = None
     max_rows: int | None = None
     empty_text: str = "No rows."
-    units_in_subtitle: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -75,7 +75,6 @@ def publication_table(
     notes: Sequence[str] = (),
     flags: Mapping[str, pd.Series] | None = None,
     full_table: str = "",
-    labels: Mapping[str, ColumnLabel] | None = None,
 ) -> str:
     """The table as HTML.
 
@@ -91,9 +90,6 @@ def publication_table(
         flags: per column, Eurostat flag letters per row (aligned with ``frame``), written
             after the value; a legend of the letters used is added to the notes.
         full_table: where the whole table is (a download's name), said when rows are cut.
-        labels: labels of columns named by configuration rather than by the data (a
-            scoreboard dimension, a performance group); every other column's label comes
-            from ``COLUMN_LABELS``.
 
     Returns:
         HTML text; ``spec.empty_text`` in a paragraph when there is no row.
@@ -103,9 +99,7 @@ def publication_table(
     if frame.empty:
         return f'<p class="observatory-empty">{_escape(spec.empty_text)}</p>'
 
-    def label(column: str) -> ColumnLabel:
-        return (labels or {}).get(column) or label_for(column)
-
+    label = label_for  # every header from the one label table, never a column's name
     shown = frame if spec.max_rows is None else frame.head(spec.max_rows)
     cells = _formatted(shown, spec, flags, label)
     table = GT(cells, rowname_col=spec.stub).tab_header(title=title, subtitle=subtitle or None)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from observatory_lib.constants import STATISTICS_EDITION
 from observatory_lib.products.kit.document import Document, source_line
-from observatory_lib.products.kit.labels import NOT_AVAILABLE, ColumnLabel, stars_text
+from observatory_lib.products.kit.labels import NOT_AVAILABLE, stars_text
 from observatory_lib.products.kit.map_styles import unit_label
 from observatory_lib.products.kit.numbers import (
     MISSING_CELL,
@@ -35,7 +35,7 @@ from observatory_lib.products.region_scorecard.spec import (
 )
 
 KEY_FACTS_TABLE = TableSpec(
-    columns=("indicator", "region_value", "peer_value", "eu_value", "relative_to_eu"),
+    columns=("indicator", "region_value", "peer_value", "eu_value", "region_relative_to_eu"),
     stub="indicator",
 )
 PORTFOLIO_TABLE = TableSpec(
@@ -43,22 +43,11 @@ PORTFOLIO_TABLE = TableSpec(
     stub="category_name",
     empty_text="Cluster data are not available for this region.",
 )
+# the comparison column is the peers' or the EU's average score, as the card compares
 STRENGTHS_TABLE = TableSpec(
-    columns=("label", "assessment", "region_score", "reference_score", "difference"),
+    columns=("label", "assessment", "region_score", "peer_average_score", "difference"),
     stub="label",
 )
-# Columns whose header depends on the card (the comparison group) or whose cells are written
-# here already (mixed units in one column).
-_FORMATTED = {
-    "region_value": ColumnLabel("Region", kind="formatted"),
-    "peer_value": ColumnLabel("Peer average", kind="formatted"),
-    "eu_value": ColumnLabel(f"{EU_LABEL} average", kind="formatted"),
-    "relative_to_eu": ColumnLabel("Region", f"{EU_LABEL} = 100", "number", 0),
-    "stars_symbols": ColumnLabel("Stars", kind="formatted"),
-    "assessment": ColumnLabel("Assessment", kind="text"),
-    "region_score": ColumnLabel("Score", "0–100", "number", 1),
-    "difference": ColumnLabel("Difference", "points", "formatted"),
-}
 
 
 def document(card: Scorecard) -> Document:
@@ -109,7 +98,6 @@ def opening(doc: Document, card: Scorecard) -> list:
             subtitle=f"Latest year up to the reference year; {EU_LABEL} and peers: unweighted "
             "means of their regions",
             source=source_line(card.sources["dataset_code"]),
-            labels=_FORMATTED,
         ),
     ]
 
@@ -155,7 +143,6 @@ def clusters(doc: Document, card: Scorecard) -> list:
             source=source,
             flags=_estimated(portfolio),
             notes=_notes(portfolio),
-            labels=_FORMATTED,
         ),
         doc.table(
             _categories_frame(emerging),
@@ -165,7 +152,6 @@ def clusters(doc: Document, card: Scorecard) -> list:
             source=source,
             flags=_estimated(emerging),
             notes=_notes(emerging),
-            labels=_FORMATTED,
         ),
     ]
 
@@ -173,7 +159,6 @@ def clusters(doc: Document, card: Scorecard) -> list:
 def ecosystem(doc: Document, card: Scorecard, chart: ScorecardImage) -> list:
     """The scoreboard: the index, the dimension chart, strengths and weaknesses."""
     comparison = "Peer average" if card.strengths_basis == "peers" else f"{EU_LABEL} average"
-    labels = {**_FORMATTED, "reference_score": ColumnLabel(comparison, "0–100", "number", 1)}
     parts = [
         doc.section("Ecosystem scoreboard", card.scoreboard_markdown()),
         doc.figure(
@@ -190,11 +175,10 @@ def ecosystem(doc: Document, card: Scorecard, chart: ScorecardImage) -> list:
         parts.append(
             doc.table(
                 _strengths_frame(card),
-                STRENGTHS_TABLE,
+                _strengths_table(card),
                 title="Strengths and weaknesses",
                 subtitle=f"Indicator scores against the {comparison.lower()}",
                 source=source_line(card.sources["dataset_code"]),
-                labels=labels,
             )
         )
     return parts
@@ -229,7 +213,7 @@ def _key_facts_frame(card: Scorecard) -> pd.DataFrame:
             "region_value": [_value(v) for v in frame["value"]],
             "peer_value": [_value(v) for v in frame["peer_average"]],
             "eu_value": [_value(v) for v in frame["eu_average"]],
-            "relative_to_eu": frame["relative_to_eu"].to_numpy(),
+            "region_relative_to_eu": frame["relative_to_eu"].to_numpy(),
         }
     )
 
@@ -281,11 +265,17 @@ def _strengths_frame(card: Scorecard) -> pd.DataFrame:
         card.weaknesses.assign(assessment="Weakness"),
     ]
     frame = pd.concat(parts, ignore_index=True)
-    column = "peer_average_score" if card.strengths_basis == "peers" else "eu_average_score"
-    return frame.assign(
-        reference_score=frame[column],
-        difference=[format_signed(v, 1) for v in frame["difference"]],
+    return frame.assign(difference=[format_signed(v, 1) for v in frame["difference"]])
+
+
+def _strengths_table(card: Scorecard) -> TableSpec:
+    """The strengths table compares with the peers' average, or the EU's without peers."""
+    if card.strengths_basis == "peers":
+        return STRENGTHS_TABLE
+    columns = tuple(
+        "eu_average_score" if c == "peer_average_score" else c for c in STRENGTHS_TABLE.columns
     )
+    return dataclasses.replace(STRENGTHS_TABLE, columns=columns)
 
 
 # --- sentences --------------------------------------------------------------------------------
