@@ -40,6 +40,7 @@ from observatory_lib.products.kit.provenance import (
     attribution_lines,
     compact_provenance_table,
     product_vintage,
+    running_head,
 )
 from observatory_lib.products.kit.tables import TableSpec as PublishedTable
 from observatory_lib.products.kit.tables import with_region_label
@@ -506,7 +507,7 @@ def document(report: PanoramaReport, store) -> Document:
             f"Starred regional clusters across {report.europe['n_regions']} NUTS "
             f"{report.nuts_level} regions, {report.year}"
         ),
-        running_head=f"European Cluster Panorama · NUTS {STATISTICS_EDITION} · data {vintage}",
+        running_head=running_head(store, "clusters", "European Cluster Panorama"),
         facts={
             "Regions": f"NUTS {report.nuts_level} (NUTS {STATISTICS_EDITION} classification)",
             "Reference year": str(report.year),

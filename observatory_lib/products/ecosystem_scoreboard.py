@@ -36,6 +36,7 @@ from observatory_lib.products.kit.provenance import (
     attribution_lines,
     compact_provenance_table,
     product_vintage,
+    running_head,
 )
 from observatory_lib.products.kit.tables import TableSpec as PublishedTable
 from observatory_lib.products.kit.tables import with_region_label
@@ -531,7 +532,7 @@ def document(report: ScoreboardReport, store) -> Document:
             f"Conditions for clusters, innovation and entrepreneurship in NUTS "
             f"{report.nuts_level} regions, {report.year_label}"
         ),
-        running_head=f"Regional Ecosystem Scoreboard · NUTS {STATISTICS_EDITION} · data {vintage}",
+        running_head=running_head(store, "scoreboard", "Regional Ecosystem Scoreboard"),
         facts={
             "Regions": f"NUTS {report.nuts_level} (NUTS {STATISTICS_EDITION} classification)",
             "Reference set": f"{EU_LABEL} regions ({EU_LABEL} average = 100), "
@@ -694,16 +695,16 @@ def _data_parts(doc: Document, report: ScoreboardReport) -> list:
 
 
 # the method settings as readers name them
-_READABLE = {"minmax": "min–max", "zscore": "z-score", "default": "the framework's own"}
+_READABLE = {"minmax": "min–max", "zscore": "z-score"}
 
 
 def _method_text(report: ScoreboardReport) -> str:
-    """``min–max normalisation, arithmetic aggregation, weights: the framework's own``."""
-    words = [
-        _READABLE.get(value, value.replace("_", " "))
-        for value in (report.normalisation, report.aggregation, report.framework_variant)
-    ]
-    return f"{words[0]} normalisation, {words[1]} aggregation, weights: {words[2]}"
+    """``min–max normalisation, arithmetic aggregation, the framework's own weights``."""
+    normalisation = _READABLE.get(report.normalisation, report.normalisation)
+    return (
+        f"{normalisation} normalisation, {report.aggregation} aggregation, "
+        f"{report.framework.weights_text}"
+    )
 
 
 def _methods(report: ScoreboardReport) -> list[str]:

@@ -48,6 +48,7 @@ from observatory_lib.products.kit.provenance import (
     attribution_lines,
     compact_provenance_table,
     product_vintage,
+    running_head,
 )
 from observatory_lib.products.kit.tables import TableSpec as PublishedTable
 from observatory_lib.products.kit.tables import with_region_label
@@ -527,10 +528,7 @@ def document(report: SectorReport, store) -> Document:
         title=report.category_name,
         kind="Priority sector report",
         subtitle=f"A {kind_name} across NUTS {report.nuts_level} regions, {report.year}",
-        running_head=(
-            f"Priority sector report: {report.category_name} · NUTS {STATISTICS_EDITION} · "
-            f"data {vintage}"
-        ),
+        running_head=running_head(store, "clusters", report.category_name),
         facts={
             "Regions": f"NUTS {report.nuts_level} (NUTS {STATISTICS_EDITION} classification)",
             "Reference year": str(report.year),

@@ -241,3 +241,8 @@ def test_source_lines_name_eurostat_codes_or_point_to_the_sources():
 def test_column_label_header_with_and_without_unit():
     assert ColumnLabel("Employment", "persons").header == "Employment (persons)"
     assert ColumnLabel("Stars").header == "Stars"
+
+
+def test_a_unit_never_breaks_across_lines():
+    assert ColumnLabel("Score", "0–100").header == "Score (0–\u2060100)"
+    assert ColumnLabel("Region", "EU-28 = 100").header == "Region (EU-\u206028\u00a0=\u00a0100)"

@@ -40,8 +40,12 @@ class ColumnLabel:
 
     @property
     def header(self) -> str:
-        """The column header: ``Employment (persons)``."""
-        return f"{self.label} ({self.unit})" if self.unit else self.label
+        """The column header: ``Employment (persons)``; the unit never breaks across lines."""
+        if not self.unit:
+            return self.label
+        # a no-break space for spaces and a word joiner after a dash ("0–100", "EU-28 = 100")
+        unit = self.unit.replace(" ", "\u00a0").replace("–", "–\u2060").replace("-", "-\u2060")
+        return f"{self.label} ({unit})"
 
 
 _L = ColumnLabel

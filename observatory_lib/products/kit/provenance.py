@@ -206,21 +206,46 @@ def vintage_line(provenance: pd.DataFrame, prefixes: Iterable[str]) -> str:
     E.g. ``cluster employment (SBS) 2015; context indicators 2016-02-26 to 2022-03-31;
     boundaries NUTS 2016 (GISCO)``.
     """
+    sbs, others = _vintages(provenance, prefixes)
+    parts = []
+    if sbs:
+        parts.append(f"cluster employment (SBS) {sbs}")
+    if others:
+        span = others[0] if len(others) == 1 else f"{others[0]} to {others[-1]}"
+        parts.append(f"context indicators {span}")
+    parts.append(f"boundaries NUTS {STATISTICS_EDITION} (GISCO)")
+    return "; ".join(parts)
+
+
+def running_head(store, product: str, title: str) -> str:
+    """The line atop every PDF page: title, NUTS edition and the data's years, short enough
+    for one line (``Automotive · NUTS 2016 · cluster data 2015 · context data 2016–2022``);
+    the full vintages are in the title block and the sources."""
+    if product not in PRODUCT_SOURCES:
+        raise unknown_code("product", product, PRODUCT_SOURCES)
+    sbs, others = _vintages(store.provenance, PRODUCT_SOURCES[product])
+    parts = [title, f"NUTS {STATISTICS_EDITION}"]
+    if sbs:
+        parts.append(f"cluster data {_YEAR.search(sbs).group(0) if _YEAR.search(sbs) else sbs}")
+    years = sorted({match.group(0) for text in others if (match := _YEAR.search(text))})
+    if years:
+        span = years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}"
+        parts.append(f"context data {span}")
+    return " · ".join(parts)
+
+
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+
+
+def _vintages(provenance: pd.DataFrame, prefixes: Iterable[str]) -> tuple[str, list[str]]:
+    """The SBS extract's vintage and the other statistics' vintages (sorted, distinct)."""
     rows = select_sources(provenance, prefixes)
     statistics = rows.loc[
         rows["dataset_code"].notna() & ~rows["source_code"].str.startswith("nuts")
     ]
     is_sbs = statistics["dataset_code"] == "sbs_r_nuts06_r2"
     sbs = statistics.loc[is_sbs, "vintage"]
-    others = sorted(set(statistics.loc[~is_sbs, "vintage"]))
-    parts = []
-    if len(sbs):
-        parts.append(f"cluster employment (SBS) {sbs.iloc[0]}")
-    if others:
-        span = others[0] if len(others) == 1 else f"{others[0]} to {others[-1]}"
-        parts.append(f"context indicators {span}")
-    parts.append(f"boundaries NUTS {STATISTICS_EDITION} (GISCO)")
-    return "; ".join(parts)
+    return (str(sbs.iloc[0]) if len(sbs) else ""), sorted(set(statistics.loc[~is_sbs, "vintage"]))
 
 
 def product_vintage(store, product: str) -> str:

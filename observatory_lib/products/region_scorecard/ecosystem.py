@@ -218,7 +218,7 @@ def methods_note(context: ScorecardContext, rule_set: StarRuleSet, framework: Fr
             f"means of the regions with a value ({EU_LABEL}: NUTS-{context.level} regions of NUTS "
             f"{STATISTICS_EDITION}); GDP per inhabitant in % of the EU average is 100 for the EU "
             "by definition.",
-            f"*Ecosystem scoreboard* ({framework.name}, weights '{framework.variant}'): min-max "
+            f"*Ecosystem scoreboard* ({framework.name}, {framework.weights_text}): min-max "
             "scores 0–100 (outliers capped at 3 standard deviations), arithmetic means up the "
             f"tree, the {EU_LABEL} regions as reference set ({EU_LABEL} average profile = 100); "
             f"strengths and weaknesses: {DEFAULT_STRENGTH_THRESHOLD:g} points or more above or "

@@ -25,6 +25,7 @@ from observatory_lib.products.kit.numbers import (
     format_share,
     format_signed,
 )
+from observatory_lib.products.kit.provenance import running_head
 from observatory_lib.products.kit.tables import TableSpec
 from observatory_lib.products.region_scorecard.card import Scorecard
 from observatory_lib.products.region_scorecard.figures import ScorecardImage
@@ -50,7 +51,7 @@ STRENGTHS_TABLE = TableSpec(
 )
 
 
-def document(card: Scorecard) -> Document:
+def document(card: Scorecard, store) -> Document:
     """The scorecard as a publication, titled by the region."""
     h = card.header
     return Document(
@@ -60,10 +61,8 @@ def document(card: Scorecard) -> Document:
             f"{h['country_name']} · NUTS {h['nuts_level']} region (NUTS "
             f"{h['nuts_edition']}) · reference year {h['year']}"
         ),
-        running_head=(
-            f"Regional scorecard: {h['region_name']} ({h['region_code']}) · NUTS "
-            f"{h['nuts_edition']} · data {h['data_vintage'].split(';')[0]}"
-        ),
+        # the scoreboard's inputs are the scorecard's statistics: the same years
+        running_head=running_head(store, "scoreboard", f"{h['region_name']} ({h['region_code']})"),
         facts={"Peers": _peers_text(card), "Data": h["data_vintage"]},
         toc=False,
     )
