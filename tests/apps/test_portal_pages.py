@@ -96,6 +96,21 @@ def test_portal_page_has_no_accessibility_violation(open_portal, name):
     assert_offline(page)
 
 
+@pytest.mark.parametrize(
+    "name", ["index.html", "downloads.html", "methodology.html", "sources.html"]
+)
+def test_portal_page_has_no_accessibility_violation_at_phone_width(
+    app_page, observatory_portal, name
+):
+    """At 400 px wide the tables scroll: each scrolling region can be reached by keyboard."""
+    app_page.set_viewport_size({"width": 400, "height": 860})
+    app_page.goto((observatory_portal / name).as_uri(), wait_until="load")
+    app_page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    width = app_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, f"{name} scrolls sideways as a whole ({width} px)"
+    assert_accessible(app_page, f"the portal's {name} at 400 px")
+
+
 def visible_regions(page) -> list[str]:
     return page.evaluate(
         "Array.from(document.querySelectorAll('#scorecard-list li[data-search]'))"

@@ -534,7 +534,11 @@ def methodology_context() -> dict:
 
     body = mistune.html((paths.DOCS_DIR / "METHODOLOGY.md").read_text(encoding="utf-8"))
     body = re.sub(r"<th(?=[\s>])", '<th scope="col"', body)
-    body = body.replace("<table>", '<div class="table-wrap"><table>')
+    parts = body.split("<table>")
+    body = parts[0] + "".join(
+        f'<div class="table-wrap" role="region" aria-label="Table {n}" tabindex="0"><table>{part}'
+        for n, part in enumerate(parts[1:], start=1)
+    )
     body = body.replace("</table>", "</table></div>")
     return {"page_title": "Methodology", "current": "methodology", "body": body}
 
