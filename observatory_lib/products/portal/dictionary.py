@@ -117,6 +117,10 @@ PORTAL_COLUMNS: dict[str, tuple[ColumnLabel, str]] = {
     ),
     "measure_code": (_L("Measure code", kind="code"), ""),
     "unit": (_L("Unit", kind="code"), "unit of the value column"),
+    "nuts_editions": (
+        _L("NUTS edition", kind="text"),
+        "the NUTS edition(s) a source's codes follow, as listed in its provenance",
+    ),
     "geometry": (
         _L("Boundary", kind="text"),
         "the region's polygon (WGS 84 longitude and latitude, simplified)",

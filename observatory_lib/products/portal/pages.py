@@ -37,7 +37,7 @@ from observatory_lib.products.kit.numbers import format_number
 from observatory_lib.products.kit.provenance import (
     PRODUCT_SOURCES,
     attribution_lines,
-    provenance_table,
+    compact_provenance_table,
     vintage_line,
 )
 from observatory_lib.products.portal.dictionary import dictionary, undescribed
@@ -61,6 +61,7 @@ DOWNLOAD_CAPTIONS = {
     "sector_reports": "Tables of each sector report",
     "downloads": "Parquet tables and the GeoJSON map layer",
 }
+NOT_APPLICABLE = "not applicable"
 OVERVIEW_CLASSES = 5
 OVERVIEW_PALETTE = "viridis"
 REPORT_TEXTS = {
@@ -510,14 +511,21 @@ def _one_per_kind_all(tables: list) -> list:
 
 
 def sources_context(portal: Portal) -> dict:
-    """Data sources and attribution: the provenance table and the attribution lines."""
-    table = provenance_table(portal.store.provenance).rename(
-        columns={"title": "dataset", "dataset_code": "online_data_code"}
+    """Data sources and attribution: one row per dataset, and the attribution lines."""
+    provenance = portal.store.provenance
+    inputs = provenance.loc[~provenance["source_code"].str.endswith("_meta")]
+    table = compact_provenance_table(inputs)
+    table = table.assign(
+        dataset=table["title"],
+        # an input's own id (a GISCO layer, the category definitions) is not a code to look up
+        online_data_code=table["dataset_code"]
+        .str.replace(",", ", ")
+        .where(table["has_dataset_code"], NOT_APPLICABLE),
+        nuts_editions=table["nuts_edition"].replace("", NOT_AVAILABLE),
     )
-    table = table.assign(nuts_edition=table["nuts_edition"].astype("Float64"))
     datasets = content.table(
         table,
-        ["online_data_code", "dataset", "provider", "vintage", "nuts_edition"],
+        ["dataset", "online_data_code", "provider", "vintage", "nuts_editions"],
         "Datasets used by the observatory",
     )
     return {
