@@ -135,6 +135,7 @@ def test_categories_sharing_a_name_read_apart():
 
 def test_search_text_drops_accents_and_case():
     assert content.search_text("Île-de-France", "FR10", None, float("nan")) == "ile-de-france fr10"
+    assert content.search_text("Gießen") == "gießen giessen"
 
 
 def test_svg_paths_are_whole_numbers_in_relative_steps():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import unicodedata
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,20 +40,23 @@ class Cell:
 
 @dataclass(frozen=True)
 class Table:
-    """A table as the templates draw it: caption, headers, rows of cells, notes."""
+    """A table as the templates draw it: caption, headers (with whether numeric), rows."""
 
     caption: str
     headers: tuple[tuple[str, bool], ...]
     rows: tuple[tuple[Cell, ...], ...]
-    notes: tuple[str, ...] = field(default=())
-    id: str = ""
 
 
 def cell(value: Any, column: str, href: str | None = None) -> Cell:
     """``value`` of ``column`` written as the label table says; missing: "not available"."""
     label = _label(column)
     text = format_cell(value, label, missing=NOT_AVAILABLE)
-    return Cell(text, href, numeric=label.kind not in ("text", "code", "flag", "stars"))
+    return Cell(text, href, numeric=is_numeric(label))
+
+
+def is_numeric(label: ColumnLabel) -> bool:
+    """Whether a column's cells are numbers, aligned right (``formatted`` ones included)."""
+    return label.kind not in ("text", "code", "flag", "stars")
 
 
 def _label(column: str) -> ColumnLabel:
@@ -69,25 +72,30 @@ def table(
     """A ``Table`` of ``frame[columns]``, headers from the label table; ``links_from`` maps a
     column to the column holding its cells' links."""
     links_from = links_from or {}
-    headers = tuple(
-        (header_for(c), _label(c).kind not in ("text", "code", "flag")) for c in columns
-    )
+    headers = tuple((header_for(c), is_numeric(_label(c))) for c in columns)
     rows = tuple(
-        tuple(cell(record[c], c, _href(record.get(links_from.get(c, "")))) for c in columns)
+        tuple(cell(record[c], c, link_or_none(record.get(links_from.get(c, "")))) for c in columns)
         for record in frame.to_dict("records")
     )
     return Table(caption=caption, headers=headers, rows=rows)
 
 
-def _href(value: Any) -> str | None:
+def link_or_none(value: Any) -> str | None:
+    """A link as text, or None where there is none (a missing value)."""
     return None if value is None or pd.isna(value) else str(value)
 
 
 def search_text(*parts: Any) -> str:
     """Lower-case text without accents, for the search box: ``Île-de-France`` ->
-    ``ile-de-france`` (the page's script normalises what is typed the same way)."""
+    ``ile-de-france``, as the page's script normalises what is typed (``toLowerCase``); a
+    name that folds further (``Gießen``) is there in both forms, so ``giessen`` finds it."""
     text = " ".join(str(part) for part in parts if part is not None and not pd.isna(part))
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    lower, folded = _unaccented(text.lower()), _unaccented(text.casefold())
+    return lower if lower == folded else f"{lower} {folded}"
+
+
+def _unaccented(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
@@ -131,9 +139,9 @@ def scorecard_groups(table: pd.DataFrame, country_names: pd.DataFrame) -> list[C
             {
                 "code": row["region_code"],
                 "name": row["region_name"],
-                "html": _href(row["html"]),
-                "pdf": _href(row["pdf"]),
-                "json": _href(row["json"]),
+                "html": link_or_none(row["html"]),
+                "pdf": link_or_none(row["pdf"]),
+                "json": link_or_none(row["json"]),
                 "search": search_text(
                     row["region_name"],
                     row["region_code"],

@@ -218,12 +218,12 @@ def _link_map_regions(portal: Portal) -> list[dict]:
             "code": row["region_code"],
             "label": f"{row['region_name']} ({row['region_code']})",
             "path": row["path"],
-            "href": content._href(row["href"]),
+            "href": content.link_or_none(row["href"]),
             "dot": None if pd.isna(row["dot_x"]) else (row["dot_x"], row["dot_y"]),
         }
         for row in table.to_dict("records")
         # an aggregate polygon covers its successors: on this map it would take their clicks
-        if not row["is_aggregate"] and (row["path"] or content._href(row["href"]))
+        if not row["is_aggregate"] and (row["path"] or content.link_or_none(row["href"]))
     ]
 
 
