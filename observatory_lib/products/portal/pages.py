@@ -197,16 +197,18 @@ def _cluster_source() -> str:
 
 
 def _scoreboard_downloads(portal: Portal) -> list[dict]:
+    """The scoreboard's tables in a few words (``dimension scores``), for a sentence."""
     tables = [t for t in portal.downloads if t.product == "scoreboard"]
     return [
-        {"dictionary_id": t.dictionary_id, "title_short": _short_title(t.title)} for t in tables
+        {"title_short": _first_words(catalogue.kind_title(t)), "files": _files(t.files)}
+        for t in tables
     ]
 
 
-def _short_title(title: str) -> str:
-    """``Regional Ecosystem Scoreboard, dimension scores, NUTS 2, ...`` -> ``dimension scores``."""
-    parts = [part.strip() for part in title.split(",")]
-    return parts[1] if len(parts) > 1 and parts[0].startswith("Regional Ecosystem") else title
+def _first_words(title: str) -> str:
+    """``Dimension scores, NUTS 2, ...`` -> ``dimension scores``."""
+    words = title.split(",")[0].strip()
+    return words[:1].lower() + words[1:]
 
 
 def _link_map_regions(portal: Portal) -> list[dict]:
@@ -367,7 +369,7 @@ def category_context(portal: Portal, category: content.Category) -> dict:
     tables = [t for t in portal.downloads if t.category_code == category.code]
     year = portal.summary.year
     return {
-        "page_title": category.name,
+        "page_title": category.link_text,  # two pages share a name, never a title
         "current": "clusters",
         "category": category,
         "definition": content.category_definition(category),
@@ -410,7 +412,7 @@ def _download_group(product: str, tables: list) -> dict:
     name, text = catalogue.PRODUCTS[product]
     per_category = product == "sector_reports"
     if per_category:
-        tables = _one_per_kind(tables)
+        tables = _one_per_kind(tables)  # the same columns in every category's files
     rows = content.download_rows(tables, "")
     if per_category:
         for row, table in zip(rows, tables, strict=True):
@@ -427,9 +429,10 @@ def _download_group(product: str, tables: list) -> dict:
 
 
 def _one_per_kind(tables: list) -> list:
+    """The first table of each kind (one data dictionary each)."""
     seen: dict[str, Any] = {}
     for table in tables:
-        seen.setdefault(table.stem, table)
+        seen.setdefault(table.dictionary_id, table)
     return list(seen.values())
 
 
@@ -486,7 +489,7 @@ def _files(files) -> list[dict]:
 
 def _dictionaries(tables: list) -> list[dict]:
     result = []
-    for table in _one_per_kind_all(tables):
+    for table in _one_per_kind(tables):
         applies = "one file per category" if table.category_code else ""
         title = catalogue.kind_title(table)
         result.append(
@@ -498,13 +501,6 @@ def _dictionaries(tables: list) -> list[dict]:
             }
         )
     return result
-
-
-def _one_per_kind_all(tables: list) -> list:
-    seen: dict[str, Any] = {}
-    for table in tables:
-        seen.setdefault(table.dictionary_id, table)
-    return list(seen.values())
 
 
 # --- sources, methodology, accessibility ---------------------------------------------------------
