@@ -344,6 +344,7 @@ def plot_panorama_maps(report: PanoramaReport, geometries: gpd.GeoDataFrame) -> 
             method="quantile",
             k=5,
             width=HALF_WIDTH,
+            whole_numbers=True,
         ),
         "starred_employment_share_pct": plot_choropleth(
             geometries,

@@ -238,3 +238,15 @@ def test_legend_for_all_missing_has_only_no_data():
 )
 def test_format_value(value, unit, text):
     assert ms.format_value(value, unit) == text
+
+
+def test_counts_are_labelled_by_the_whole_numbers_each_class_holds():
+    counts = pd.Series(range(30), dtype="float64")
+    classes = ms.classify(counts, "quantile", k=5, whole_numbers=True)
+    assert classes.labels == ("0–5", "6–11", "12–17", "18–23", "24–29")
+    # every count falls in the class whose label names it
+    for value, position in zip(counts, classes.class_of(counts), strict=True):
+        label = classes.labels[position]
+        low, _, high = label.partition("–")
+        assert int(low) <= value <= int(high or low)
+    assert ms.classify(counts, "quantile", k=5).labels[0] == "0.0 – 5.8"  # edges otherwise

@@ -13,7 +13,7 @@ from shapely.geometry import MultiPolygon, box
 from observatory_lib.indicators import recipes
 from observatory_lib.products.kit import map_styles
 from observatory_lib.products.kit.downloads import write_table
-from observatory_lib.products.portal import catalogue, content, countries, pages, svg_maps
+from observatory_lib.products.portal import catalogue, content, countries, svg_maps
 from observatory_lib.products.portal.dictionary import (
     NOT_DESCRIBED,
     describe_column,
@@ -183,8 +183,8 @@ def _absolute_points(path: str):
 
 def test_a_map_of_counts_has_whole_number_classes():
     values = pd.Series([0, 0, 1, 2, 3, 4, 5, 6, 9, 12, 20, 43, None], dtype="Float64")
-    classes = map_styles.classify(values, "quantile", 5)
-    legend = pages._count_legend(classes, has_missing=True)
+    classes = map_styles.classify(values, "quantile", 5, whole_numbers=True)
+    legend = map_styles.legend_entries(classes, has_missing=True)
     labels = [entry["label"] for entry in legend]
     assert labels[-1] == "no data" and len(labels) == classes.n_classes + 1
     for label in labels[:-1]:

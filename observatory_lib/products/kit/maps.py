@@ -322,6 +322,7 @@ def plot_choropleth(
     attribution: bool = True,
     extent="europe",
     width: float = FIGURE_WIDTH,
+    whole_numbers: bool = False,
 ) -> Figure:
     """Draw a classed choropleth of regional values on the European frame.
 
@@ -346,6 +347,7 @@ def plot_choropleth(
             ``(west, south, east, north)`` box in degrees.
         width: the figure's width in inches; text keeps its point size, so a half-page map
             (about 3.6) stays legible where a full-width one scaled down would not.
+        whole_numbers: the values are counts (legend ``0–1``, ``2–3``; ``map_styles.classify``).
 
     Returns:
         The matplotlib Figure (pass it to :func:`figure_to_png_bytes`).
@@ -360,7 +362,9 @@ def plot_choropleth(
     projected = _project(chosen[["region_code", "geometry"]])
     _check_highlight(projected, highlight)
     mapped = projected.merge(table, on="region_code", how="left")
-    classification = map_styles.classify(mapped["value"], method=method, k=k)
+    classification = map_styles.classify(
+        mapped["value"], method=method, k=k, whole_numbers=whole_numbers
+    )
     bounds = _frame_bounds(mapped, extent)
     cropped = _crop(mapped, bounds)
     own_figure = ax is None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -274,7 +273,7 @@ def overview_map(portal: Portal) -> dict:
     by_region = portal.summary.by_region.set_index("region_code")["n_starred_clusters"]
     shapes = portal.shapes.table
     values = shapes["region_code"].map(by_region).astype("Float64")
-    classes = map_styles.classify(values, "quantile", OVERVIEW_CLASSES)
+    classes = map_styles.classify(values, "quantile", OVERVIEW_CLASSES, whole_numbers=True)
     fills = map_styles.fill_colours(values, classes, OVERVIEW_PALETTE)
     has_missing = bool(values.isna().any())
     regions = [
@@ -293,7 +292,7 @@ def overview_map(portal: Portal) -> dict:
         "subtitle": _overview_subtitle(),
         "regions": regions,
         "legend_title": "Traded cluster categories with at least one star",
-        "legend": _count_legend(classes, has_missing),
+        "legend": map_styles.legend_entries(classes, OVERVIEW_PALETTE, has_missing=has_missing),
         "alt": _overview_alt(shapes, values, year),
         "notes": [
             "No data (grey): the region's clusters could not be rated (its employment total "
@@ -302,19 +301,6 @@ def overview_map(portal: Portal) -> dict:
         "source": f"{_cluster_source()} {GISCO_ATTRIBUTION}",
         "table": _overview_table(shapes, values, year),
     }
-
-
-def _count_legend(classes: map_styles.Classification, has_missing: bool) -> list[dict]:
-    """The legend of a map of counts: classes as whole-number ranges (``2–3``), not as the
-    overlapping edges of the classification (``2 – 4`` then ``4 – 6``)."""
-    entries = map_styles.legend_entries(classes, OVERVIEW_PALETTE, has_missing=has_missing)
-    edges = classes.bins
-    for position, entry in enumerate(entries[: classes.n_classes]):
-        low = math.ceil(edges[position])
-        last = position == classes.n_classes - 1
-        high = math.floor(edges[position + 1]) if last else math.ceil(edges[position + 1]) - 1
-        entry["label"] = f"{low}" if high <= low else f"{low}–{high}"
-    return entries
 
 
 def _overview_subtitle() -> str:
