@@ -10,21 +10,10 @@ from __future__ import annotations
 
 import pytest
 from accessibility import assert_accessible
-from browser import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.app, pytest.mark.notebook, pytest.mark.integration, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_executable):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium_executable, args=list(CHROMIUM_ARGS)
-        )
-        yield launched
-        launched.close()
+# ``browser``: the session's chromium (tests/apps/conftest.py); a second Playwright in the
+# same process would clash with it.
 
 
 @pytest.mark.parametrize("product", ["panorama", "scoreboard", "sector_report", "scorecard"])

@@ -246,3 +246,9 @@ def test_column_label_header_with_and_without_unit():
 def test_a_unit_never_breaks_across_lines():
     assert ColumnLabel("Score", "0–100").header == "Score (0–\u2060100)"
     assert ColumnLabel("Region", "EU-28 = 100").header == "Region (EU-\u206028\u00a0=\u00a0100)"
+
+
+def test_a_table_is_the_same_every_time(regions):
+    """Reruns give identical pages (the batch compares warm and fresh kernels byte for byte)."""
+    first = publication_table(regions, SPEC, key="table-1", title="T")
+    assert first == publication_table(regions, SPEC, key="table-1", title="T")

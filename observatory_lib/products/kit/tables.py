@@ -102,7 +102,10 @@ def publication_table(
     label = label_for  # every header from the one label table, never a column's name
     shown = frame if spec.max_rows is None else frame.head(spec.max_rows)
     cells = _formatted(shown, spec, flags, label)
-    table = GT(cells, rowname_col=spec.stub).tab_header(title=title, subtitle=subtitle or None)
+    # a fixed id: great_tables draws a random one, and a rerun must give the same page
+    table = GT(cells, rowname_col=spec.stub, id="gt").tab_header(
+        title=title, subtitle=subtitle or None
+    )
     if spec.stub:
         table = table.tab_stubhead(label=label(spec.stub).header)
     table = table.cols_label(**{c: label(c).header for c in spec.columns if c != spec.stub})
