@@ -254,6 +254,44 @@ def test_a_category_page_links_its_report_and_downloads_and_says_what_is_missing
     assert "No region has a starred cluster in Financial Services" in financial
 
 
+def test_a_registered_report_is_listed_on_the_home_page_and_with_the_downloads(
+    toy_store, outputs, monkeypatch
+):
+    """A new report is one entry in catalogue.MORE_REPORTS (docs/HOWTO.md, "A new report"):
+    linked when built, "not built yet" when not."""
+    from observatory_lib.products.portal import catalogue
+
+    monkeypatch.setattr(
+        catalogue,
+        "MORE_REPORTS",
+        {
+            "top_clusters": ("Top-rated regional clusters", "The clusters with every star."),
+            "unbuilt": ("A report not run yet", "Nothing yet."),
+        },
+    )
+    folder = outputs / "reports" / "top_clusters" / "top_clusters"
+    folder.mkdir(parents=True)
+    (folder / "top_clusters.html").write_text("<h1>Top</h1>", encoding="utf-8")
+    (folder / "top_clusters.pdf").write_bytes(b"%PDF-1.7 toy")
+    portal.build_portal(toy_store, outputs, apps=[APP])
+
+    index = (outputs / "index.html").read_text(encoding="utf-8")
+    sections = re.findall(r'<h2 id="([^"]+)">', index)
+    assert sections.index("more-reports") == sections.index("scorecards") - 1
+    assert '<h3 id="report-top_clusters">Top-rated regional clusters</h3>' in index
+    home = {link.href: link.text for link in links_of(outputs / "index.html")}
+    href = "reports/top_clusters/top_clusters/top_clusters.html"
+    assert home[href].startswith("Top-rated regional clusters (HTML, ")
+    assert "The A report not run yet has not been built yet" in index
+    downloads = links_of(outputs / "downloads.html")
+    assert {href, href.replace(".html", ".pdf")} <= {link.href for link in downloads}
+    row = re.search(
+        r"<th scope=\"row\">A report not run yet</th>.*?</tr>",
+        (outputs / "downloads.html").read_text(encoding="utf-8"),
+    )
+    assert row and "not built yet" in row[0]
+
+
 # --- search, browse by country, the maps -------------------------------------------------------
 
 

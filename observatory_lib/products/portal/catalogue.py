@@ -52,6 +52,11 @@ PRODUCTS = {
     ),
 }
 REPORT_PRODUCTS = {"panorama": "cluster_panorama", "scoreboard": "ecosystem_scoreboard"}
+# Reports beyond the Panorama, the scoreboard and the sector reports, in the order the portal
+# lists them (home page, Reports and downloads): the report's folder under reports/ (its name
+# in `observatory reports --only`, cli/options.REPORT_NOTEBOOKS) -> (title, what it shows).
+# A new report is one entry here (docs/HOWTO.md, "A new report").
+MORE_REPORTS: dict[str, tuple[str, str]] = {}
 FORMAT_NAMES = {
     ".csv": "CSV",
     ".xlsx": "XLSX",
@@ -198,7 +203,7 @@ def scorecard_files(output_root: Path, table: pd.DataFrame) -> dict[str, tuple[i
 def reports(output_root: Path) -> dict[str, dict[str, Report]]:
     """The built reports per product (``panorama``, ``scoreboard``, ``sector_reports``), by job."""
     found: dict[str, dict[str, Report]] = {}
-    for product in ("panorama", "scoreboard", "sector_reports"):
+    for product in ("panorama", "scoreboard", "sector_reports", *MORE_REPORTS):
         folder = output_root / links.REPORTS_DIR / product
         jobs = sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
         found[product] = {}
@@ -216,6 +221,15 @@ def reports(output_root: Path) -> dict[str, dict[str, Report]]:
 def main_report(found: dict[str, dict[str, Report]], product: str) -> Report | None:
     """The Panorama's or the scoreboard's report, when built."""
     return found.get(product, {}).get(REPORT_PRODUCTS.get(product, ""))
+
+
+def more_reports(found: dict[str, dict[str, Report]]) -> list[tuple[str, str, str, Report | None]]:
+    """``MORE_REPORTS`` in order: folder, title, what it shows and the report (None when it
+    has not been built; a report's folder holds one job, named after its notebook)."""
+    return [
+        (folder, title, text, next(iter(found.get(folder, {}).values()), None))
+        for folder, (title, text) in MORE_REPORTS.items()
+    ]
 
 
 # --- downloads -----------------------------------------------------------------------------

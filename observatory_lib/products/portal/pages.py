@@ -170,6 +170,10 @@ def index_context(portal: Portal) -> dict:
         "panorama_report": catalogue.main_report(portal.reports, "panorama"),
         "scoreboard_report": catalogue.main_report(portal.reports, "scoreboard"),
         "scoreboard_downloads": _scoreboard_downloads(portal),
+        "more_reports": [
+            {"id": f"report-{folder}", "name": title, "text": text, "report": report}
+            for folder, title, text, report in catalogue.more_reports(portal.reports)
+        ],
         "groups": groups,
         "n_scorecards_text": format_number(n_linked, 0),
         "map_regions": _link_map_regions(portal),
@@ -422,19 +426,24 @@ def _one_per_kind(tables: list) -> list:
     return list(seen.values())
 
 
+def _report_row(name: str, text: str, report) -> dict:
+    files = _files(report.files if report else ())
+    return {"name": name, "text": text, "href": None, "totals": [], "files": files}
+
+
 def _report_rows(portal: Portal) -> list[dict]:
-    rows = []
-    for product in ("panorama", "scoreboard"):
-        report = catalogue.main_report(portal.reports, product)
-        rows.append(
-            {
-                "name": catalogue.PRODUCTS[product][0],
-                "text": REPORT_TEXTS[product],
-                "href": None,
-                "totals": [],
-                "files": _files(report.files if report else ()),
-            }
+    rows = [
+        _report_row(
+            catalogue.PRODUCTS[product][0],
+            REPORT_TEXTS[product],
+            catalogue.main_report(portal.reports, product),
         )
+        for product in ("panorama", "scoreboard")
+    ]
+    rows += [
+        _report_row(title, text, report)
+        for _, title, text, report in catalogue.more_reports(portal.reports)
+    ]
     totals = catalogue.scorecard_files(portal.root, portal.scorecards)
     rows.append(
         {
