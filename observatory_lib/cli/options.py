@@ -21,7 +21,8 @@ from observatory_lib.errors import ObservatoryError, nearest
 # how many valid values a message lists in full; longer lists point to `observatory values`
 _LISTED_IN_FULL = 12
 # `observatory reports --only KIND`: each report's notebook in notebooks/ (docs/HOWTO.md, "A new
-# report": a new report is one line here and one in products/portal.py REPORT_SECTIONS)
+# report": a new report is one line here and one entry in products/portal/catalogue.py
+# MORE_REPORTS)
 REPORT_NOTEBOOKS = {
     "panorama": "cluster_panorama.ipynb",
     "scoreboard": "ecosystem_scoreboard.ipynb",

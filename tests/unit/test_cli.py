@@ -139,6 +139,19 @@ def no_jobs(monkeypatch, toy_store):
     return toy_store
 
 
+def test_a_live_update_says_the_store_still_reads_the_pinned_vintages(no_jobs, monkeypatch, capsys):
+    from observatory_lib.data import update
+
+    monkeypatch.setattr(
+        update, "update_live", lambda codes: iter(["nama_10r_2gdp: 980 observations"])
+    )
+    assert cli.main(["data", "update", "--datasets", "nama_10r_2gdp"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "nama_10r_2gdp: 980 observations"
+    assert printed[-1] == data_commands.LIVE_BUILD_NOTE
+    assert "pinned vintages" in printed[-1] and "not supported yet" in printed[-1]
+
+
 def _exit_code(argv: list[str]) -> int:
     try:
         return cli.main(argv)
