@@ -41,7 +41,6 @@ GUIDES = ("notebooks/start_here.ipynb", "README.md", "docs/HOWTO.md")
 CREATED_BY_THE_ANALYST = {
     "observatory_lib/products/top_clusters.py",
     "notebooks/top_clusters.ipynb",
-    "outputs/scorecards/NL33/NL33.html",
 }
 
 
