@@ -21,6 +21,7 @@ from app_browser import LOCAL_SCHEMES, assert_clean
 from observatory_lib.indicators import recipes
 from observatory_lib.products import portal
 from observatory_lib.products.kit.links import scorecard_path
+from observatory_lib.products.portal import catalogue
 from observatory_lib.runtime import serve
 
 pytestmark = [pytest.mark.app, pytest.mark.integration]
@@ -54,9 +55,30 @@ def observatory_portal(portal_dir, built_store):
         )
         jobs[code] = {"status": "ok", "outputs": [f"{code}/{code}.html"]}
     (root / "scorecards" / "manifest.json").write_text(json.dumps({"jobs": jobs}))
+    _stand_in_report(root)
     portal.write_portal_downloads(built_store, root)
-    portal.build_portal(built_store, root, apps=serve.allowed_apps())
+    with pytest.MonkeyPatch.context() as patch:  # a report added as docs/HOWTO.md, section 4
+        patch.setattr(catalogue, "MORE_REPORTS", {EXTRA_REPORT: EXTRA_REPORT_TEXT})
+        portal.build_portal(built_store, root, apps=serve.allowed_apps())
+    assert 'id="more-reports"' in (root / "index.html").read_text(encoding="utf-8")
     return root
+
+
+EXTRA_REPORT = "top_clusters"
+EXTRA_REPORT_TEXT = ("Top-rated regional clusters", "The clusters that meet every criterion.")
+
+
+def _stand_in_report(root) -> None:
+    """A report registered in the portal's MORE_REPORTS, so its home-page section and its
+    row under Reports and downloads are checked with the rest."""
+    folder = root / "reports" / EXTRA_REPORT / EXTRA_REPORT
+    folder.mkdir(parents=True)
+    (folder / f"{EXTRA_REPORT}.html").write_text(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Top-rated regional '
+        "clusters</title></head><body><main><h1>Top-rated regional clusters</h1></main></body>"
+        "</html>",
+        encoding="utf-8",
+    )
 
 
 @pytest.fixture(params=["file", "served"])
