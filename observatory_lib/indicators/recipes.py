@@ -14,7 +14,11 @@ has exactly one definition and one place that computes it:
   the statistics;
 - **rank intervals**: ``uncertainty.simulate_rank_uncertainty`` on that scoreboard,
   ``DEFAULT_DRAWS`` seeded draws unless asked otherwise, 5th-95th percentile;
-- region and country names, the EU-28 regions of a level, and the polygons of a level.
+- region and country names, the EU-28 regions of a level, and the polygons of a level;
+- **relatedness** (``relatedness``): proximity between categories and relatedness density
+  from the LQs of the rated clusters of one level and year (the regions of the European
+  reference set define the proximity), diversification opportunities with their supporting
+  strengths and the categories' European size, related and unrelated variety.
 
 Results are kept in one per-process memo keyed by the store version and the parameters that
 shape them, so a batch worker computes the Europe-wide tables once for hundreds of regions;
@@ -34,9 +38,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from observatory_lib import paths
-from observatory_lib.constants import DEFAULT_STAR_PRESET, STATISTICS_EDITION
+from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR, STATISTICS_EDITION
 from observatory_lib.data.store import Store, current_version, load_store
 from observatory_lib.errors import ObservatoryError, unknown_code
+from observatory_lib.indicators import relatedness as related
 from observatory_lib.indicators.clusters import (
     STRUCTURAL_INDICATORS,
     compute_cluster_indicators,
@@ -71,6 +76,9 @@ EU_LABEL = "EU-28"
 DEFAULT_SEED = 0
 MIN_STARS = 1
 RANK_PERCENTILES = (5.0, 95.0)
+# A "strong" diversification opportunity: at least half of the category's related weight is
+# already a specialisation of the region (relatedness density >= 50).
+STRONG_DENSITY = 50.0
 _MEMO_SIZE = 256  # a few Europe-wide tables per level and preset, one map per category
 
 _MEMO: dict[tuple, Any] = {}
@@ -84,7 +92,10 @@ __all__ = [
     "EU_LABEL",
     "MIN_STARS",
     "RANK_PERCENTILES",
+    "STRONG_DENSITY",
     "available_indicators",
+    "category_groups",
+    "category_sizes",
     "clear_cache",
     "cluster_levels",
     "country_names",
@@ -93,17 +104,24 @@ __all__ = [
     "framework",
     "geometries",
     "memo",
+    "opportunities",
+    "opportunity_summary",
+    "opportunity_support",
     "panorama_summary",
+    "proximity",
     "rank_intervals",
     "rated_clusters",
     "reference_description",
     "reference_or_none",
     "region_names",
+    "relatedness",
+    "relatedness_density",
     "scoreboard",
     "scoreboard_inputs",
     "scoreboard_tables",
     "statistics_regions",
     "structural_indicators",
+    "variety",
 ]
 
 
@@ -552,6 +570,164 @@ def _eu_countries_with_values(inputs: pd.DataFrame, chosen: Framework, level: in
     ]
     present = set(rows["region_code"].str[:2])
     return [country for country in EU_COUNTRIES if country in present]
+
+
+# --- relatedness and diversification -------------------------------------------------------------
+
+
+def relatedness(store: Store, level: int = 2, year: int = DEFAULT_YEAR) -> related.Relatedness:
+    """Proximity and relatedness density of every region and category at ``level`` and ``year``.
+
+    From the LQs of ``rated_clusters`` (the default reference set: every country present at
+    the level); traded categories and emerging industries separately.
+
+    Raises:
+        UnknownCodeError: a level or year without cluster data (valid choices listed).
+    """
+    rated = rated_clusters(store, level)
+    return memo(
+        (store.version, "relatedness", int(level), int(year)),
+        lambda: related.compute_relatedness(rated, year=int(year)),
+    )
+
+
+def proximity(store: Store, level: int = 2, year: int = DEFAULT_YEAR) -> pd.DataFrame:
+    """``category_code, related_category_code, proximity`` of every pair of the same type."""
+    space = relatedness(store, level, year)
+    return memo(
+        (store.version, "proximity", int(level), int(year)),
+        lambda: related.proximity_table(space),
+    ).copy(deep=False)
+
+
+def relatedness_density(store: Store, level: int = 2, year: int = DEFAULT_YEAR) -> pd.DataFrame:
+    """``region_code, category_code, year, lq, is_specialised, relatedness_density`` (and
+    ``n_categories_unknown``) of every region and category at ``level``."""
+    space = relatedness(store, level, year)
+    return memo(
+        (store.version, "relatedness_density", int(level), int(year)),
+        lambda: related.density_table(space),
+    ).copy(deep=False)
+
+
+def category_sizes(store: Store, level: int = 2, year: int = DEFAULT_YEAR) -> pd.DataFrame:
+    """Each category's European employment, share of European employment and growth.
+
+    Growth is "not available" while the store holds a single year of employment; with several
+    years (``rated_clusters`` of every year) it is the compound annual growth since the first.
+    """
+    rated = rated_clusters(store, level)
+    return memo(
+        (store.version, "category_sizes", int(level), int(year)),
+        lambda: related.category_sizes(rated, year=int(year)),
+    ).copy(deep=False)
+
+
+def _opportunity_tables(
+    store: Store, level: int, year: int
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Every region's opportunities (names and sizes added), their support, and the
+    opportunities split by region (one region's rows without scanning the whole table)."""
+    space = relatedness(store, level, year)
+
+    def compute():
+        ranked, support = related.opportunity_tables(space)
+        names = store.cluster_categories.set_index("category_code")["category_name"]
+        sizes = category_sizes(store, level, year).drop(columns=["category_type", "year"])
+        ranked = ranked.assign(category_name=ranked["category_code"].map(names)).merge(
+            sizes, on="category_code", how="left"
+        )
+        support = support.assign(related_category_name=support["related_category_code"].map(names))
+        return ranked, support, dict(iter(ranked.groupby("region_code", sort=True)))
+
+    return memo((store.version, "opportunity_tables", int(level), int(year)), compute)
+
+
+def opportunities(
+    store: Store, region_code: str | None = None, *, level: int = 2, year: int = DEFAULT_YEAR
+) -> pd.DataFrame:
+    """A region's diversification opportunities, ranked by relatedness density.
+
+    The categories (traded and emerging, ranked apart: ``category_type``, ``rank_in_region``)
+    in which the region is not yet specialised (known LQ < 1), with the relatedness density,
+    how many of its specialisations are related to each (``opportunity_support`` names them),
+    and the category's European size (``european_employment_persons``,
+    ``european_employment_share``) and growth (``european_growth_pct``, "not available" while
+    the store holds one year). This is what the region explorer shows.
+
+    Args:
+        store: the loaded store.
+        region_code: a region of ``level``; None for every region.
+        level: NUTS level with cluster data.
+        year: reference year.
+
+    Raises:
+        UnknownCodeError: a region without rated clusters at the level (nearest codes listed).
+    """
+    ranked, _, by_region = _opportunity_tables(store, level, year)
+    if region_code is None:
+        return ranked.copy(deep=False)
+    if region_code not in by_region:
+        _check_rated_region(store, region_code, level, year)
+        return ranked.iloc[0:0].copy()
+    return by_region[region_code].reset_index(drop=True)
+
+
+def opportunity_support(
+    store: Store, region_code: str | None = None, *, level: int = 2, year: int = DEFAULT_YEAR
+) -> pd.DataFrame:
+    """The specialisations that support each opportunity (strongest link first, up to three):
+    ``region_code, category_code, support_rank, related_category_code, related_category_name,
+    proximity, related_lq``."""
+    _, support, _ = _opportunity_tables(store, level, year)
+    if region_code is None:
+        return support.copy(deep=False)
+    _check_rated_region(store, region_code, level, year)
+    return support.loc[support["region_code"] == region_code].reset_index(drop=True)
+
+
+def opportunity_summary(store: Store, level: int = 2, year: int = DEFAULT_YEAR) -> pd.DataFrame:
+    """Per region and category type: specialisations, opportunities, strong opportunities
+    (relatedness density >= ``STRONG_DENSITY``) and the mean density of the opportunities."""
+    density = relatedness_density(store, level, year)
+
+    def compute() -> pd.DataFrame:
+        types = store.cluster_categories.set_index("category_code")["category_type"]
+        summary = related.summarise_opportunities(density, types, strong_density=STRONG_DENSITY)
+        names = region_names(store, int(level))
+        return summary.merge(names, on="region_code", how="left").assign(year=int(year))
+
+    return memo((store.version, "opportunity_summary", int(level), int(year)), compute)
+
+
+def category_groups(store: Store) -> pd.DataFrame:
+    """Each category's technology group (``data/technology_groups.yaml``), for variety."""
+    digest = hashlib.sha256(related.TECHNOLOGY_GROUPS_FILE.read_bytes()).hexdigest()
+    return memo(
+        (store.version, "category_groups", digest),
+        lambda: related.category_groups(store.cluster_nace_classes),
+    )
+
+
+def variety(store: Store, level: int = 2, year: int = DEFAULT_YEAR) -> pd.DataFrame:
+    """Related, unrelated and total variety (bits) of every region's traded employment."""
+    rated = rated_clusters(store, level)
+    groups = category_groups(store)
+    return memo(
+        (store.version, "variety", int(level), int(year)),
+        lambda: related.compute_variety(rated, groups, year=int(year)).merge(
+            region_names(store, int(level)), on="region_code", how="left"
+        ),
+    ).copy(deep=False)
+
+
+def _check_rated_region(store: Store, region_code: str, level: int, year: int) -> None:
+    """Raise the standard unknown-region error unless ``region_code`` has rated clusters."""
+    codes = relatedness(store, level, year).regions
+    if region_code not in set(codes):
+        raise unknown_code(
+            "region", region_code, codes, hint=f"Regions with cluster data at NUTS level {level}."
+        )
 
 
 # --- small helpers ---------------------------------------------------------------------------
