@@ -79,6 +79,10 @@ CONTEXT = [
     ("patent_applications_hightech_per_mhab", "per_mhab", "pat_ep_rtec", (2011, 2012)),
     ("gva_growth_pct", "pct", "nama_10r_2gvagr", (2012, 2013, 2014)),
     ("household_income_ppcs_per_hab", "ppcs_per_hab", "tgs00026", (2013, 2014, 2015)),
+    # the weights region groups aggregate with (data/group_aggregation.yaml)
+    ("regional_gdp_mio_eur", "mio_eur", "tgs00003", (2013, 2014, 2015)),
+    ("employment_ths", "ths_persons", "lfst_r_lfe2emp", (2013, 2014, 2015)),
+    ("unemployed_ths", "ths_persons", "lfst_r_lfu3pers", (2013, 2014, 2015)),
 ]
 # one gap: Burgenland has no R&D intensity at all
 CONTEXT_GAPS = {("AT11", "rd_intensity_pct_gdp")}

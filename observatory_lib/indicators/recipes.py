@@ -18,7 +18,10 @@ has exactly one definition and one place that computes it:
 - **relatedness** (``relatedness``): proximity between categories and relatedness density
   from the LQs of the rated clusters of one level and year (the regions of the European
   reference set define the proximity), diversification opportunities with their supporting
-  strengths and the categories' European size, related and unrelated variety.
+  strengths and the categories' European size, related and unrelated variety;
+- **region groups** (``region_groups``): the validated groups of ``data/region_groups.yaml``,
+  each group's rated clusters (employment summed, LQs and stars recomputed against Europe at
+  the finest level among its members), aggregated context indicators and relatedness.
 
 Results are kept in one per-process memo keyed by the store version and the parameters that
 shape them, so a batch worker computes the Europe-wide tables once for hundreds of regions;
@@ -39,8 +42,10 @@ import pandas as pd
 
 from observatory_lib import paths
 from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR, STATISTICS_EDITION
+from observatory_lib.data.region_groups import RegionGroup, read_region_groups
 from observatory_lib.data.store import Store, current_version, load_store
 from observatory_lib.errors import ObservatoryError, unknown_code
+from observatory_lib.indicators import region_groups as groups
 from observatory_lib.indicators import relatedness as related
 from observatory_lib.indicators.clusters import (
     STRUCTURAL_INDICATORS,
@@ -103,6 +108,9 @@ __all__ = [
     "eu_region_codes",
     "framework",
     "geometries",
+    "group_context",
+    "group_opportunities",
+    "group_rated_clusters",
     "memo",
     "opportunities",
     "opportunity_summary",
@@ -113,6 +121,8 @@ __all__ = [
     "rated_clusters",
     "reference_description",
     "reference_or_none",
+    "region_group",
+    "region_groups",
     "region_names",
     "relatedness",
     "relatedness_density",
@@ -631,16 +641,25 @@ def _opportunity_tables(
     space = relatedness(store, level, year)
 
     def compute():
-        ranked, support = related.opportunity_tables(space)
-        names = store.cluster_categories.set_index("category_code")["category_name"]
-        sizes = category_sizes(store, level, year).drop(columns=["category_type", "year"])
-        ranked = ranked.assign(category_name=ranked["category_code"].map(names)).merge(
-            sizes, on="category_code", how="left"
+        ranked, support = _named_opportunities(
+            store, level, year, *related.opportunity_tables(space)
         )
-        support = support.assign(related_category_name=support["related_category_code"].map(names))
         return ranked, support, dict(iter(ranked.groupby("region_code", sort=True)))
 
     return memo((store.version, "opportunity_tables", int(level), int(year)), compute)
+
+
+def _named_opportunities(
+    store: Store, level: int, year: int, ranked: pd.DataFrame, support: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Opportunities with category names and European sizes; support with names."""
+    names = store.cluster_categories.set_index("category_code")["category_name"]
+    sizes = category_sizes(store, level, year).drop(columns=["category_type", "year"])
+    ranked = ranked.assign(category_name=ranked["category_code"].map(names)).merge(
+        sizes, on="category_code", how="left"
+    )
+    support = support.assign(related_category_name=support["related_category_code"].map(names))
+    return ranked, support
 
 
 def opportunities(
@@ -728,6 +747,78 @@ def _check_rated_region(store: Store, region_code: str, level: int, year: int) -
         raise unknown_code(
             "region", region_code, codes, hint=f"Regions with cluster data at NUTS level {level}."
         )
+
+
+# --- region groups -----------------------------------------------------------------------------
+
+
+def region_groups(store: Store, path: str | os.PathLike[str] | None = None) -> tuple:
+    """The validated groups of ``data/region_groups.yaml`` (or ``path``), kept until it changes.
+
+    Raises:
+        ConfigError: every bad entry with its line and fix (nearest valid codes).
+    """
+    source = Path(path) if path is not None else paths.region_groups_file()
+    digest = hashlib.sha256(source.read_bytes()).hexdigest() if source.is_file() else ""
+    return memo(
+        (store.version, "region_groups", str(source), digest),
+        lambda: read_region_groups(source, store.regions),
+    )
+
+
+def region_group(
+    store: Store, code: str, path: str | os.PathLike[str] | None = None
+) -> RegionGroup:
+    """One group by code (unknown codes list the nearest group codes)."""
+    found = {group.code: group for group in region_groups(store, path)}
+    if code not in found:
+        raise unknown_code("region group", code, found, hint="Groups are in the groups file.")
+    return found[code]
+
+
+def group_rated_clusters(
+    store: Store, group: RegionGroup, star_preset: str | StarRuleSet = DEFAULT_STAR_PRESET
+) -> pd.DataFrame:
+    """The group's cluster indicators and stars (the columns of ``rated_clusters``).
+
+    Raises:
+        ObservatoryError: a NUTS-3 member (no cluster data at that level).
+    """
+    rules = load_star_preset(star_preset)
+    return memo(
+        (store.version, "group_rated", group, rules),
+        lambda: groups.rate_group(
+            store.cluster_employment, store.region_employment_totals, group, rules
+        ),
+    ).copy(deep=False)
+
+
+def group_context(store: Store, group: RegionGroup) -> pd.DataFrame:
+    """The group's context indicators, aggregated as ``data/group_aggregation.yaml`` states."""
+    digest = hashlib.sha256(groups.AGGREGATION_FILE.read_bytes()).hexdigest()
+    return memo(
+        (store.version, "group_context", group, digest),
+        lambda: groups.aggregate_context(
+            store.context_indicators, store.regions, group, groups.load_aggregation_rules()
+        ),
+    ).copy(deep=False)
+
+
+def group_opportunities(
+    store: Store, group: RegionGroup, *, year: int = DEFAULT_YEAR
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The group's relatedness density, opportunities and their support, in the European
+    category space of NUTS-2 regions (the same columns as for a region)."""
+    rated = group_rated_clusters(store, group)
+    space = relatedness(store, 2, year)
+
+    def compute():
+        lqs = rated.loc[rated["year"] == int(year), ["category_code", "lq"]]
+        own = related.relatedness_of(lqs, space, group.code)
+        ranked, support = _named_opportunities(store, 2, year, *related.opportunity_tables(own))
+        return related.density_table(own), ranked, support
+
+    return memo((store.version, "group_opportunities", group, int(year)), compute)
 
 
 # --- small helpers ---------------------------------------------------------------------------

@@ -228,6 +228,42 @@ def compute_relatedness(indicators: pd.DataFrame, *, year: int) -> Relatedness:
     return Relatedness(year=int(year), regions=regions, by_type=by_type)
 
 
+def relatedness_of(lqs: pd.DataFrame, space: Relatedness, code: str) -> Relatedness:
+    """The relatedness of a unit outside the regions (a region group) in an existing space.
+
+    Args:
+        lqs: ``category_code, lq`` of the unit (categories outside the space are ignored;
+            categories without a row count as unknown).
+        space: the European relatedness (``compute_relatedness``) whose proximity is used.
+        code: the unit's code in the tables.
+
+    Returns:
+        A ``Relatedness`` with one region, ``code``: the tidy tables and opportunities work on
+        it as on the regions; a unit with the LQs of a region gets that region's numbers.
+    """
+    require_columns(lqs, ("category_code", "lq"), "lqs")
+    by_category = lqs.drop_duplicates("category_code").set_index("category_code")["lq"]
+    by_type = {}
+    for category_type, matrices in space.by_type.items():
+        categories = matrices.space.categories
+        present = np.isin(categories, by_category.index.astype(str))[None, :]
+        lq = (
+            by_category.reindex(categories).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        )
+        lq = lq[None, :]
+        specialised = specialisation_matrix(lq)
+        unknown = np.isnan(specialised)
+        by_type[category_type] = TypeMatrices(
+            space=matrices.space,
+            present=present,
+            lq=lq,
+            specialised=specialised,
+            density=compute_density(specialised, matrices.space.proximity),
+            n_unknown=unknown.sum(axis=1, keepdims=True) - unknown.astype(int),
+        )
+    return Relatedness(year=space.year, regions=np.array([code]), by_type=by_type)
+
+
 def _rows_of_year(indicators: pd.DataFrame, year: int) -> pd.DataFrame:
     years = sorted(int(value) for value in indicators["year"].dropna().unique())
     if int(year) not in years:
