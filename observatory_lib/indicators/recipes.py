@@ -21,7 +21,10 @@ has exactly one definition and one place that computes it:
   strengths and the categories' European size, related and unrelated variety;
 - **region groups** (``region_groups``): the validated groups of ``data/region_groups.yaml``,
   each group's rated clusters (employment summed, LQs and stars recomputed against Europe at
-  the finest level among its members), aggregated context indicators and relatedness.
+  the finest level among its members), aggregated context indicators and relatedness;
+- **cluster policy** (``policy``): a region's policy dashboard (weakest scoreboard dimensions
+  and indicators against its peers with their policy areas) and the alignment of regional S3
+  priorities (the Czech RIS3 domains, or a file in the S3 input format) with the statistics.
 
 Results are kept in one per-process memo keyed by the store version and the parameters that
 shape them, so a batch worker computes the Europe-wide tables once for hundreds of regions;
@@ -45,6 +48,7 @@ from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR, STATIST
 from observatory_lib.data.region_groups import RegionGroup, read_region_groups
 from observatory_lib.data.store import Store, current_version, load_store
 from observatory_lib.errors import ObservatoryError, unknown_code
+from observatory_lib.indicators import policy
 from observatory_lib.indicators import region_groups as groups
 from observatory_lib.indicators import relatedness as related
 from observatory_lib.indicators.clusters import (
@@ -116,6 +120,8 @@ __all__ = [
     "opportunity_summary",
     "opportunity_support",
     "panorama_summary",
+    "policy_areas",
+    "policy_dashboard",
     "proximity",
     "rank_intervals",
     "rated_clusters",
@@ -126,6 +132,8 @@ __all__ = [
     "region_names",
     "relatedness",
     "relatedness_density",
+    "s3_alignment",
+    "s3_priorities",
     "scoreboard",
     "scoreboard_inputs",
     "scoreboard_tables",
@@ -652,14 +660,8 @@ def _opportunity_tables(
 def _named_opportunities(
     store: Store, level: int, year: int, ranked: pd.DataFrame, support: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Opportunities with category names and European sizes; support with names."""
     names = store.cluster_categories.set_index("category_code")["category_name"]
-    sizes = category_sizes(store, level, year).drop(columns=["category_type", "year"])
-    ranked = ranked.assign(category_name=ranked["category_code"].map(names)).merge(
-        sizes, on="category_code", how="left"
-    )
-    support = support.assign(related_category_name=support["related_category_code"].map(names))
-    return ranked, support
+    return related.with_names_and_sizes(ranked, support, names, category_sizes(store, level, year))
 
 
 def opportunities(
@@ -819,6 +821,64 @@ def group_opportunities(
         return related.density_table(own), ranked, support
 
     return memo((store.version, "group_opportunities", group, int(year)), compute)
+
+
+# --- cluster policy ------------------------------------------------------------------------------
+
+
+def policy_areas() -> policy.PolicyAreas:
+    """``data/policy_areas.yaml``, checked to map every node of the scoreboard framework."""
+    digest = hashlib.sha256(policy.POLICY_AREAS_FILE.read_bytes()).hexdigest()
+    return memo(("policy_areas", digest), lambda: policy.load_policy_areas(framework=framework()))
+
+
+def policy_dashboard(
+    store: Store,
+    region_code: str,
+    peers: Sequence[str],
+    *,
+    level: int = 2,
+    star_preset: str | StarRuleSet = DEFAULT_STAR_PRESET,
+    variant: str = DEFAULT_VARIANT,
+) -> tuple[pd.DataFrame, str]:
+    """A region's weakest dimensions and indicators against ``peers`` with their policy areas:
+    ``(dashboard, basis)``, ``basis`` ``"peers"`` or ``"eu"`` (no peer has a score)."""
+    result = scoreboard(store, level, star_preset=star_preset, variant=variant)
+    return policy.dashboard_of(result, region_code, peers, policy_areas())
+
+
+def s3_priorities(store: Store, source: str = "czechia") -> tuple[pd.DataFrame, list[str]]:
+    """S3 priorities (``"czechia"``: the Czech RIS3 domains; else a CSV file in the S3 input
+    format) with the NUTS-2 region of each, and the loader's notes."""
+    from observatory_lib.data.s3_priorities import load_s3_priorities
+
+    stamp = Path(source).stat().st_mtime_ns if Path(source).is_file() else 0
+    return memo(
+        (store.version, "s3_priorities", str(source), stamp),
+        lambda: load_s3_priorities(
+            source, store.regions, store.cluster_categories["category_code"]
+        ),
+    )
+
+
+def s3_alignment(
+    store: Store, source: str = "czechia", *, year: int = DEFAULT_YEAR
+) -> policy.S3Alignment:
+    """The alignment of S3 priorities (``s3_priorities``) with the NUTS-2 statistics."""
+    priorities, _ = s3_priorities(store, source)
+    density = relatedness_density(store, 2, year)
+    types = store.cluster_categories.set_index("category_code")["category_type"].to_dict()
+    stamp = Path(source).stat().st_mtime_ns if Path(source).is_file() else 0
+    return memo(
+        (store.version, "s3_alignment", str(source), stamp, int(year)),
+        lambda: policy.align_s3_priorities(
+            priorities,
+            density,
+            store.cluster_nace_classes,
+            types,
+            strong_density=STRONG_DENSITY,
+        ),
+    )
 
 
 # --- small helpers ---------------------------------------------------------------------------

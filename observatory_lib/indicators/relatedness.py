@@ -388,6 +388,19 @@ def opportunity_tables(
     return ranked, _concat(supports, SUPPORT_COLUMNS)
 
 
+def with_names_and_sizes(
+    ranked: pd.DataFrame, support: pd.DataFrame, names: pd.Series, sizes: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Opportunities with category names and European sizes (``category_sizes``); their
+    support with the related categories' names."""
+    sizes = sizes.drop(columns=["category_type", "year"], errors="ignore")
+    ranked = ranked.assign(category_name=ranked["category_code"].map(names)).merge(
+        sizes, on="category_code", how="left"
+    )
+    support = support.assign(related_category_name=support["related_category_code"].map(names))
+    return ranked, support
+
+
 def _type_opportunities(
     relatedness: Relatedness, matrices: TypeMatrices, n_support: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
