@@ -15,13 +15,20 @@ from pathlib import Path
 from observatory_lib import paths
 from observatory_lib.cli.registry import command, format_summary, no_options
 from observatory_lib.constants import DEFAULT_STAR_PRESET
-from observatory_lib.products.kit.links import REPORTS_DIR, SCORECARDS_DIR
+from observatory_lib.products.kit.links import GROUP_SCORECARDS_DIR, REPORTS_DIR, SCORECARDS_DIR
 
 REPORT_NOTEBOOKS = {
     "panorama": "cluster_panorama.ipynb",
     "scoreboard": "ecosystem_scoreboard.ipynb",
     "sector_reports": "sector_report.ipynb",
+    "smart_specialisation": "smart_specialisation.ipynb",
 }
+DEFAULT_REPORTS = ",".join(REPORT_NOTEBOOKS)
+GROUPS_HELP = (
+    "region groups instead of regions: all, or group codes (comma-separated) of "
+    "data/region_groups.yaml (or the file OBSERVATORY_REGION_GROUPS names); their scorecards go "
+    "to outputs/group_scorecards/"
+)
 
 
 def ensure_store() -> dict:
@@ -66,6 +73,7 @@ def _scorecard_options(parser: argparse.ArgumentParser) -> None:
         "--regions", default="all", help="all, or country codes, or region codes (comma-separated)"
     )
     parser.add_argument("--star-preset", default=DEFAULT_STAR_PRESET)
+    parser.add_argument("--groups", default=None, help=GROUPS_HELP)
     _batch_options(parser)
 
 
@@ -119,17 +127,32 @@ def scorecards_command(arguments: argparse.Namespace) -> int:
     from observatory_lib.indicators import recipes
 
     store = recipes.current_store()
+    if getattr(arguments, "groups", None):
+        return _group_scorecards(store, arguments)
     codes = select_regions(store, arguments.level, arguments.regions)
     jobs = [(code, {"region_code": code, "star_preset": arguments.star_preset}) for code in codes]
     output_root = paths.output_dir() / SCORECARDS_DIR
     return _run("region_scorecard.ipynb", jobs, output_root, arguments, store.version)
 
 
+def _group_scorecards(store, arguments: argparse.Namespace) -> int:
+    """The region groups' scorecards (``--groups``), one job per group."""
+    from observatory_lib.cli.selection import select_groups
+
+    codes = select_groups(store, arguments.groups)
+    jobs = [
+        (code, {"group_code": code, "region_code": "", "star_preset": arguments.star_preset})
+        for code in codes
+    ]
+    output_root = paths.output_dir() / GROUP_SCORECARDS_DIR
+    return _run("region_scorecard.ipynb", jobs, output_root, arguments, store.version)
+
+
 def _report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--only",
-        default="panorama,scoreboard,sector_reports",
-        help="which reports: panorama, scoreboard, sector_reports (comma-separated)",
+        default=DEFAULT_REPORTS,
+        help=f"which reports: {', '.join(REPORT_NOTEBOOKS)} (comma-separated)",
     )
     parser.add_argument(
         "--categories", default="all", help="sector reports: all, or category slugs"
@@ -152,7 +175,7 @@ def _report_jobs(store, kind: str, categories: str) -> list:
 
 @command("reports", _report_options)
 def reports_command(arguments: argparse.Namespace) -> int:
-    """Run the Panorama, the Ecosystem Scoreboard and the priority sector reports."""
+    """Run the Panorama, the Ecosystem Scoreboard, the sector and smart specialisation reports."""
     from observatory_lib.errors import unknown_code
     from observatory_lib.indicators import recipes
 
@@ -186,8 +209,9 @@ def _demo_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--level", type=int, default=2)
     parser.add_argument("--regions", default="all")
     parser.add_argument("--star-preset", default=DEFAULT_STAR_PRESET)
-    parser.add_argument("--only", default="panorama,scoreboard,sector_reports")
+    parser.add_argument("--only", default=DEFAULT_REPORTS)
     parser.add_argument("--categories", default="all")
+    parser.add_argument("--groups", default="all", help="region groups: all, codes, or none")
     _batch_options(parser)
 
 
@@ -197,7 +221,14 @@ def demo_command(arguments: argparse.Namespace) -> int:
     info = ensure_store()
     print(format_summary(info))
     exit_code = reports_command(arguments)
+    groups = arguments.groups
+    arguments.groups = None  # the regions first, then the groups
     exit_code = max(exit_code, scorecards_command(arguments))
+    if groups and groups.strip().lower() != "none":
+        from observatory_lib.indicators import recipes
+
+        arguments.groups = groups
+        exit_code = max(exit_code, _group_scorecards(recipes.current_store(), arguments))
     if arguments.dry_run:
         return exit_code
     portal_command(arguments)

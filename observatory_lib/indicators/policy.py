@@ -174,7 +174,10 @@ def dashboard_of(
     result: ScoreboardResult, region_code: str, peers: Iterable[str], areas: PolicyAreas
 ) -> tuple[pd.DataFrame, str]:
     """``build_policy_dashboard`` of ``compare_with_peers`` on the region's and peers' rows
-    (the same numbers as on the whole table, from a few rows)."""
+    (the same numbers as on the whole table, from a few rows); peers without a scoreboard
+    result are left out, as in the scorecard's comparison."""
+    scored = set(result.overall["region_code"])
+    peers = [code for code in peers if code in scored and code != region_code]
     keep = {region_code, *peers}
     tables = ("indicator_scores", "subdimension_scores", "dimension_scores", "overall")
     slim = dataclasses.replace(
@@ -197,8 +200,9 @@ class S3Alignment:
             specialised in) and ``alignment`` (``BUILDS_ON_STRENGTHS``, ``RELATED``,
             ``WEAKLY_RELATED`` or ``NOT_MATCHED``).
         matches: one row per priority and matched category (``MATCH_COLUMNS``).
-        unmentioned: the specialisations (LQ >= 1) of each strategy region's NUTS-2 region
-            that none of its priorities covers (strategy regions with a covered category only).
+        unmentioned: the traded specialisations (LQ >= 1; the emerging industries overlap
+            them) of each strategy region's NUTS-2 region that none of its priorities covers
+            (strategy regions with a covered category only).
         strong_density: the density from which a priority counts as related.
     """
 
@@ -336,6 +340,8 @@ def _unmentioned_strengths(
     frame = candidates.merge(mentioned, on=["region_code", "category_code"], how="left")
     frame = frame.loc[frame["is_named"].isna()].drop(columns="is_named")
     frame = frame.assign(category_type=frame["category_code"].map(category_types))
+    # traded categories only: the emerging industries overlap them
+    frame = frame.loc[frame["category_type"] == "traded"]
     return frame.sort_values(["region_code", "lq"], ascending=[True, False], ignore_index=True)[
         ["region_code", "nuts2_code", "category_code", "category_type", "lq"]
     ]

@@ -138,6 +138,7 @@ __all__ = [
     "scoreboard_inputs",
     "scoreboard_tables",
     "statistics_regions",
+    "strongest_pairs",
     "structural_indicators",
     "variety",
 ]
@@ -628,6 +629,17 @@ def relatedness_density(store: Store, level: int = 2, year: int = DEFAULT_YEAR) 
     ).copy(deep=False)
 
 
+def strongest_pairs(
+    store: Store, level: int = 2, year: int = DEFAULT_YEAR, n: int = 20
+) -> pd.DataFrame:
+    """The ``n`` most related category pairs of each type, with their regions' counts."""
+    space = relatedness(store, level, year)
+    return memo(
+        (store.version, "strongest_pairs", int(level), int(year), int(n)),
+        lambda: related.strongest_pairs(space, n),
+    ).copy(deep=False)
+
+
 def category_sizes(store: Store, level: int = 2, year: int = DEFAULT_YEAR) -> pd.DataFrame:
     """Each category's European employment, share of European employment and growth.
 
@@ -806,19 +818,28 @@ def group_context(store: Store, group: RegionGroup) -> pd.DataFrame:
     ).copy(deep=False)
 
 
-def group_opportunities(
-    store: Store, group: RegionGroup, *, year: int = DEFAULT_YEAR
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The group's relatedness density, opportunities and their support, in the European
-    category space of NUTS-2 regions (the same columns as for a region)."""
+def group_opportunities(store: Store, group: RegionGroup, *, year: int = DEFAULT_YEAR) -> dict:
+    """The group's relatedness in the European category space of NUTS-2 regions: ``density``,
+    ``opportunities``, ``support`` (the columns a region gets), ``summary`` (as
+    ``opportunity_summary``) and ``variety`` (as ``variety``)."""
     rated = group_rated_clusters(store, group)
     space = relatedness(store, 2, year)
 
-    def compute():
+    def compute() -> dict:
         lqs = rated.loc[rated["year"] == int(year), ["category_code", "lq"]]
         own = related.relatedness_of(lqs, space, group.code)
         ranked, support = _named_opportunities(store, 2, year, *related.opportunity_tables(own))
-        return related.density_table(own), ranked, support
+        density = related.density_table(own)
+        types = store.cluster_categories.set_index("category_code")["category_type"]
+        return {
+            "density": density,
+            "opportunities": ranked,
+            "support": support,
+            "summary": related.summarise_opportunities(
+                density, types, strong_density=STRONG_DENSITY
+            ),
+            "variety": related.compute_variety(rated, category_groups(store), year=int(year)),
+        }
 
     return memo((store.version, "group_opportunities", group, int(year)), compute)
 

@@ -337,6 +337,35 @@ def proximity_table(relatedness: Relatedness) -> pd.DataFrame:
     )
 
 
+def strongest_pairs(relatedness: Relatedness, n: int) -> pd.DataFrame:
+    """The ``n`` most related pairs of each category type (each unordered pair once), with
+    the reference regions specialised in both and in each:
+    ``category_type, category_code, related_category_code, proximity, n_regions_both,
+    n_regions_category, n_regions_related``; highest proximity first (ties by code)."""
+    parts = []
+    for category_type, matrices in relatedness.by_type.items():
+        space = matrices.space
+        first, second = np.triu_indices(len(space.categories), k=1)
+        larger = np.maximum(space.ubiquity[first], space.ubiquity[second])
+        frame = pd.DataFrame(
+            {
+                "category_type": category_type,
+                "category_code": space.categories[first],
+                "related_category_code": space.categories[second],
+                "proximity": space.proximity[first, second],
+                "n_regions_both": np.rint(space.proximity[first, second] * larger).astype(int),
+                "n_regions_category": space.ubiquity[first],
+                "n_regions_related": space.ubiquity[second],
+            }
+        )
+        frame = frame.sort_values(
+            ["proximity", "category_code", "related_category_code"],
+            ascending=[False, True, True],
+        )
+        parts.append(frame.head(int(n)))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
 def density_table(relatedness: Relatedness) -> pd.DataFrame:
     """``region_code, category_code, year, lq, is_specialised, relatedness_density`` (and
     ``n_categories_unknown``): one row per region and category with a row in the input."""

@@ -235,13 +235,9 @@ def test_a_strength_no_priority_mentions_is_listed(tmp_path, toy_store):
     result = policy.align_s3_priorities(
         priorities, density, toy_store.cluster_nace_classes, types, strong_density=50.0
     )
-    # AT11 is specialised in automotive, metalworking and blue growth; the priority names
-    # biopharmaceuticals only
-    assert set(result.unmentioned["category_code"]) == {
-        "automotive",
-        "metalworking-technology",
-        "blue-growth",
-    }
+    # AT11 is specialised in automotive, metalworking (traded) and blue growth (emerging, which
+    # overlaps the traded categories and is not listed); the priority covers biopharmaceuticals
+    assert set(result.unmentioned["category_code"]) == {"automotive", "metalworking-technology"}
     assert result.unmentioned["lq"].is_monotonic_decreasing
 
 

@@ -141,7 +141,8 @@ def test_a_group_of_one_region_reproduces_its_cluster_figures(toy_store, groups_
 
 def test_a_group_of_one_region_reproduces_its_density_and_opportunities(toy_store, groups_file):
     solo = recipes.region_group(toy_store, "solo")
-    density, ranked, support = recipes.group_opportunities(toy_store, solo)
+    related = recipes.group_opportunities(toy_store, solo)
+    density, ranked, support = related["density"], related["opportunities"], related["support"]
     own = recipes.relatedness_density(toy_store).query("region_code == 'DE11'")
     columns = ["category_code", "lq", "is_specialised", "relatedness_density"]
     pd.testing.assert_frame_equal(
@@ -153,6 +154,14 @@ def test_a_group_of_one_region_reproduces_its_density_and_opportunities(toy_stor
     np.testing.assert_array_equal(ranked["relatedness_density"], region["relatedness_density"])
     assert list(support["related_category_code"]) == list(
         recipes.opportunity_support(toy_store, "DE11")["related_category_code"]
+    )
+    variety = recipes.variety(toy_store).query("region_code == 'DE11'")
+    assert related["variety"]["total_variety_bits"].iloc[0] == pytest.approx(
+        variety["total_variety_bits"].iloc[0]
+    )
+    summary = recipes.opportunity_summary(toy_store).query("region_code == 'DE11'")
+    assert related["summary"]["n_strong_opportunities"].tolist() == (
+        summary["n_strong_opportunities"].tolist()
     )
 
 

@@ -1,6 +1,7 @@
 """The region scorecard (``notebooks/region_scorecard.ipynb``): one region on a few pages.
 
-The notebook calls ``build_scorecard`` (numbers and text, ``card``), ``scorecard_images``
+The notebook calls ``build`` (a region's ``build_scorecard``, numbers and text, ``card``; or a
+region group's ``build_group_scorecard``, ``groups``), ``scorecard_images``
 (the figures, ``figures``), the printed sections ``key_facts_output`` ... ``provenance_output``
 (``layout``) and ``image_output``, and ``write_scorecard_files`` (``files``);
 ``Scorecard.record`` is the JSON twin the batch writes beside the HTML and PDF.
@@ -20,18 +21,23 @@ from observatory_lib.products.region_scorecard.figures import (
     table_html,
 )
 from observatory_lib.products.region_scorecard.files import write_scorecard_files
+from observatory_lib.products.region_scorecard.groups import build_group_scorecard
 from observatory_lib.products.region_scorecard.layout import (
     clusters_output,
     dimensions_output,
     key_facts_output,
+    policy_output,
     provenance_output,
     scoreboard_output,
+    where_next_output,
 )
 from observatory_lib.products.region_scorecard.parameters import coerce_peers, coerce_year
 
 __all__ = [
     "Scorecard",
     "ScorecardImage",
+    "build",
+    "build_group_scorecard",
     "build_scorecard",
     "clear_cache",
     "clusters_output",
@@ -40,14 +46,27 @@ __all__ = [
     "dimensions_output",
     "image_output",
     "key_facts_output",
+    "policy_output",
     "provenance_output",
     "scoreboard_output",
     "scorecard_images",
     "section_output",
     "stars_text",
     "table_html",
+    "where_next_output",
     "write_scorecard_files",
 ]
+
+
+def build(store, region_code: str = "", *, group_code: str = "", **parameters) -> Scorecard:
+    """The scorecard of a region, or of a region group when ``group_code`` is given.
+
+    ``parameters`` are those of ``build_scorecard`` (year, star_preset, peers,
+    framework_variant, n_draws, seed); a group ignores its peers, draws and seed.
+    """
+    if str(group_code or "").strip():
+        return build_group_scorecard(store, str(group_code).strip(), **parameters)
+    return build_scorecard(store, region_code, **parameters)
 
 
 def clear_cache() -> None:

@@ -74,6 +74,17 @@ from observatory_lib.products.region_scorecard.text import (
     text_number,
     text_signed,
 )
+from observatory_lib.products.region_scorecard.where_next import (
+    group_header_markdown,
+    not_available,
+    policy_markdown,
+    policy_table,
+    record_part,
+    region_policy_dashboard,
+    region_where_next,
+    where_next_markdown,
+    where_next_table,
+)
 from observatory_lib.runtime.records import to_strict_json
 
 
@@ -106,6 +117,10 @@ class Scorecard:
         sources: the provenance table of the datasets used.
         methods_note: Markdown text explaining the method.
         notes: what is missing and why.
+        where_next: the diversification opportunities, related strengths and variety
+            (``where_next.where_next``; ``available`` False with a ``reason`` when missing).
+        policy: the policy dashboard (``where_next.region_policy_dashboard``).
+        group: the region group's definition when the card is a group's, else None.
     """
 
     region_code: str
@@ -130,6 +145,9 @@ class Scorecard:
     sources: pd.DataFrame
     methods_note: str
     notes: tuple[str, ...]
+    where_next: dict = dataclasses.field(default_factory=lambda: not_available("not computed"))
+    policy: dict = dataclasses.field(default_factory=lambda: not_available("not computed"))
+    group: dict | None = None
 
     # --- the JSON twin ---------------------------------------------------------------------
 
@@ -160,6 +178,9 @@ class Scorecard:
                 "strengths_basis": self.strengths_basis,
                 "strengths": record_rows(self.strengths, INDICATOR_COLUMNS),
                 "weaknesses": record_rows(self.weaknesses, INDICATOR_COLUMNS),
+                "where_next": record_part(self.where_next),
+                "policy_dashboard": record_part(self.policy),
+                "group": self.group,
                 "notes": list(self.notes),
             }
         )
@@ -169,6 +190,8 @@ class Scorecard:
     def header_markdown(self) -> str:
         """Title line and the region's identity, vintages and store version."""
         h = self.header
+        if self.group is not None:
+            return group_header_markdown(h, self.group)
         return "\n".join(
             [
                 f"## {h['region_name']} ({h['region_code']})",
@@ -381,6 +404,22 @@ class Scorecard:
                 lines.append(f"*{title}:* {'; '.join(items)}.")
         return "\n\n".join(lines)
 
+    def where_next_markdown(self) -> str:
+        """The where-next part's sentences: related strengths, counts, variety, growth."""
+        return where_next_markdown(self.where_next)
+
+    def where_next_table(self) -> pd.DataFrame:
+        """The five opportunities for display (empty when not available)."""
+        return where_next_table(self.where_next)
+
+    def policy_markdown(self) -> str:
+        """The policy dashboard's lead: the comparison group and what the data cannot show."""
+        return policy_markdown(self.policy)
+
+    def policy_table(self) -> pd.DataFrame:
+        """The policy dashboard for display (empty when not available)."""
+        return policy_table(self.policy)
+
     def notes_markdown(self) -> str:
         """What is missing and why, as one paragraph led by "Data notes"."""
         if not self.notes:
@@ -436,6 +475,7 @@ def build_scorecard(
     peer_codes, peer_method, notes = choose_peers(context, requested_peers)
     clusters = cluster_sections(context, rated)
     board = scoreboard_sections(context, peer_codes)
+    has_board = board["scoreboard"]["available"]
     parameters = {
         "region_code": code,
         "year": year,
@@ -468,6 +508,8 @@ def build_scorecard(
         sources=sources(store),
         methods_note=methods_note(context, rule_set, framework),
         notes=tuple(notes + clusters["notes"] + board["notes"]),
+        where_next=region_where_next(context, clusters["summary"]["has_cluster_data"]),
+        policy=region_policy_dashboard(context, peer_codes, has_board),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from observatory_lib.products.region_scorecard.card import Scorecard
 from observatory_lib.products.region_scorecard.figures import section_output, table_html
+from observatory_lib.products.region_scorecard.where_next import POLICY_INTRO, WHERE_NEXT_INTRO
 
 PORTFOLIO_INTRO = (
     "The ten leading traded categories by stars, then location quotient (LQ), then "
@@ -53,6 +54,26 @@ def scoreboard_output(card: Scorecard):
 def dimensions_output(card: Scorecard):
     """The dimension scores against the peers and the EU, then strengths and weaknesses."""
     return section_output(card.dimensions_markdown(), card.strengths_lines_markdown())
+
+
+def where_next_output(card: Scorecard):
+    """The "where next" part: five opportunities, the related strengths, variety."""
+    return section_output(
+        "### Where next: diversification opportunities",
+        WHERE_NEXT_INTRO if card.where_next.get("available") else "",
+        table_html(card.where_next_table(), empty_text=""),
+        card.where_next_markdown(),
+    )
+
+
+def policy_output(card: Scorecard):
+    """The policy dashboard: the weakest dimensions and indicators with their policy areas."""
+    return section_output(
+        "### Policy dashboard",
+        POLICY_INTRO if card.policy.get("available") else "",
+        card.policy_markdown(),
+        table_html(card.policy_table(), empty_text=""),
+    )
 
 
 def provenance_output(card: Scorecard):

@@ -1,0 +1,306 @@
+"""The scorecard's "where next" part and its policy dashboard (issue 15).
+
+**Where next**: the five diversification opportunities of the region among the traded
+categories (not yet specialised, the highest relatedness density first) with the strengths
+that support each and the category's European size; the related strengths that support the
+most of them; related and unrelated variety. **Policy dashboard**: the weakest scoreboard
+dimensions and indicators against the peers, each with its policy area. Every number comes from
+the recipe layer (``recipes.opportunities``, ``opportunity_support``, ``variety``,
+``opportunity_summary``, ``policy_dashboard``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from observatory_lib.errors import ObservatoryError
+from observatory_lib.indicators import recipes
+from observatory_lib.products.kit.map_styles import NOT_AVAILABLE, format_value
+from observatory_lib.products.region_scorecard.spec import EU_LABEL, ScorecardContext
+from observatory_lib.products.region_scorecard.text import escaped, text_number, text_signed
+
+N_OPPORTUNITIES = 5
+N_SUPPORT_SHOWN = 2
+N_RELATED_STRENGTHS = 3
+RELATEDNESS_LEVEL = 2  # the category space is defined among NUTS-2 regions
+OPPORTUNITY_FIELDS = [
+    "rank_in_region",
+    "category_code",
+    "category_name",
+    "category_type",
+    "lq",
+    "relatedness_density",
+    "n_related_strengths",
+    "european_employment_persons",
+    "european_employment_share",
+    "european_growth_pct",
+    "european_growth_status",
+]
+STRENGTH_FIELDS = [
+    "category_code",
+    "category_name",
+    "lq",
+    "n_opportunities_supported",
+    "proximity_sum",
+]
+DASHBOARD_FIELDS = [
+    "node_type",
+    "node_code",
+    "label",
+    "region_score",
+    "reference_score",
+    "difference",
+    "policy_area",
+    "points_to",
+]
+WHERE_NEXT_INTRO = (
+    "Traded categories in which the region is not yet specialised (LQ < 1) but which are most "
+    "related to those in which it is. *Relatedness density* (0–100) is the proximity-weighted "
+    "share of a category's related categories in which the region is specialised; *proximity* "
+    "(0–1) measures how often two categories are specialisations of the same European regions."
+)
+POLICY_INTRO = (
+    "The weakest scoreboard dimensions and indicators against the comparison group, each with "
+    "the policy area it points to (after the policy dashboard of the Regional Ecosystem "
+    "Scoreboard). A weakness is at least 10 points below on the 0–100 scale."
+)
+
+
+def not_available(reason: str) -> dict:
+    """A where-next part that says why it is missing."""
+    return {"available": False, "reason": reason}
+
+
+def region_where_next(context: ScorecardContext, has_clusters: bool) -> dict:
+    """The where-next part of a region (NUTS 2 only: the category space is among them)."""
+    if context.level != RELATEDNESS_LEVEL:
+        return not_available(
+            f"relatedness is computed among NUTS-{RELATEDNESS_LEVEL} regions; this is a "
+            f"NUTS-{context.level} region"
+        )
+    if not has_clusters:
+        return not_available("no cluster employment in the structural business statistics")
+    store, code = context.store, context.region_code
+    try:
+        ranked = recipes.opportunities(store, code, year=context.year)
+        support = recipes.opportunity_support(store, code, year=context.year)
+    except ObservatoryError:
+        return not_available("no location quotients for this region")
+    summary = recipes.opportunity_summary(store, RELATEDNESS_LEVEL, context.year)
+    traded = summary.loc[(summary["region_code"] == code) & (summary["category_type"] == "traded")]
+    variety = recipes.variety(store, RELATEDNESS_LEVEL, context.year)
+    return where_next(
+        ranked,
+        support,
+        variety.loc[variety["region_code"] == code],
+        traded.iloc[0].to_dict() if len(traded) else {},
+    )
+
+
+def where_next(
+    ranked: pd.DataFrame, support: pd.DataFrame, variety: pd.DataFrame, summary: dict
+) -> dict:
+    """The part from a unit's opportunities, their support, its variety row and its summary."""
+    traded = ranked.loc[ranked["category_type"] == "traded"]
+    top = traded.loc[traded["relatedness_density"].notna()].head(N_OPPORTUNITIES)
+    if top.empty:
+        return not_available("the region has no location quotient below 1 with a density")
+    chosen = support.loc[support["category_code"].isin(top["category_code"])]
+    strengths = _related_strengths(chosen)
+    shown = chosen.loc[chosen["support_rank"] <= N_SUPPORT_SHOWN]
+    related = shown.groupby("category_code", sort=False).apply(
+        lambda rows: [
+            {"category_code": c, "category_name": n, "proximity": p}
+            for c, n, p in zip(
+                rows["related_category_code"],
+                rows["related_category_name"],
+                rows["proximity"],
+                strict=True,
+            )
+        ],
+        include_groups=False,
+    )
+    opportunities = top[OPPORTUNITY_FIELDS].assign(
+        related_strengths=top["category_code"]
+        .map(related)
+        .map(lambda v: v if isinstance(v, list) else [])
+    )
+    row = variety.iloc[0] if len(variety) else None
+    return {
+        "available": True,
+        "opportunities": opportunities.reset_index(drop=True),
+        "related_strengths": strengths,
+        "n_specialised": summary.get("n_specialised"),
+        "n_strong_opportunities": summary.get("n_strong_opportunities"),
+        "strong_density": recipes.STRONG_DENSITY,
+        "related_variety_bits": None if row is None else row["related_variety_bits"],
+        "unrelated_variety_bits": None if row is None else row["unrelated_variety_bits"],
+        "growth_status": str(top["european_growth_status"].iloc[0]),
+    }
+
+
+def _related_strengths(support: pd.DataFrame) -> pd.DataFrame:
+    """The region's specialisations that support the most of its top opportunities."""
+    if support.empty:
+        return pd.DataFrame(columns=STRENGTH_FIELDS)
+    grouped = support.groupby(["related_category_code", "related_category_name"], as_index=False)
+    table = grouped.agg(
+        lq=("related_lq", "first"),
+        n_opportunities_supported=("category_code", "nunique"),
+        proximity_sum=("proximity", "sum"),
+    ).rename(
+        columns={"related_category_code": "category_code", "related_category_name": "category_name"}
+    )
+    table = table.sort_values(
+        ["n_opportunities_supported", "proximity_sum", "category_code"],
+        ascending=[False, False, True],
+    )
+    return table.head(N_RELATED_STRENGTHS)[STRENGTH_FIELDS].reset_index(drop=True)
+
+
+def region_policy_dashboard(context: ScorecardContext, peers: list[str], has_board: bool) -> dict:
+    """The policy dashboard of a region with a scoreboard result."""
+    if not has_board:
+        return {"available": False, "reason": "no scoreboard result for this region"}
+    dashboard, basis = recipes.policy_dashboard(
+        context.store,
+        context.region_code,
+        peers,
+        level=context.level,
+        star_preset=context.rule_set,
+        variant=context.variant,
+    )
+    return {
+        "available": True,
+        "basis": basis,
+        "rows": dashboard[DASHBOARD_FIELDS].reset_index(drop=True),
+        "not_covered": list(recipes.policy_areas().not_covered),
+    }
+
+
+# --- text ----------------------------------------------------------------------------------------
+
+
+def where_next_markdown(part: dict) -> str:
+    """The where-next part's sentences (the table follows, ``where_next_table``)."""
+    if not part["available"]:
+        return f"Where next: {NOT_AVAILABLE} ({part['reason']})."
+    sentences = []
+    strengths = part["related_strengths"]
+    if len(strengths):
+        items = ", ".join(
+            f"{escaped(r.category_name)} (LQ {text_number(r.lq, 2)}; "
+            f"{r.n_opportunities_supported} of {len(part['opportunities'])})"
+            for r in strengths.itertuples(index=False)
+        )
+        sentences.append(f"**Related strengths** that support the most of these: {items}.")
+    if part.get("n_strong_opportunities") is not None:
+        sentences.append(
+            f"Traded categories with a specialisation: {_count(part['n_specialised'])}; not yet "
+            "specialised with a relatedness density of "
+            f"{part['strong_density']:g} or more: {_count(part['n_strong_opportunities'])}."
+        )
+    if part["related_variety_bits"] is not None and not pd.isna(part["related_variety_bits"]):
+        sentences.append(
+            f"Related variety {text_number(part['related_variety_bits'], 2)} bits, unrelated "
+            f"variety {text_number(part['unrelated_variety_bits'], 2)} bits (entropy of traded "
+            "employment within and between technology groups)."
+        )
+    sentences.append(f"European growth of the categories: {part['growth_status']}.")
+    return " ".join(sentences)
+
+
+def _count(value) -> str:
+    return NOT_AVAILABLE if value is None or pd.isna(value) else f"{int(value)}"
+
+
+def where_next_table(part: dict) -> pd.DataFrame:
+    """The five opportunities for display."""
+    if not part["available"]:
+        return pd.DataFrame()
+    frame = part["opportunities"]
+    return pd.DataFrame(
+        {
+            "Opportunity": frame["category_name"].astype("str"),
+            "Relatedness density": [text_number(v, 0) for v in frame["relatedness_density"]],
+            "LQ": [text_number(v, 2) for v in frame["lq"]],
+            "Related strengths (proximity)": [
+                "; ".join(
+                    f"{s['category_name']} ({text_number(s['proximity'], 2)})" for s in strengths
+                )
+                or "none"
+                for strengths in frame["related_strengths"]
+            ],
+            "European employment (share)": [
+                f"{format_value(p)} ({format_value(None if pd.isna(s) else 100 * s, 'pct')})"
+                for p, s in zip(
+                    frame["european_employment_persons"],
+                    frame["european_employment_share"],
+                    strict=True,
+                )
+            ],
+        }
+    )
+
+
+def policy_markdown(part: dict) -> str:
+    """The dashboard's lead sentence: the comparison group and what the data cannot show."""
+    if not part["available"]:
+        return f"Policy dashboard: {NOT_AVAILABLE} ({part['reason']})."
+    group = "the peer average" if part["basis"] == "peers" else f"the {EU_LABEL} average"
+    lead = f"Compared with {group}."
+    if part["rows"].empty:
+        lead += " No dimension or indicator is below it."
+    missing = "; ".join(part["not_covered"])
+    return f"{lead} *Not covered by the data:* {missing}."
+
+
+def policy_table(part: dict) -> pd.DataFrame:
+    """The dashboard for display."""
+    if not part["available"] or part["rows"].empty:
+        return pd.DataFrame()
+    rows = part["rows"]
+    return pd.DataFrame(
+        {
+            "Weakest": [
+                f"{label} ({'dimension' if kind == 'dimension' else 'indicator'})"
+                for label, kind in zip(rows["label"], rows["node_type"], strict=True)
+            ],
+            "Score vs comparison": [
+                f"{text_number(s, 1)} vs {text_number(r, 1)} ({text_signed(d)})"
+                for s, r, d in zip(
+                    rows["region_score"], rows["reference_score"], rows["difference"], strict=True
+                )
+            ],
+            "Policy area": rows["policy_area"].astype("str"),
+            "Points to": rows["points_to"].astype("str"),
+        }
+    )
+
+
+def group_header_markdown(header: dict, group: dict) -> str:
+    """A region group's title and identity: members, membership source, vintages."""
+    members = ", ".join(
+        f"{name} ({code})"
+        for code, name in zip(group["members"], group["member_names"], strict=True)
+    )
+    lines = [
+        f"## {header['region_name']}",
+        "",
+        f"Region group `{group['code']}` of {len(group['members'])} members: {members}.  ",
+        f"{escaped(group['provenance'])}"
+        + (f" {escaped(group['note'])}" if group.get("note") else "")
+        + "  ",
+        f"Measured at NUTS level {header['nuts_level']} (the finest level among the members), "
+        f"NUTS {header['nuts_edition']} classification · reference year {header['year']}  ",
+        f"Data vintages: {header['data_vintage']} · store version {header['store_version']}",
+    ]
+    return "\n".join(lines)
+
+
+def record_part(part: dict) -> dict:
+    """The part as plain data for the JSON twin."""
+    out = {}
+    for key, value in part.items():
+        out[key] = value.to_dict("records") if isinstance(value, pd.DataFrame) else value
+    return out
