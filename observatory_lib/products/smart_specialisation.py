@@ -30,7 +30,7 @@ from observatory_lib.indicators.policy import (
     S3Alignment,
 )
 from observatory_lib.products.kit import map_styles
-from observatory_lib.products.kit.display import TableSpec, product_sources, write_tables
+from observatory_lib.products.kit.display import product_sources, write_tables
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -46,8 +46,6 @@ SPACE_EXTRA_LINKS = 0.05  # besides the maximum spanning tree, the strongest 5 %
 TYPE_COLOURS = {"traded": "#1d3c5e", "emerging": "#e08a1e"}
 TYPE_LABELS = {"traded": "traded categories", "emerging": "emerging industries"}
 ALIGNMENT_ORDER = (BUILDS_ON_STRENGTHS, RELATED, WEAKLY_RELATED, NOT_MATCHED)
-# The notebook shows every table as built here: readable headers, numbers as text.
-TEXT = TableSpec(empty_text="No rows.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +59,7 @@ class Alignment:
     priorities_table: pd.DataFrame
     unmentioned_table: pd.DataFrame
     counts: dict[str, int]
+    region_names: pd.Series
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,9 +191,21 @@ def smart_specialisation_context(
 # --- tables --------------------------------------------------------------------------------------
 
 
+def show_table(frame: pd.DataFrame, empty_text: str = "No rows.") -> None:
+    """Display a table built here (readable headers, numbers already written) in full: no
+    index, no truncation, "not available" for blanks."""
+    from IPython.display import HTML, Markdown, display
+
+    if frame.empty:
+        display(Markdown(empty_text))
+        return
+    table = frame.reset_index(drop=True)
+    display(HTML(table.to_html(index=False, escape=True, na_rep=map_styles.NOT_AVAILABLE)))
+
+
 def pairs_table(report: SmartSpecialisationReport, category_type: str) -> pd.DataFrame:
     """The most related pairs of one type, for display."""
-    rows = report.pairs.loc[report.pairs["category_type"] == category_type]
+    rows = report.pairs.loc[report.pairs["category_type"] == category_type].reset_index(drop=True)
     return pd.DataFrame(
         {
             "Category": rows["category_name"].astype("str"),
@@ -212,10 +223,14 @@ def pairs_table(report: SmartSpecialisationReport, category_type: str) -> pd.Dat
 
 def _regions_table(store, summary: pd.DataFrame, year: int, n: int) -> pd.DataFrame:
     traded = summary.loc[summary["category_type"] == "traded"]
-    top = traded.sort_values(
-        ["n_strong_opportunities", "mean_opportunity_density", "region_code"],
-        ascending=[False, False, True],
-    ).head(n)
+    top = (
+        traded.sort_values(
+            ["n_strong_opportunities", "mean_opportunity_density", "region_code"],
+            ascending=[False, False, True],
+        )
+        .head(n)
+        .reset_index(drop=True)
+    )
     ranked = recipes.opportunities(store, level=LEVEL, year=year)
     ranked = ranked.loc[ranked["category_type"] == "traded"]
     best = (
@@ -252,9 +267,11 @@ def _regions_table(store, summary: pd.DataFrame, year: int, n: int) -> pd.DataFr
 
 def _variety_table(store, year: int, n: int = 10) -> pd.DataFrame:
     variety = recipes.variety(store, LEVEL, year).dropna(subset=["related_variety_bits"])
-    top = variety.sort_values(
-        ["related_variety_bits", "region_code"], ascending=[False, True]
-    ).head(n)
+    top = (
+        variety.sort_values(["related_variety_bits", "region_code"], ascending=[False, True])
+        .head(n)
+        .reset_index(drop=True)
+    )
     return pd.DataFrame(
         {
             "Region": [
@@ -299,6 +316,7 @@ def _alignment(store, source: str, year: int) -> Alignment:
         priorities_table=_priorities_table(alignment, names, regions),
         unmentioned_table=_unmentioned_table(alignment, names, regions),
         counts=counts,
+        region_names=regions,
     )
 
 
@@ -309,7 +327,7 @@ def _priorities_table(alignment: S3Alignment, names: pd.Series, regions: pd.Seri
         matches.loc[matches["is_specialised"].fillna(False).astype(bool)]
         .sort_values("lq", ascending=False)
         .groupby(keys)
-        .apply(lambda rows: _listed(rows, names, "lq", "{:.2f}"), include_groups=False)
+        .apply(lambda rows: _listed(rows, names, "lq", "{:.2f}", n=3), include_groups=False)
     )
     related = (
         matches.loc[matches["is_specialised"].eq(False)]
@@ -317,14 +335,19 @@ def _priorities_table(alignment: S3Alignment, names: pd.Series, regions: pd.Seri
         .drop_duplicates(keys)
         .set_index(keys)
     )
+    # the priorities without NACE divisions are named in the text (alignment_markdown)
     frame = alignment.priorities
+    frame = frame.loc[frame["alignment"] != NOT_MATCHED].reset_index(drop=True)
     index = pd.MultiIndex.from_frame(frame[keys])
     best = related.reindex(index)
     return pd.DataFrame(
         {
             "Region": [f"{regions.get(c, c)} ({c})" for c in frame["region_code"]],
             "Priority (as published)": frame["priority_name"].astype("str"),
-            "NACE divisions": frame["nace_divisions"].str.replace(";", ", ").replace("", "none"),
+            "NACE divisions": frame["nace_divisions"]
+            .str.replace(";", ", ")
+            .replace("", "none")
+            .to_numpy(),
             "Specialised in (LQ)": [specialised.get(key, "") or "—" for key in index],
             "Most related other category (density)": [
                 "—" if pd.isna(code) else f"{names.get(code, code)} ({density:.0f})"
@@ -374,14 +397,17 @@ def alignment_markdown(alignment: Alignment) -> str:
     total = sum(counts.values())
     parts = [f"{counts[kind]} {kind}" for kind in ALIGNMENT_ORDER if counts.get(kind)]
     text = f"{total} priorities: " + ", ".join(parts) + "."
-    unmatched = alignment.alignment.priorities.loc[
-        alignment.alignment.priorities["alignment"] == NOT_MATCHED, "region_code"
-    ]
+    priorities = alignment.alignment.priorities
+    unmatched = priorities.loc[priorities["alignment"] == NOT_MATCHED]
     if len(unmatched):
-        regions = ", ".join(sorted(set(unmatched)))
+        listed = "; ".join(
+            f"{alignment.region_names.get(code, code)} ({code}): "
+            + ", ".join(rows["priority_name"].astype(str))
+            for code, rows in unmatched.groupby("region_code", sort=True)
+        )
         text += (
-            f" Not matched: priorities whose source gives no NACE divisions (regions {regions}); "
-            "they cannot be compared with the statistics."
+            " *Not matched*, because the source gives no NACE divisions for them, so they "
+            f"cannot be compared with the statistics: {listed}. The table lists the others."
         )
     if alignment.notes:
         text += " Left out: " + " ".join(alignment.notes)
@@ -414,59 +440,64 @@ def category_space_graph(report: SmartSpecialisationReport, store, category_type
     return graph
 
 
-def plot_category_space(report: SmartSpecialisationReport, store) -> Figure:
-    """The category space: traded categories and emerging industries side by side, nodes
-    coloured by type and sized by European employment, links drawn by proximity.
+def plot_category_space(report: SmartSpecialisationReport, store) -> dict[str, Figure]:
+    """The category space, one figure per type (``traded``, ``emerging``): nodes coloured by
+    type and sized by European employment, links drawn by proximity.
 
     The layout is networkx's force-directed ``spring_layout`` (seeded: the same picture every
     run), weighted by proximity, then spread apart (``spread_apart``) so that the labels of
-    the dense manufacturing core stay readable.
+    the dense manufacturing core stay readable. The figures are drawn at the page's width
+    (7.4 inches), so their text prints at its nominal size.
     """
+    return {
+        category_type: _space_figure(report, store, category_type, height)
+        for category_type, height in (("traded", 6.6), ("emerging", 3.4))
+    }
+
+
+def _space_figure(report: SmartSpecialisationReport, store, category_type: str, height: float):
     import networkx as nx
     from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure
 
     sizes = recipes.category_sizes(store, LEVEL, report.year).set_index("category_code")
     names = display_names(store)
-    figure = Figure(figsize=(10, 6.6), facecolor="white")
-    axes = figure.subplots(1, 2, gridspec_kw={"width_ratios": [2.4, 1]})
-    for ax, category_type in zip(axes, ("traded", "emerging"), strict=True):
-        graph = category_space_graph(report, store, category_type)
-        layout = nx.spring_layout(
-            graph, weight="weight", seed=0, k=2 / np.sqrt(len(graph)), iterations=500
-        )
-        position = dict(zip(layout, spread_apart(np.array(list(layout.values()))), strict=True))
-        segments = [(position[u], position[v]) for u, v in graph.edges()]
-        widths = [0.3 + 3.0 * d["weight"] ** 2 for _, _, d in graph.edges(data=True)]
-        ax.add_collection(LineCollection(segments, linewidths=widths, colors="#a9b4bf", zorder=1))
-        nodes = list(graph.nodes())
-        employment = sizes["european_employment_persons"].reindex(nodes).fillna(0).to_numpy()
-        area = 20 + 320 * np.sqrt(employment / max(employment.max(), 1))
-        xy = np.array([position[node] for node in nodes])
-        ax.scatter(xy[:, 0], xy[:, 1], s=area, c=TYPE_COLOURS[category_type], zorder=2,
-                   edgecolors="white", linewidths=0.6)  # fmt: skip
-        for node, (x, y) in zip(nodes, xy, strict=True):
-            ax.annotate(_short(names.get(node, node)), (x, y), xytext=(0, -5),
-                        textcoords="offset points", ha="center", va="top", fontsize=5.2,
-                        color="#202020", zorder=3)  # fmt: skip
-        ax.set_title(f"{TYPE_LABELS[category_type].capitalize()} ({len(nodes)})", fontsize=9)
-        ax.set_axis_off()
-        ax.margins(0.12)
-    figure.suptitle(
-        f"The category space: which cluster categories are specialisations of the same "
-        f"European regions (NUTS {LEVEL}, {report.year})",
-        fontsize=10,
+    graph = category_space_graph(report, store, category_type)
+    layout = nx.spring_layout(
+        graph, weight="weight", seed=0, k=2 / np.sqrt(len(graph)), iterations=500
     )
-    figure.text(
-        0.5, 0.012,
-        "Links: the maximum spanning tree of the proximities plus the strongest "
-        f"{SPACE_EXTRA_LINKS:.0%} of all links; thicker lines: higher proximity. Circle area: "
-        "European employment of the category.\nProximity (Hidalgo et al. 2007) from the "
-        "location quotients of the regions of the European reference set. Source: Eurostat "
-        "(structural business statistics); computed by the workbook.",
-        ha="center", va="bottom", fontsize=6.5, color="#404040",
+    nodes = list(layout)
+    # a few nodes on a wide, low figure need more room between them than many on a tall one
+    xy = spread_apart(np.array([layout[node] for node in nodes]), 0.1 if len(nodes) > 20 else 0.2)
+    position = dict(zip(nodes, xy, strict=True))
+    figure = Figure(figsize=(7.4, height), facecolor="white")
+    ax = figure.add_axes((0.01, 0.1 * 6.6 / height * 0.6, 0.98, 1 - 0.16 * 6.6 / height * 0.6))
+    segments = [(position[u], position[v]) for u, v in graph.edges()]
+    widths = [0.3 + 3.0 * d["weight"] ** 2 for _, _, d in graph.edges(data=True)]
+    ax.add_collection(LineCollection(segments, linewidths=widths, colors="#a9b4bf", zorder=1))
+    employment = sizes["european_employment_persons"].reindex(nodes).fillna(0).to_numpy()
+    area = 20 + 300 * np.sqrt(employment / max(employment.max(), 1))
+    ax.scatter(xy[:, 0], xy[:, 1], s=area, c=TYPE_COLOURS[category_type], zorder=2,
+               edgecolors="white", linewidths=0.6)  # fmt: skip
+    for node, (x, y) in zip(nodes, xy, strict=True):
+        ax.annotate(_short(names.get(node, node)), (x, y), xytext=(0, -5),
+                    textcoords="offset points", ha="center", va="top", fontsize=6,
+                    color="#202020", zorder=3)  # fmt: skip
+    ax.set_axis_off()
+    ax.margins(0.07, 0.1)
+    ax.set_title(
+        f"Category space of the {len(nodes)} {TYPE_LABELS[category_type]} (NUTS {LEVEL} "
+        f"regions, {report.year})",
+        fontsize=9, loc="left",
     )  # fmt: skip
-    figure.subplots_adjust(left=0.01, right=0.99, top=0.9, bottom=0.07, wspace=0.03)
+    figure.text(
+        0.01, 0.01,
+        "Links: the maximum spanning tree of the proximities plus the strongest "
+        f"{SPACE_EXTRA_LINKS:.0%} of all links; thicker: higher proximity. Circle area: European "
+        "employment.\nProximity (Hidalgo et al. 2007) from the location quotients of the European "
+        "reference regions. Source: Eurostat (SBS); computed by the workbook.",
+        ha="left", va="bottom", fontsize=6, color="#404040",
+    )  # fmt: skip
     return figure
 
 
