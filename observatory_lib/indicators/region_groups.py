@@ -22,7 +22,7 @@ Groups with a NUTS-3 member have no cluster figures (the statistics stop at NUTS
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,12 +67,15 @@ class AggregationRule:
     note: str = ""
 
     def describe(self, weight_labels: dict[str, str]) -> str:
-        """The rule in a few words, for tables and methods notes."""
+        """The rule in a few words, for tables and methods notes (``weight_labels``: a label
+        for each weight; the indicators' labels from the store's catalog)."""
         if self.method == "sum":
             return "sum of the members"
         if self.method == "none":
             return f"not aggregated ({self.note})" if self.note else "not aggregated"
-        weight = weight_labels.get(str(self.weight), str(self.weight).replace("_", " "))
+        weight = weight_labels.get(str(self.weight), str(self.weight))
+        if not weight[:2].isupper():  # "Population on 1 January" reads "population on ..."
+            weight = weight[:1].lower() + weight[1:]
         text = f"mean weighted by {weight}"
         return f"{text} (approximation: {self.note})" if not self.exact else text
 
@@ -368,13 +371,13 @@ def _choose_routes(cells: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     return chosen.assign(weighted=chosen["value"] * chosen["weight"])
 
 
-def describe_rules(rules: AggregationRules, codes: Sequence[str]) -> dict[str, str]:
-    """Each indicator's aggregation in words (for the group scorecard's key facts)."""
-    return {
-        code: rules.rules[code].describe(rules.weight_labels)
-        for code in codes
-        if code in rules.rules
-    }
+def describe_rules(
+    rules: AggregationRules, codes: Sequence[str], labels: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Each indicator's aggregation in words (for the group scorecard's key facts);
+    ``labels`` names the weight indicators (e.g. the store's catalog labels)."""
+    names = {**dict(labels or {}), **rules.weight_labels}
+    return {code: rules.rules[code].describe(names) for code in codes if code in rules.rules}
 
 
 def as_dict(group: RegionGroup) -> dict[str, Any]:

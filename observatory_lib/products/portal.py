@@ -1,7 +1,9 @@
 """The "Reports and downloads" portal: one static page, ``outputs/index.html``, that works offline.
 
-It links every scorecard (a searchable table by name, code and country), the Panorama, the
-sector reports, the scoreboard, the downloads (CSV, XLSX, GeoJSON, Parquet), the methodology
+It links every scorecard (a searchable table by name, code and country) and the region groups'
+scorecards, the Panorama, the sector reports, the scoreboard, the smart specialisation report,
+the downloads (CSV, XLSX, GeoJSON, Parquet), the methodology, the cluster policy page (what the
+observatory has on cluster policy, what it does not, and the input format for S3 priorities)
 and the data sources with their attribution. Everything is inline: no script, font or style
 sheet from the internet. The page is written atomically.
 """
@@ -19,12 +21,14 @@ from observatory_lib import paths
 from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR, STATISTICS_EDITION
 from observatory_lib.files import atomic_path, write_text_atomic
 from observatory_lib.indicators import recipes
+from observatory_lib.products.kit.links import GROUP_SCORECARDS_DIR, SCORECARDS_DIR
 from observatory_lib.products.kit.provenance import attribution_lines, provenance_table
 
 DOWNLOAD_SUFFIXES = (".csv", ".xlsx", ".geojson", ".parquet")
 REPORT_SECTIONS = {
     "panorama": "European Cluster Panorama",
     "scoreboard": "Regional Ecosystem Scoreboard",
+    "smart_specialisation": "Smart specialisation: related clusters and diversification",
 }
 
 
@@ -45,9 +49,11 @@ def write_text_atomically(target: Path, text: str) -> Path:
     return write_text_atomic(target, text)
 
 
-def read_scorecards(output_root: Path, regions: pd.DataFrame) -> list[ScorecardLink]:
-    """The scorecards recorded in ``scorecards/manifest.json``, with names from ``regions``."""
-    manifest_path = output_root / "scorecards" / "manifest.json"
+def read_scorecards(
+    output_root: Path, regions: pd.DataFrame, folder: str = SCORECARDS_DIR
+) -> list[ScorecardLink]:
+    """The scorecards recorded in ``<folder>/manifest.json``, with names from ``regions``."""
+    manifest_path = output_root / folder / "manifest.json"
     if not manifest_path.is_file():
         return []
     jobs = json.loads(manifest_path.read_text(encoding="utf-8")).get("jobs", {})
@@ -55,7 +61,7 @@ def read_scorecards(output_root: Path, regions: pd.DataFrame) -> list[ScorecardL
     links = []
     for code, entry in sorted(jobs.items()):
         files = {
-            Path(name).suffix.lstrip("."): f"scorecards/{code}/{name}"
+            Path(name).suffix.lstrip("."): f"{folder}/{code}/{name}"
             for name in entry.get("outputs", [])
         }
         known = code in names.index
@@ -92,7 +98,8 @@ def find_downloads(output_root: Path) -> list[Path]:
         for path in sorted(output_root.rglob("*"))
         if path.suffix in DOWNLOAD_SUFFIXES
         and not path.name.startswith(".")
-        and not {"scorecards", "reports"} & set(path.relative_to(output_root).parts)
+        and not {SCORECARDS_DIR, GROUP_SCORECARDS_DIR, "reports"}
+        & set(path.relative_to(output_root).parts)
     ]
     return files
 
@@ -118,6 +125,26 @@ def _scorecard_rows(links: list[ScorecardLink]) -> str:
             "</tr>"
         )
     return "\n".join(rows)
+
+
+def _group_rows(links: list[ScorecardLink], names: dict[str, str]) -> str:
+    if not links:
+        return (
+            "<li>No group scorecard built yet: run "
+            "<code>observatory scorecards --groups all</code>.</li>"
+        )
+    items = []
+    for link in links:
+        files = " ".join(
+            _link(link.files[kind], kind.upper())
+            for kind in ("html", "pdf", "json")
+            if kind in link.files
+        )
+        label = names.get(link.region_code, link.region_code)
+        code = html.escape(link.region_code)
+        shown = files or html.escape(link.status)
+        items.append(f"<li>{html.escape(label)} (<code>{code}</code>): {shown}</li>")
+    return "\n".join(items)
 
 
 def _report_list(reports: dict[str, list[Path]]) -> str:
@@ -174,9 +201,22 @@ classification. Interactive apps: run <code>observatory serve</code>.</p>
 <th>Files</th></tr></thead><tbody>
 {scorecard_rows}
 </tbody></table>
+<h2 id="groups">Scorecards for region groups</h2>
+<p class="note">Groups of regions defined in <code>data/region_groups.yaml</code> (macro-regional
+strategies, cross-border areas): cluster employment summed over the members, location quotients
+and stars recomputed for the group against Europe.</p>
+<ul>
+{group_rows}
+</ul>
 <h2 id="reports">Reports</h2><ul>
 {report_list}
 </ul>
+<h2 id="cluster-policy">Cluster policy</h2>
+<p>The scorecards carry a policy dashboard and the regions' diversification opportunities; the
+smart specialisation report sets the Czech regional RIS3 domains against the regions' strengths.
+No Europe-wide data on cluster programmes or cluster organisations is available offline:
+<a href="cluster_policy.html">what the observatory has on cluster policy, what it does not, and
+how to bring in smart specialisation priorities</a>.</p>
 <h2 id="downloads">Downloads</h2><ul>
 {download_list}
 </ul>
@@ -202,24 +242,52 @@ document.getElementById("filter").addEventListener("input", function (event) {{
 
 def render_methodology(output_root: Path) -> Path:
     """docs/METHODOLOGY.md as a standalone HTML page beside the portal."""
+    return _markdown_page(
+        paths.DOCS_DIR / "METHODOLOGY.md", output_root / "methodology.html", "Methodology"
+    )
+
+
+def _markdown_page(source: Path, target: Path, title: str) -> Path:
     import mistune  # ships with nbconvert
 
-    body = mistune.html((paths.DOCS_DIR / "METHODOLOGY.md").read_text(encoding="utf-8"))
+    body = mistune.html(source.read_text(encoding="utf-8"))
     page = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        "<title>Methodology</title><style>body{font-family:system-ui,sans-serif;"
+        f"<title>{html.escape(title)}</title><style>body{{font-family:system-ui,sans-serif;"
         "max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse}"
         "td,th{border:1px solid #ddd;padding:.2rem .4rem}</style></head><body>"
         f"{body}</body></html>"
     )
-    return write_text_atomically(output_root / "methodology.html", page)
+    return write_text_atomically(target, page)
+
+
+def render_cluster_policy(output_root: Path) -> Path:
+    """docs/CLUSTER_POLICY.md as a standalone HTML page beside the portal."""
+    return _markdown_page(
+        paths.DOCS_DIR / "CLUSTER_POLICY.md", output_root / "cluster_policy.html", "Cluster policy"
+    )
+
+
+def _group_names(store) -> dict[str, str]:
+    """Group code -> name from the groups file ({} when the file cannot be read)."""
+    from observatory_lib.errors import ObservatoryError
+
+    try:
+        return {group.code: group.name for group in recipes.region_groups(store)}
+    except (ObservatoryError, OSError):
+        return {}
 
 
 def build_portal(store, output_root: Path | None = None) -> Path:
-    """Write ``index.html`` (and ``methodology.html``) for whatever the outputs hold now."""
+    """Write ``index.html`` (with ``methodology.html`` and ``cluster_policy.html``) for
+    whatever the outputs hold now."""
     output_root = Path(output_root or paths.output_dir())
     links = read_scorecards(output_root, recipes.statistics_regions(store))
+    groups = read_scorecards(
+        output_root, recipes.statistics_regions(store), folder=GROUP_SCORECARDS_DIR
+    )
     page = PAGE.format(
+        group_rows=_group_rows(groups, _group_names(store)),
         store_version=html.escape(store.version),
         edition=STATISTICS_EDITION,
         n_scorecards=len(links),
@@ -230,6 +298,7 @@ def build_portal(store, output_root: Path | None = None) -> Path:
         attribution=" · ".join(html.escape(line) for line in attribution_lines(store.provenance)),
     )
     render_methodology(output_root)
+    render_cluster_policy(output_root)
     return write_text_atomically(output_root / "index.html", page)
 
 

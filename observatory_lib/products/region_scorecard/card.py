@@ -221,7 +221,7 @@ class Scorecard:
         units = {spec.indicator_code: spec.display_unit for spec in KEY_FACTS}
         unit = frame["indicator_code"].map(units)
         # unit and year inside the label: a column costs the PDF layout a cell per row
-        return pd.DataFrame(
+        table = pd.DataFrame(
             {
                 "Indicator [unit, year]": [
                     f"{label} [{unit_label(code)}" + ("]" if pd.isna(year) else f", {int(year)}]")
@@ -233,6 +233,8 @@ class Scorecard:
                 f"Region, {EU_LABEL} = 100": [text_number(v, 0) for v in frame["relative_to_eu"]],
             }
         )
+        # a region group has no peers: no column of "not available"
+        return table if self.group is None else table.drop(columns="Peer average")
 
     def cluster_summary_markdown(self) -> str:
         """Starred clusters, their employment share and the basis of the stars."""

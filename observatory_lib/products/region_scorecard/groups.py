@@ -268,15 +268,19 @@ def _group_where_next(context: ScorecardContext, group: RegionGroup, has_cluster
 
 
 def _methods(context: ScorecardContext, group: RegionGroup) -> str:
-    rules = describe_rules(load_aggregation_rules(), [s.indicator_code for s in KEY_FACTS])
-    aggregation = "; ".join(f"{code.replace('_', ' ')}: {text}" for code, text in rules.items())
+    labels = context.store.context_indicator_catalog.set_index("indicator_code")["label"]
+    rules = describe_rules(
+        load_aggregation_rules(), [s.indicator_code for s in KEY_FACTS], labels.to_dict()
+    )
+    aggregation = "; ".join(f"{labels.get(code, code)}: {text}" for code, text in rules.items())
     return " ".join(
         [
             methods_note(context, context.rule_set, recipes.framework(context.variant)),
             "**Region group.** Cluster employment is the sum of the members' (each at its own "
             "NUTS level; missing when any member is missing); location quotients, size, focus "
             f"and stars are recomputed for the group against Europe at NUTS {context.level}, "
-            "the finest level among the members. Key facts are aggregated from the members "
+            "the finest level among the members; a group larger than a region passes the size "
+            "criterion more easily. Key facts are aggregated from the members "
             f"({aggregation}; data/group_aggregation.yaml).",
         ]
     )
