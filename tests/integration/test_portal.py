@@ -39,6 +39,17 @@ def test_page_links_scorecards_and_is_offline(built_portal):
     assert "Source: Eurostat" in text and "EuroGeographics" in text
 
 
+def test_the_cluster_policy_page_says_what_there_is_and_what_there_is_not(built_portal):
+    root, page, _ = built_portal
+    text = page.read_text()
+    assert 'href="cluster_policy.html"' in text
+    assert "Scorecards for region groups" in text and "Smart specialisation" in text
+    policy = (root / "cluster_policy.html").read_text()
+    assert "What the observatory does not have" in policy
+    assert "region_code</code>" in policy and "nace_divisions" in policy  # the input format
+    assert "<table>" in policy
+
+
 def test_downloads_cover_parquet_and_geojson(built_portal, built_store):
     root, page, downloads = built_portal
     names = {p.name for p in downloads}
