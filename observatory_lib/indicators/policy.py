@@ -54,6 +54,7 @@ DASHBOARD_COLUMNS = [
 BUILDS_ON_STRENGTHS = "builds on strengths"
 RELATED = "related diversification"
 WEAKLY_RELATED = "weakly related"
+NO_CATEGORY = "no category covered"
 NOT_MATCHED = "not matched"
 MATCH_COLUMNS = [
     "region_code",
@@ -197,8 +198,9 @@ class S3Alignment:
     Attributes:
         priorities: one row per priority: its identity, ``n_categories`` (covered),
             ``n_specialised``, ``max_density`` (of the covered categories the region is not
-            specialised in) and ``alignment`` (``BUILDS_ON_STRENGTHS``, ``RELATED``,
-            ``WEAKLY_RELATED`` or ``NOT_MATCHED``).
+            specialised in) and ``alignment``: ``BUILDS_ON_STRENGTHS``, ``RELATED``,
+            ``WEAKLY_RELATED``, ``NO_CATEGORY`` (its divisions hold no category's quarter) or
+            ``NOT_MATCHED`` (it gives no division or category).
         matches: one row per priority and matched category (``MATCH_COLUMNS``).
         unmentioned: the traded specialisations (LQ >= 1; the emerging industries overlap
             them) of each strategy region's NUTS-2 region that none of its priorities covers
@@ -312,9 +314,17 @@ def _summarise_priorities(
     summary = priorities.join(per_priority, on=keys)
     n_categories = summary["n_categories"].fillna(0).astype(int)
     n_specialised = summary["n_specialised"].fillna(0).astype(int)
+    has_codes = (summary["nace_divisions"].map(_split).map(len) > 0) | (
+        summary["category_codes"].map(_split).map(len) > 0
+    )
     alignment = np.select(
-        [n_categories == 0, n_specialised > 0, summary["max_density"] >= strong_density],
-        [NOT_MATCHED, BUILDS_ON_STRENGTHS, RELATED],
+        [
+            ~has_codes,
+            n_categories == 0,
+            n_specialised > 0,
+            summary["max_density"] >= strong_density,
+        ],
+        [NOT_MATCHED, NO_CATEGORY, BUILDS_ON_STRENGTHS, RELATED],
         WEAKLY_RELATED,
     )
     return summary.assign(

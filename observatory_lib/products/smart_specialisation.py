@@ -24,6 +24,7 @@ from observatory_lib.indicators import recipes
 from observatory_lib.indicators.policy import (
     BUILDS_ON_STRENGTHS,
     MIN_CLASS_SHARE,
+    NO_CATEGORY,
     NOT_MATCHED,
     RELATED,
     WEAKLY_RELATED,
@@ -45,7 +46,7 @@ N_TOP_OPPORTUNITIES = 3
 SPACE_EXTRA_LINKS = 0.05  # besides the maximum spanning tree, the strongest 5 % of the links
 TYPE_COLOURS = {"traded": "#1d3c5e", "emerging": "#e08a1e"}
 TYPE_LABELS = {"traded": "traded categories", "emerging": "emerging industries"}
-ALIGNMENT_ORDER = (BUILDS_ON_STRENGTHS, RELATED, WEAKLY_RELATED, NOT_MATCHED)
+ALIGNMENT_ORDER = (BUILDS_ON_STRENGTHS, RELATED, WEAKLY_RELATED, NO_CATEGORY, NOT_MATCHED)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -205,7 +205,8 @@ def test_alignment_of_priorities_with_the_regions_statistics(tmp_path, toy_store
         "DE111,S-1,Vehicles,29,,x\n"  # automotive (C29): DE11 is specialised
         "DE111,S-2,Pharma,21,,x\n"  # biopharmaceuticals: not specialised, density 0
         "DE111,S-3,Metal,,metalworking-technology,x\n"  # named: density 50
-        "DE111,S-4,Tourism,,,x\n",  # nothing to match
+        "DE111,S-4,Tourism,,,x\n"  # nothing to match
+        "DE111,S-5,Health,86,,x\n",  # no category has classes in health care
     )
     density = recipes.relatedness_density(toy_store)
     types = toy_store.cluster_categories.set_index("category_code")["category_type"].to_dict()
@@ -218,6 +219,7 @@ def test_alignment_of_priorities_with_the_regions_statistics(tmp_path, toy_store
     assert summary.loc["S-2", "alignment"] == policy.WEAKLY_RELATED
     assert summary.loc["S-3", "alignment"] == policy.RELATED
     assert summary.loc["S-4", "alignment"] == policy.NOT_MATCHED
+    assert summary.loc["S-5", "alignment"] == policy.NO_CATEGORY
     matches = result.matches.set_index(["priority_id", "category_code"])
     assert matches.loc[("S-1", "automotive"), "matched_divisions"] == "29"
     assert matches.loc[("S-1", "automotive"), "class_share"] == pytest.approx(2 / 3)

@@ -56,6 +56,7 @@ def test_the_alignment_table_and_its_sentence(report):
         "builds on strengths": 1,
         "related diversification": 1,
         "weakly related": 0,
+        "no category covered": 0,
         "not matched": 1,
     }
     table = section.priorities_table
