@@ -595,14 +595,8 @@ def _eu_countries_with_values(inputs: pd.DataFrame, chosen: Framework, level: in
 
 
 def relatedness(store: Store, level: int = 2, year: int = DEFAULT_YEAR) -> related.Relatedness:
-    """Proximity and relatedness density of every region and category at ``level`` and ``year``.
-
-    From the LQs of ``rated_clusters`` (the default reference set: every country present at
-    the level); traded categories and emerging industries separately.
-
-    Raises:
-        UnknownCodeError: a level or year without cluster data (valid choices listed).
-    """
+    """Proximity and relatedness density of every region and category at ``level`` and
+    ``year``, from the LQs of ``rated_clusters``; traded and emerging separately."""
     rated = rated_clusters(store, level)
     return memo(
         (store.version, "relatedness", int(level), int(year)),
@@ -641,11 +635,8 @@ def strongest_pairs(
 
 
 def category_sizes(store: Store, level: int = 2, year: int = DEFAULT_YEAR) -> pd.DataFrame:
-    """Each category's European employment, share of European employment and growth.
-
-    Growth is "not available" while the store holds a single year of employment; with several
-    years (``rated_clusters`` of every year) it is the compound annual growth since the first.
-    """
+    """Each category's European employment, its share and its growth since the first year
+    ("not available" while the store holds one year)."""
     rated = rated_clusters(store, level)
     return memo(
         (store.version, "category_sizes", int(level), int(year)),
@@ -679,24 +670,10 @@ def _named_opportunities(
 def opportunities(
     store: Store, region_code: str | None = None, *, level: int = 2, year: int = DEFAULT_YEAR
 ) -> pd.DataFrame:
-    """A region's diversification opportunities, ranked by relatedness density.
-
-    The categories (traded and emerging, ranked apart: ``category_type``, ``rank_in_region``)
-    in which the region is not yet specialised (known LQ < 1), with the relatedness density,
-    how many of its specialisations are related to each (``opportunity_support`` names them),
-    and the category's European size (``european_employment_persons``,
-    ``european_employment_share``) and growth (``european_growth_pct``, "not available" while
-    the store holds one year). This is what the region explorer shows.
-
-    Args:
-        store: the loaded store.
-        region_code: a region of ``level``; None for every region.
-        level: NUTS level with cluster data.
-        year: reference year.
-
-    Raises:
-        UnknownCodeError: a region without rated clusters at the level (nearest codes listed).
-    """
+    """A region's (None: every region's) diversification opportunities: the categories with a
+    known LQ < 1, ranked by relatedness density within their type (``rank_in_region``), with
+    ``n_related_strengths`` (``opportunity_support`` names them) and the category's European
+    size and growth. What the region explorer shows; an unknown region lists the nearest."""
     ranked, _, by_region = _opportunity_tables(store, level, year)
     if region_code is None:
         return ranked.copy(deep=False)
@@ -767,11 +744,8 @@ def _check_rated_region(store: Store, region_code: str, level: int, year: int) -
 
 
 def region_groups(store: Store, path: str | os.PathLike[str] | None = None) -> tuple:
-    """The validated groups of ``data/region_groups.yaml`` (or ``path``), kept until it changes.
-
-    Raises:
-        ConfigError: every bad entry with its line and fix (nearest valid codes).
-    """
+    """The validated groups of ``data/region_groups.yaml`` (or ``path``), kept until it
+    changes; a bad file raises one ConfigError naming every bad line and its fix."""
     source = Path(path) if path is not None else paths.region_groups_file()
     digest = hashlib.sha256(source.read_bytes()).hexdigest() if source.is_file() else ""
     return memo(
@@ -793,11 +767,7 @@ def region_group(
 def group_rated_clusters(
     store: Store, group: RegionGroup, star_preset: str | StarRuleSet = DEFAULT_STAR_PRESET
 ) -> pd.DataFrame:
-    """The group's cluster indicators and stars (the columns of ``rated_clusters``).
-
-    Raises:
-        ObservatoryError: a NUTS-3 member (no cluster data at that level).
-    """
+    """The group's cluster indicators and stars (the columns of ``rated_clusters``)."""
     rules = load_star_preset(star_preset)
     return memo(
         (store.version, "group_rated", group, rules),

@@ -256,6 +256,7 @@ def _markdown_page(source: Path, target: Path, title: str) -> Path:
         f"<title>{html.escape(title)}</title><style>body{{font-family:system-ui,sans-serif;"
         "max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse}"
         "td,th{border:1px solid #ddd;padding:.2rem .4rem}</style></head><body>"
+        '<p><a href="index.html">Reports and downloads</a></p>'
         f"{body}</body></html>"
     )
     return write_text_atomically(target, page)
