@@ -296,15 +296,37 @@ def _member_units(group: RegionGroup, regions: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _weight_values(values: pd.DataFrame, weight: str, rules: AggregationRules) -> pd.DataFrame:
-    """``region_code, year, weight``: an indicator, or the sum of a derived weight's parts."""
+def _weight_values(
+    values: pd.DataFrame, weight: str, rules: AggregationRules, units: pd.DataFrame
+) -> pd.DataFrame:
+    """``region_code, year, weight``: an indicator, or the sum of a derived weight's parts.
+
+    Weights are additive (population, GDP, labour force), so a member without a weight at its
+    own level gets the sum of its NUTS-2 regions' when every one of them has one (the store
+    holds population at NUTS 2 only): GDP per inhabitant of a country is then weighted by the
+    country's population although only its regions report one.
+    """
     parts = rules.derived_weights.get(weight, (weight,))
     chosen = values.loc[values["indicator_code"].isin(parts)]
     summed = chosen.groupby(["region_code", "year"]).agg(
         weight=("value", "sum"), n_parts=("value", "size")
     )
-    summed = summed.loc[summed["n_parts"] == len(parts)]
-    return summed.reset_index()[["region_code", "year", "weight"]]
+    own = summed.loc[summed["n_parts"] == len(parts)].reset_index()
+    inside = units.loc[units["route"] == "nuts2", ["member", "unit"]]
+    if inside.empty or own.empty:
+        return own[["region_code", "year", "weight"]]
+    expected = inside.groupby("member").size().rename("n_expected")
+    parts_sum = inside.merge(own, left_on="unit", right_on="region_code")
+    from_regions = parts_sum.groupby(["member", "year"]).agg(
+        weight=("weight", "sum"), n_have=("unit", "size")
+    )
+    from_regions = from_regions.join(expected, on="member").reset_index()
+    from_regions = from_regions.loc[from_regions["n_have"] == from_regions["n_expected"]]
+    filled = from_regions.rename(columns={"member": "region_code"})[
+        ["region_code", "year", "weight"]
+    ]
+    combined = pd.concat([own[["region_code", "year", "weight"]], filled], ignore_index=True)
+    return combined.drop_duplicates(["region_code", "year"], keep="first")
 
 
 def _aggregate_alike(
@@ -320,7 +342,7 @@ def _aggregate_alike(
     own = values.loc[values["indicator_code"].isin(codes)].rename(columns={"region_code": "unit"})
     cells = units.merge(own, on="unit")
     if rule.method == "weighted_mean":
-        weights = _weight_values(values, str(rule.weight), rules).rename(
+        weights = _weight_values(values, str(rule.weight), rules, units).rename(
             columns={"region_code": "unit"}
         )
         cells = cells.merge(weights, on=["unit", "year"])

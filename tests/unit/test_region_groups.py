@@ -251,6 +251,7 @@ RULES = rg.AggregationRules(
     rules={
         "population_persons": rg.AggregationRule("population_persons", "sum"),
         "gdp_per_hab": rg.AggregationRule("gdp_per_hab", "weighted_mean", "population_persons"),
+        "share": rg.AggregationRule("share", "weighted_mean", "population_persons"),
         "rate": rg.AggregationRule("rate", "weighted_mean", "labour_force"),
         "employed": rg.AggregationRule("employed", "sum"),
         "unemployed": rg.AggregationRule("unemployed", "sum"),
@@ -261,16 +262,20 @@ RULES = rg.AggregationRules(
 
 
 def test_weighted_means_use_the_stated_weight_and_members_fall_back_to_their_nuts2_regions():
+    """A member's weight may come from its NUTS-2 regions; its value too, when it has none."""
     group = read_region_groups_stub(("AT", "DE11"), (0, 2))
     rows = [
         # population exists at NUTS 2 only: Austria is replaced by AT11 + AT12
         ("AT11", 2, "population_persons", 2015, 100.0),
         ("AT12", 2, "population_persons", 2015, 300.0),
         ("DE11", 2, "population_persons", 2015, 600.0),
-        ("AT", 0, "gdp_per_hab", 2015, 99.0),  # no weight at NUTS 0: not used
-        ("AT11", 2, "gdp_per_hab", 2015, 10.0),
-        ("AT12", 2, "gdp_per_hab", 2015, 20.0),
+        # Austria's own value, weighted by its regions' population (none at NUTS 0)
+        ("AT", 0, "gdp_per_hab", 2015, 99.0),
         ("DE11", 2, "gdp_per_hab", 2015, 40.0),
+        # no value at NUTS 0: Austria is replaced by its regions
+        ("AT11", 2, "share", 2015, 10.0),
+        ("AT12", 2, "share", 2015, 20.0),
+        ("DE11", 2, "share", 2015, 40.0),
         ("AT", 0, "rate", 2015, 5.0),
         ("AT", 0, "employed", 2015, 95.0),
         ("AT", 0, "unemployed", 2015, 5.0),
@@ -282,7 +287,8 @@ def test_weighted_means_use_the_stated_weight_and_members_fall_back_to_their_nut
     table = rg.aggregate_context(_context(rows), _regions(), group, RULES)
     table = table.set_index(["indicator_code", "year"])["value"]
     assert table[("population_persons", 2015)] == 1000
-    assert table[("gdp_per_hab", 2015)] == pytest.approx((100 * 10 + 300 * 20 + 600 * 40) / 1000)
+    assert table[("gdp_per_hab", 2015)] == pytest.approx((400 * 99 + 600 * 40) / 1000)
+    assert table[("share", 2015)] == pytest.approx((100 * 10 + 300 * 20 + 600 * 40) / 1000)
     assert table[("rate", 2015)] == pytest.approx((100 * 5 + 300 * 10) / 400)
     assert ("gdp_per_hab", 2014) not in table.index
 
