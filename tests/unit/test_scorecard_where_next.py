@@ -163,3 +163,14 @@ def test_not_available_parts_render_as_a_sentence():
     assert where.where_next_markdown(part) == "Where next: not available (no data)."
     assert where.policy_markdown(part) == "Policy dashboard: not available (no data)."
     assert where.where_next_table(part).empty and where.policy_table(part).empty
+
+
+def test_european_growth_gets_a_column_once_the_store_holds_several_years(toy_store):
+    ranked = recipes.opportunities(toy_store, "DE11").assign(
+        european_growth_pct=2.5, european_growth_status="available"
+    )
+    support = recipes.opportunity_support(toy_store, "DE11")
+    part = where.where_next(ranked, support, recipes.variety(toy_store).iloc[0:0], {})
+    table = where.where_next_table(part)
+    assert table["European growth (% a year)"].tolist()[0] == "+2.5"
+    assert "European growth of the categories" not in where.where_next_markdown(part)

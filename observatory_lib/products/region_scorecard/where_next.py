@@ -15,6 +15,7 @@ import pandas as pd
 
 from observatory_lib.errors import ObservatoryError
 from observatory_lib.indicators import recipes
+from observatory_lib.indicators.relatedness import GROWTH_AVAILABLE
 from observatory_lib.products.kit.map_styles import NOT_AVAILABLE, format_value
 from observatory_lib.products.region_scorecard.spec import EU_LABEL, ScorecardContext
 from observatory_lib.products.region_scorecard.text import escaped, text_number, text_signed
@@ -206,7 +207,8 @@ def where_next_markdown(part: dict) -> str:
             f"variety {text_number(part['unrelated_variety_bits'], 2)} bits (entropy of traded "
             "employment within and between technology groups)."
         )
-    sentences.append(f"European growth of the categories: {part['growth_status']}.")
+    if part["growth_status"] != GROWTH_AVAILABLE:
+        sentences.append(f"European growth of the categories: {part['growth_status']}.")
     return " ".join(sentences)
 
 
@@ -219,7 +221,7 @@ def where_next_table(part: dict) -> pd.DataFrame:
     if not part["available"]:
         return pd.DataFrame()
     frame = part["opportunities"]
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "Opportunity": frame["category_name"].astype("str"),
             "Relatedness density": [text_number(v, 0) for v in frame["relatedness_density"]],
@@ -241,6 +243,9 @@ def where_next_table(part: dict) -> pd.DataFrame:
             ],
         }
     )
+    if frame["european_growth_pct"].notna().any():  # once the store holds several years
+        table["European growth (% a year)"] = [text_signed(v) for v in frame["european_growth_pct"]]
+    return table
 
 
 def policy_markdown(part: dict) -> str:
