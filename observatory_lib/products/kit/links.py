@@ -21,9 +21,3 @@ def scorecard_path(region_code: str, extension: str = "html") -> str:
     """The scorecard file of a region, relative to the outputs folder (URL-quoted)."""
     code = urllib.parse.quote(region_code)
     return f"{SCORECARDS_DIR}/{code}/{code}.{extension}"
-
-
-def group_scorecard_path(group_code: str, extension: str = "html") -> str:
-    """The scorecard file of a region group, relative to the outputs folder (URL-quoted)."""
-    code = urllib.parse.quote(group_code)
-    return f"{GROUP_SCORECARDS_DIR}/{code}/{code}.{extension}"
