@@ -644,18 +644,18 @@ def category_sizes(store: Store, level: int = 2, year: int = DEFAULT_YEAR) -> pd
     ).copy(deep=False)
 
 
-def _opportunity_tables(
-    store: Store, level: int, year: int
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
-    """Every region's opportunities (names and sizes added), their support, and the
-    opportunities split by region (one region's rows without scanning the whole table)."""
+def _opportunity_tables(store: Store, level: int, year: int) -> tuple:
+    """Every region's opportunities (names and sizes added) and their support, and both split
+    by region (one region's rows without scanning the whole tables)."""
     space = relatedness(store, level, year)
 
     def compute():
         ranked, support = _named_opportunities(
             store, level, year, *related.opportunity_tables(space)
         )
-        return ranked, support, dict(iter(ranked.groupby("region_code", sort=True)))
+        by_region = dict(iter(ranked.groupby("region_code", sort=True)))
+        support_by_region = dict(iter(support.groupby("region_code", sort=True)))
+        return ranked, support, by_region, support_by_region
 
     return memo((store.version, "opportunity_tables", int(level), int(year)), compute)
 
@@ -674,7 +674,7 @@ def opportunities(
     known LQ < 1, ranked by relatedness density within their type (``rank_in_region``), with
     ``n_related_strengths`` (``opportunity_support`` names them) and the category's European
     size and growth. What the region explorer shows; an unknown region lists the nearest."""
-    ranked, _, by_region = _opportunity_tables(store, level, year)
+    ranked, _, by_region, _ = _opportunity_tables(store, level, year)
     if region_code is None:
         return ranked.copy(deep=False)
     if region_code not in by_region:
@@ -689,11 +689,13 @@ def opportunity_support(
     """The specialisations that support each opportunity (strongest link first, up to three):
     ``region_code, category_code, support_rank, related_category_code, related_category_name,
     proximity, related_lq``."""
-    _, support, _ = _opportunity_tables(store, level, year)
+    _, support, _, by_region = _opportunity_tables(store, level, year)
     if region_code is None:
         return support.copy(deep=False)
-    _check_rated_region(store, region_code, level, year)
-    return support.loc[support["region_code"] == region_code].reset_index(drop=True)
+    if region_code not in by_region:
+        _check_rated_region(store, region_code, level, year)
+        return support.iloc[0:0].copy()
+    return by_region[region_code].reset_index(drop=True)
 
 
 def opportunity_summary(store: Store, level: int = 2, year: int = DEFAULT_YEAR) -> pd.DataFrame:
