@@ -9,8 +9,8 @@ import pytest
 
 from observatory_lib.indicators import recipes
 from observatory_lib.products import region_scorecard
+from observatory_lib.products.kit.labels import COLUMN_LABELS
 from observatory_lib.products.region_scorecard import where_next as where
-from observatory_lib.products.region_scorecard.figures import table_html
 
 GROUPS = """\
 groups:
@@ -55,12 +55,15 @@ def test_where_next_lists_the_recipe_layers_opportunities(toy_store, de11):
     ]
     assert list(part["related_strengths"]["category_code"]) == ["automotive"]
     assert part["n_strong_opportunities"] == 1  # metalworking, density 50
-    table = de11.where_next_table()
-    assert list(table.columns)[:3] == ["Opportunity", "Relatedness density", "LQ"]
-    assert table.loc[0, "Related strengths (proximity)"] == "Automotive (0.33)"
-    text = de11.where_next_markdown()
-    assert "Related strengths" in text and "European growth" in text
-    assert "not available: a single year" in text
+    table = where.opportunities_frame(part)
+    assert table.loc[0, "supporting_strengths"] == "Automotive (0.33)"
+    text = where.where_next_markdown(part)
+    assert "specialised (LQ ≥ 1) in 1 traded category; of the others, 1 has" in text
+    assert "support the most of them: Automotive (LQ" in text
+    assert "Related variety" in text and "unrelated variety" in text
+    note = where.growth_note(part)  # the table's note, not the text
+    assert note.startswith("European employment growth") and "not available: a single year" in note
+    assert not where.has_growth(part)
 
 
 def test_the_record_carries_where_next_and_the_policy_dashboard(de11):
@@ -78,29 +81,48 @@ def test_policy_dashboard_is_the_recipe_layers(toy_store, de11):
     assert basis == part["basis"]
     assert part["rows"]["node_code"].tolist() == dashboard["node_code"].tolist()
     np.testing.assert_array_equal(part["rows"]["difference"], dashboard["difference"])
-    html = table_html(de11.policy_table(), empty_text="")
-    assert "Policy area" in html or not len(dashboard)
-    assert "Not covered by the data" in de11.policy_markdown()
+    frame = where.policy_frame(part)
+    assert len(frame) == len(dashboard)
+    if len(frame):
+        assert list(frame["policy_area"]) == list(dashboard["policy_area"])
+        assert "peer_average_score" in frame.columns  # the comparison is the peers'
+    assert "Not covered by the data" in where.policy_markdown(part)
 
 
 def test_where_next_needs_a_nuts2_region(toy_store):
     card = region_scorecard.build(toy_store, "DE", n_draws=20)
     assert not card.where_next["available"]
-    assert "NUTS-2" in card.where_next_markdown()
-    assert card.where_next_table().empty
+    assert "NUTS-2" in where.where_next_markdown(card.where_next)
+    assert where.opportunities_frame(card.where_next).empty
 
 
 def test_a_region_without_location_quotients_says_why(toy_store):
     card = region_scorecard.build(toy_store, "DE12", n_draws=20)  # its total is unknown
     assert not card.where_next["available"]
-    assert "not available" in card.where_next_markdown()
+    assert "not available" in where.where_next_markdown(card.where_next)
 
 
-def test_outputs_render_the_sections(de11):
-    where_next = region_scorecard.where_next_output(de11).data
-    assert "### Where next" in where_next and "<table" in where_next
-    policy = region_scorecard.policy_output(de11).data
-    assert "### Policy dashboard" in policy
+def _html(parts) -> str:
+    return "".join(part.data for part in parts)
+
+
+def _headers(html: str) -> set[str]:
+    import re
+
+    return {" ".join(h.split()) for h in re.findall(r'<th[^>]*scope="col"[^>]*>(.*?)</th>', html)}
+
+
+def test_the_publication_shows_where_next_and_the_policy_dashboard(toy_store, de11):
+    doc = region_scorecard.document(de11, toy_store)
+    where_next = _html(region_scorecard.opportunities(doc, de11))
+    assert "<h2>Where next</h2>" in where_next
+    assert "Table 1. Diversification opportunities" in where_next
+    assert "Metalworking Technology" in where_next and "Automotive (0.33)" in where_next
+    policy = _html(region_scorecard.policy_dashboard(doc, de11))
+    assert "<h3>Policy dashboard</h3>" in policy and "Not covered by the data" in policy
+    known = {" ".join(label.header.split()) for label in COLUMN_LABELS.values()}
+    headers = _headers(where_next + policy)
+    assert headers and headers <= known, headers - known
 
 
 # --- region groups -------------------------------------------------------------------------------
@@ -131,6 +153,14 @@ def test_a_group_scorecard_names_its_members_and_source_and_has_no_scoreboard(
     assert "https://example.org/alpine-members" in header
     assert not card.scoreboard["available"] and not card.policy["available"]
     assert "Peer average" not in card.key_facts_table().columns
+    doc = region_scorecard.document(card, toy_store)
+    opening = _html(region_scorecard.opening(doc, card))
+    assert "<h1>Two Austrian regions</h1>" in opening
+    assert "Burgenland (AT11)" in opening and "https://example.org/alpine-members" in opening
+    assert "Peer average" not in opening
+    assert region_scorecard.policy_dashboard(doc, card) == []
+    ecosystem = _html(region_scorecard.ecosystem(doc, card, None))
+    assert "a region group is not scored" in ecosystem
     assert any("no peers" in note for note in card.notes)
     record = card.record()
     assert record["group"]["members"] == ["AT11", "AT12"]
@@ -162,7 +192,7 @@ def test_not_available_parts_render_as_a_sentence():
     part = where.not_available("no data")
     assert where.where_next_markdown(part) == "Where next: not available (no data)."
     assert where.policy_markdown(part) == "Policy dashboard: not available (no data)."
-    assert where.where_next_table(part).empty and where.policy_table(part).empty
+    assert where.opportunities_frame(part).empty and where.policy_frame(part).empty
 
 
 def test_european_growth_gets_a_column_once_the_store_holds_several_years(toy_store):
@@ -171,6 +201,6 @@ def test_european_growth_gets_a_column_once_the_store_holds_several_years(toy_st
     )
     support = recipes.opportunity_support(toy_store, "DE11")
     part = where.where_next(ranked, support, recipes.variety(toy_store).iloc[0:0], {})
-    table = where.where_next_table(part)
-    assert table["European growth (% a year)"].tolist()[0] == "+2.5"
+    assert where.has_growth(part)
+    assert where.opportunities_frame(part)["european_growth_pct"].tolist()[0] == 2.5
     assert "European growth of the categories" not in where.where_next_markdown(part)

@@ -1,9 +1,11 @@
 """The region scorecard (``notebooks/region_scorecard.ipynb``): one region on a few pages.
 
 The notebook calls ``build`` (a region's ``build_scorecard``, numbers and text, ``card``; or a
-region group's ``build_group_scorecard``, ``groups``), ``scorecard_images``
-(the figures, ``figures``), the printed sections ``key_facts_output`` ... ``provenance_output``
-(``layout``) and ``image_output``, and ``write_scorecard_files`` (``files``);
+region group's ``build_group_scorecard``, ``groups``), ``scorecard_images`` (the figures,
+``figures``), the published parts ``opening``, ``maps``, ``clusters``, ``opportunities``
+(where next), ``ecosystem``, ``policy_dashboard`` and ``closing`` of its ``document``
+(``publication``), and
+``write_scorecard_files`` (``files``);
 ``Scorecard.record`` is the JSON twin the batch writes beside the HTML and PDF.
 """
 
@@ -22,16 +24,17 @@ from observatory_lib.products.region_scorecard.figures import (
 )
 from observatory_lib.products.region_scorecard.files import write_scorecard_files
 from observatory_lib.products.region_scorecard.groups import build_group_scorecard
-from observatory_lib.products.region_scorecard.layout import (
-    clusters_output,
-    dimensions_output,
-    key_facts_output,
-    policy_output,
-    provenance_output,
-    scoreboard_output,
-    where_next_output,
-)
 from observatory_lib.products.region_scorecard.parameters import coerce_peers, coerce_year
+from observatory_lib.products.region_scorecard.publication import (
+    closing,
+    clusters,
+    document,
+    ecosystem,
+    maps,
+    opening,
+    opportunities,
+    policy_dashboard,
+)
 
 __all__ = [
     "Scorecard",
@@ -40,20 +43,21 @@ __all__ = [
     "build_group_scorecard",
     "build_scorecard",
     "clear_cache",
-    "clusters_output",
+    "closing",
+    "clusters",
     "coerce_peers",
     "coerce_year",
-    "dimensions_output",
+    "document",
+    "ecosystem",
     "image_output",
-    "key_facts_output",
-    "policy_output",
-    "provenance_output",
-    "scoreboard_output",
+    "maps",
+    "opening",
+    "opportunities",
+    "policy_dashboard",
     "scorecard_images",
     "section_output",
     "stars_text",
     "table_html",
-    "where_next_output",
     "write_scorecard_files",
 ]
 

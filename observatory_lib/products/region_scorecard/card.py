@@ -77,13 +77,9 @@ from observatory_lib.products.region_scorecard.text import (
 from observatory_lib.products.region_scorecard.where_next import (
     group_header_markdown,
     not_available,
-    policy_markdown,
-    policy_table,
     record_part,
     region_policy_dashboard,
     region_where_next,
-    where_next_markdown,
-    where_next_table,
 )
 from observatory_lib.runtime.records import to_strict_json
 
@@ -405,22 +401,6 @@ class Scorecard:
             if items:
                 lines.append(f"*{title}:* {'; '.join(items)}.")
         return "\n\n".join(lines)
-
-    def where_next_markdown(self) -> str:
-        """The where-next part's sentences: related strengths, counts, variety, growth."""
-        return where_next_markdown(self.where_next)
-
-    def where_next_table(self) -> pd.DataFrame:
-        """The five opportunities for display (empty when not available)."""
-        return where_next_table(self.where_next)
-
-    def policy_markdown(self) -> str:
-        """The policy dashboard's lead: the comparison group and what the data cannot show."""
-        return policy_markdown(self.policy)
-
-    def policy_table(self) -> pd.DataFrame:
-        """The policy dashboard for display (empty when not available)."""
-        return policy_table(self.policy)
 
     def notes_markdown(self) -> str:
         """What is missing and why, as one paragraph led by "Data notes"."""

@@ -16,9 +16,10 @@ import pandas as pd
 from observatory_lib.errors import ObservatoryError
 from observatory_lib.indicators import recipes
 from observatory_lib.indicators.relatedness import GROWTH_AVAILABLE
-from observatory_lib.products.kit.map_styles import NOT_AVAILABLE, format_value
+from observatory_lib.products.kit.labels import NOT_AVAILABLE
+from observatory_lib.products.kit.numbers import format_number, format_signed, is_missing
 from observatory_lib.products.region_scorecard.spec import EU_LABEL, ScorecardContext
-from observatory_lib.products.region_scorecard.text import escaped, text_number, text_signed
+from observatory_lib.products.region_scorecard.text import escaped
 
 N_OPPORTUNITIES = 5
 N_SUPPORT_SHOWN = 2
@@ -54,17 +55,6 @@ DASHBOARD_FIELDS = [
     "policy_area",
     "points_to",
 ]
-WHERE_NEXT_INTRO = (
-    "Traded categories in which the region is not yet specialised (LQ < 1) but which are most "
-    "related to those in which it is. *Relatedness density* (0–100) is the proximity-weighted "
-    "share of a category's related categories in which the region is specialised; *proximity* "
-    "(0–1) measures how often two categories are specialisations of the same European regions."
-)
-POLICY_INTRO = (
-    "The weakest scoreboard dimensions and indicators against the comparison group, each with "
-    "the policy area it points to (after the policy dashboard of the Regional Ecosystem "
-    "Scoreboard). A weakness is at least 10 points below on the 0–100 scale."
-)
 
 
 def not_available(reason: str) -> dict:
@@ -188,106 +178,121 @@ def region_policy_dashboard(context: ScorecardContext, peers: list[str], has_boa
     }
 
 
-# --- text ----------------------------------------------------------------------------------------
+# --- for the publication -------------------------------------------------------------------------
 
 
-def where_next_markdown(part: dict) -> str:
-    """The where-next part's sentences (the table follows, ``where_next_table``)."""
+def where_next_markdown(part: dict, subject: str = "the region") -> str:
+    """The where-next part's key numbers in sentences (the table of opportunities follows):
+    specialisations and strong opportunities, the related strengths that support the most of
+    them, and variety."""
     if not part["available"]:
         return f"Where next: {NOT_AVAILABLE} ({part['reason']})."
     sentences = []
-    strengths = part["related_strengths"]
-    if len(strengths):
-        items = ", ".join(
-            f"{escaped(r.category_name)} (LQ {text_number(r.lq, 2)}; "
-            f"{r.n_opportunities_supported} of {len(part['opportunities'])})"
-            for r in strengths.itertuples(index=False)
-        )
-        sentences.append(f"**Related strengths** that support the most of these: {items}.")
     if part.get("n_strong_opportunities") is not None:
         sentences.append(
-            f"Traded categories with a specialisation: {_count(part['n_specialised'])}; not yet "
-            "specialised with a relatedness density of "
-            f"{part['strong_density']:g} or more: {_count(part['n_strong_opportunities'])}."
+            f"{subject[0].upper()}{subject[1:]} is specialised (LQ ≥ 1) in "
+            f"{_categories(part['n_specialised'])}; of the others, "
+            f"{_count(part['n_strong_opportunities'])} "
+            f"{'has' if part['n_strong_opportunities'] == 1 else 'have'} a relatedness density "
+            f"of {part['strong_density']:g} or more."
         )
-    if part["related_variety_bits"] is not None and not pd.isna(part["related_variety_bits"]):
+    strengths = part["related_strengths"]
+    if len(strengths):
+        n = len(part["opportunities"])
+        items = ", ".join(
+            f"{escaped(r.category_name)} (LQ {format_number(r.lq, 2, NOT_AVAILABLE)}; "
+            f"{r.n_opportunities_supported} of {n})"
+            for r in strengths.itertuples(index=False)
+        )
+        sentences.append(f"The specialisations that support the most of them: {items}.")
+    if not is_missing(part["related_variety_bits"]):
         sentences.append(
-            f"Related variety {text_number(part['related_variety_bits'], 2)} bits, unrelated "
-            f"variety {text_number(part['unrelated_variety_bits'], 2)} bits (entropy of traded "
+            f"Related variety {format_number(part['related_variety_bits'], 2)} bits, unrelated "
+            f"variety {format_number(part['unrelated_variety_bits'], 2)} bits (entropy of traded "
             "employment within and between technology groups)."
         )
-    if part["growth_status"] != GROWTH_AVAILABLE:
-        sentences.append(f"European growth of the categories: {part['growth_status']}.")
     return " ".join(sentences)
 
 
+def growth_note(part: dict) -> str:
+    """Why the opportunities have no European growth yet ("" once they have)."""
+    if not part["available"] or part["growth_status"] == GROWTH_AVAILABLE:
+        return ""
+    return f"European employment growth of the categories: {part['growth_status']}."
+
+
 def _count(value) -> str:
-    return NOT_AVAILABLE if value is None or pd.isna(value) else f"{int(value)}"
+    return NOT_AVAILABLE if is_missing(value) else f"{int(value)}"
 
 
-def where_next_table(part: dict) -> pd.DataFrame:
-    """The five opportunities for display."""
+def _categories(value) -> str:
+    if is_missing(value):
+        return f"a number of traded categories {NOT_AVAILABLE}"
+    return f"{int(value)} traded {'category' if int(value) == 1 else 'categories'}"
+
+
+def opportunities_frame(part: dict) -> pd.DataFrame:
+    """The opportunities with their supporting strengths as text (``supporting_strengths``:
+    ``Automotive (0.33); ...``, proximity in brackets); empty when not available."""
     if not part["available"]:
         return pd.DataFrame()
     frame = part["opportunities"]
-    table = pd.DataFrame(
-        {
-            "Opportunity": frame["category_name"].astype("str"),
-            "Relatedness density": [text_number(v, 0) for v in frame["relatedness_density"]],
-            "LQ": [text_number(v, 2) for v in frame["lq"]],
-            "Related strengths (proximity)": [
-                "; ".join(
-                    f"{s['category_name']} ({text_number(s['proximity'], 2)})" for s in strengths
-                )
-                or "none"
-                for strengths in frame["related_strengths"]
-            ],
-            "European employment (share)": [
-                f"{format_value(p)} ({format_value(None if pd.isna(s) else 100 * s, 'pct')})"
-                for p, s in zip(
-                    frame["european_employment_persons"],
-                    frame["european_employment_share"],
-                    strict=True,
-                )
-            ],
-        }
+    return frame.assign(
+        supporting_strengths=[
+            "; ".join(
+                f"{s['category_name']} ({format_number(s['proximity'], 2)})" for s in strengths
+            )
+            or "none"
+            for strengths in frame["related_strengths"]
+        ]
     )
-    if frame["european_growth_pct"].notna().any():  # once the store holds several years
-        table["European growth (% a year)"] = [text_signed(v) for v in frame["european_growth_pct"]]
-    return table
 
 
-def policy_markdown(part: dict) -> str:
-    """The dashboard's lead sentence: the comparison group and what the data cannot show."""
+def has_growth(part: dict) -> bool:
+    """True once the store holds several years (the opportunities' European growth)."""
+    return bool(part["available"] and part["opportunities"]["european_growth_pct"].notna().any())
+
+
+def policy_markdown(part: dict, subject: str = "the region") -> str:
+    """The dashboard's key numbers: the comparison group, the weakest dimension and its
+    policy area, and what the data cannot show."""
     if not part["available"]:
         return f"Policy dashboard: {NOT_AVAILABLE} ({part['reason']})."
     group = "the peer average" if part["basis"] == "peers" else f"the {EU_LABEL} average"
-    lead = f"Compared with {group}."
-    if part["rows"].empty:
-        lead += " No dimension or indicator is below it."
+    rows = part["rows"]
+    if rows.empty:
+        lead = f"No dimension or indicator of {subject} is below {group}."
+    else:
+        weakest = rows.iloc[0]
+        kind = "dimension" if weakest["node_type"] == "dimension" else "indicator"
+        lead = (
+            f"The weakest {kind} of {subject} against {group} is "
+            f"**{escaped(weakest['label'])}** ({format_signed(weakest['difference'], 1)} "
+            f"points); it points to {escaped(str(weakest['policy_area']).lower())}."
+        )
     missing = "; ".join(part["not_covered"])
     return f"{lead} *Not covered by the data:* {missing}."
 
 
-def policy_table(part: dict) -> pd.DataFrame:
-    """The dashboard for display."""
+def policy_frame(part: dict) -> pd.DataFrame:
+    """The dashboard's rows for the publication table: ``weak_part`` (whether it is a
+    dimension or an indicator, and its label), the scores, the difference written with its sign, the
+    policy area and what it points to; empty when not available or nothing is weak."""
     if not part["available"] or part["rows"].empty:
         return pd.DataFrame()
     rows = part["rows"]
+    reference = "peer_average_score" if part["basis"] == "peers" else "eu_average_score"
     return pd.DataFrame(
         {
-            "Weakest": [
-                f"{label} ({'dimension' if kind == 'dimension' else 'indicator'})"
+            "weak_part": [
+                f"{'Dimension' if kind == 'dimension' else 'Indicator'}: {label}"
                 for label, kind in zip(rows["label"], rows["node_type"], strict=True)
             ],
-            "Score vs comparison": [
-                f"{text_number(s, 1)} vs {text_number(r, 1)} ({text_signed(d)})"
-                for s, r, d in zip(
-                    rows["region_score"], rows["reference_score"], rows["difference"], strict=True
-                )
-            ],
-            "Policy area": rows["policy_area"].astype("str"),
-            "Points to": rows["points_to"].astype("str"),
+            "region_score": rows["region_score"].to_numpy(),
+            reference: rows["reference_score"].to_numpy(),
+            "difference": [format_signed(v, 1) for v in rows["difference"]],
+            "policy_area": rows["policy_area"].astype("str").to_numpy(),
+            "points_to": rows["points_to"].astype("str").to_numpy(),
         }
     )
 
