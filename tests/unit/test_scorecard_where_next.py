@@ -190,8 +190,12 @@ def test_an_unknown_group_names_the_groups(toy_store, groups_file):
 
 def test_not_available_parts_render_as_a_sentence():
     part = where.not_available("no data")
-    assert where.where_next_markdown(part) == "Where next: not available (no data)."
-    assert where.policy_markdown(part) == "Policy dashboard: not available (no data)."
+    assert where.where_next_markdown(part) == (
+        "The diversification opportunities are not available for the region: no data."
+    )
+    assert where.policy_markdown(part, "the group") == (
+        "The policy dashboard is not available for the group: no data."
+    )
     assert where.opportunities_frame(part).empty and where.policy_frame(part).empty
 
 

@@ -257,7 +257,7 @@ def policy_dashboard(doc: Document, card: Scorecard) -> list:
     if not part["available"]:
         if card.group is not None:  # the ecosystem section says why already
             return []
-        return [doc.subsection("Policy dashboard", policy_markdown(part))]
+        return [doc.subsection("Policy dashboard", policy_markdown(part, _subject(card)))]
     heading = doc.subsection("Policy dashboard", policy_markdown(part, _subject(card)))
     frame = policy_frame(part)
     if frame.empty:
@@ -458,6 +458,11 @@ def _cluster_finding(card: Scorecard) -> str:
     name = card.header["region_name"]
     if not summary.get("has_cluster_data"):
         return f"Cluster data are {NOT_AVAILABLE} for {name}: {summary.get('reason', '')}."
+    if not summary.get("n_clusters_rated"):
+        return (
+            f"No traded category of {name} can be rated: its employment by category is "
+            f"{NOT_AVAILABLE} (confidential or not published)."
+        )
     text = (
         f"{name} has {format_number(summary['n_starred_clusters'])} traded categories with at "
         f"least one star among {format_number(summary['n_clusters_rated'])} rated"
@@ -480,12 +485,20 @@ def _where_next_finding(card: Scorecard) -> str:
         return ""
     top = part["opportunities"].iloc[0]
     strong = part.get("n_strong_opportunities")
-    count = (
-        ""
-        if is_missing(strong)
-        else f"; {int(strong)} categories in which it is not yet specialised have a relatedness "
-        f"density of {part['strong_density']:g} or more"
-    )
+    if is_missing(strong):
+        count = ""
+    elif int(strong) == 0:
+        count = (
+            "; no category in which it is not yet specialised has a relatedness density of "
+            f"{part['strong_density']:g} or more"
+        )
+    else:
+        several = int(strong) > 1
+        count = (
+            f"; {int(strong)} {'categories' if several else 'category'} in which it is not yet "
+            f"specialised {'have' if several else 'has'} a relatedness density of "
+            f"{part['strong_density']:g} or more"
+        )
     return (
         f"Its most related diversification opportunity is {top['category_name']} (relatedness "
         f"density {format_number(top['relatedness_density'], 0, NOT_AVAILABLE)} of 100){count}."

@@ -95,7 +95,9 @@ def where_next(
     traded = ranked.loc[ranked["category_type"] == "traded"]
     top = traded.loc[traded["relatedness_density"].notna()].head(N_OPPORTUNITIES)
     if top.empty:
-        return not_available("the region has no location quotient below 1 with a density")
+        if traded["lq"].isna().all():
+            return not_available("no location quotient (its cluster employment is not known)")
+        return not_available("no traded category below an LQ of 1 has a relatedness density")
     chosen = support.loc[support["category_code"].isin(top["category_code"])]
     strengths = _related_strengths(chosen)
     shown = chosen.loc[chosen["support_rank"] <= N_SUPPORT_SHOWN]
@@ -186,22 +188,23 @@ def where_next_markdown(part: dict, subject: str = "the region") -> str:
     specialisations and strong opportunities, the related strengths that support the most of
     them, and variety."""
     if not part["available"]:
-        return f"Where next: {NOT_AVAILABLE} ({part['reason']})."
+        reason = part["reason"]
+        return f"The diversification opportunities are {NOT_AVAILABLE} for {subject}: {reason}."
     sentences = []
-    if part.get("n_strong_opportunities") is not None:
+    if not is_missing(part.get("n_strong_opportunities")):
+        strong = int(part["n_strong_opportunities"])
+        others = "none has" if strong == 0 else f"{strong} {'has' if strong == 1 else 'have'}"
         sentences.append(
             f"{subject[0].upper()}{subject[1:]} is specialised (LQ ≥ 1) in "
-            f"{_categories(part['n_specialised'])}; of the others, "
-            f"{_count(part['n_strong_opportunities'])} "
-            f"{'has' if part['n_strong_opportunities'] == 1 else 'have'} a relatedness density "
-            f"of {part['strong_density']:g} or more."
+            f"{_categories(part['n_specialised'])}; of the others, {others} a relatedness "
+            f"density of {part['strong_density']:g} or more."
         )
     strengths = part["related_strengths"]
     if len(strengths):
         n = len(part["opportunities"])
         items = ", ".join(
             f"{escaped(r.category_name)} (LQ {format_number(r.lq, 2, NOT_AVAILABLE)}; "
-            f"{r.n_opportunities_supported} of {n})"
+            f"supports {r.n_opportunities_supported} of {n})"
             for r in strengths.itertuples(index=False)
         )
         sentences.append(f"The specialisations that support the most of them: {items}.")
@@ -219,10 +222,6 @@ def growth_note(part: dict) -> str:
     if not part["available"] or part["growth_status"] == GROWTH_AVAILABLE:
         return ""
     return f"European employment growth of the categories: {part['growth_status']}."
-
-
-def _count(value) -> str:
-    return NOT_AVAILABLE if is_missing(value) else f"{int(value)}"
 
 
 def _categories(value) -> str:
@@ -257,7 +256,7 @@ def policy_markdown(part: dict, subject: str = "the region") -> str:
     """The dashboard's key numbers: the comparison group, the weakest dimension and its
     policy area, and what the data cannot show."""
     if not part["available"]:
-        return f"Policy dashboard: {NOT_AVAILABLE} ({part['reason']})."
+        return f"The policy dashboard is {NOT_AVAILABLE} for {subject}: {part['reason']}."
     group = "the peer average" if part["basis"] == "peers" else f"the {EU_LABEL} average"
     rows = part["rows"]
     if rows.empty:
