@@ -13,6 +13,7 @@ from observatory_lib.errors import UnknownCodeError
 from observatory_lib.indicators import recipes
 from observatory_lib.products import smart_specialisation as ss
 from observatory_lib.products.kit.downloads import read_csv_table
+from observatory_lib.products.smart_specialisation.publication import PAIRS_TABLE
 
 S3 = (
     "region_code,priority_id,priority_name,nace_divisions,category_codes,source\n"
@@ -33,19 +34,27 @@ def test_the_report_takes_its_numbers_from_the_recipe_layer(toy_store, report):
     pairs = recipes.strongest_pairs(toy_store, 2, 2015, ss.N_PAIRS)
     assert report.pairs["proximity"].tolist() == pairs["proximity"].tolist()
     assert report.n_reference_regions == {"traded": 5, "emerging": 5}
-    table = ss.pairs_table(report, "traded")
-    assert table.notna().all().all()
-    assert list(table.columns)[:3] == ["Category", "Related category", "Proximity"]
-    assert "Automotive" in set(table["Category"]) | set(table["Related category"])
-    assert "**" in report.headline_markdown()
+    table = ss.pairs_frame(report, "traded")
+    assert table[list(PAIRS_TABLE.columns)].notna().all().all()
+    assert "Automotive" in set(table["category_name"]) | set(table["related_category_name"])
+    first = ss.key_findings(report)[0]
+    top = table.iloc[0]
+    assert f"{top['category_name']} and {top['related_category_name']} are the most" in first
+    assert f"proximity {top['proximity']:.2f}" in first
 
 
 def test_the_regions_and_variety_tables_have_no_gaps_from_misaligned_rows(report):
-    for table in (report.regions_table, report.variety_table, report.groups_table):
+    for table in (report.variety_table, report.groups_table):
         assert len(table) and table.notna().all().all(), table
+    regions = report.regions_table
+    assert regions[["region", "n_specialised", "n_strong_opportunities"]].notna().all().all()
+    # a region without location quotients (DE12: no total) has no density: missing, never 0
+    unknown = regions["mean_opportunity_density"].isna()
+    assert regions.loc[unknown, "region"].tolist() == ["Karlsruhe (DE12)"]
+    assert regions.loc[unknown, "top_opportunities"].isna().all()
     first = report.regions_table.iloc[0]
-    assert first["Region"].endswith(")")
-    assert "(" in first["Top three opportunities (density)"]
+    assert first["region"].endswith(")")
+    assert "(" in first["top_opportunities"]
 
 
 def test_the_alignment_table_and_its_sentence(report):
@@ -60,11 +69,16 @@ def test_the_alignment_table_and_its_sentence(report):
         "not matched": 1,
     }
     table = section.priorities_table
-    assert table["Assessment"].tolist() == ["builds on strengths", "related diversification"]
+    assert table["assessment"].tolist() == ["Builds on strengths", "Related diversification"]
     text = ss.alignment_markdown(section)
     assert "3 priorities" in text and "Tourismus" in text
+    finding = ss.key_findings(report)[-1]
+    assert (
+        "Of the 2 priorities in the file priorities.csv that name NACE divisions or "
+        "categories, 1 builds on" in finding
+    )
     # AT11's specialisations no priority covers: automotive and metalworking
-    assert "Automotive" in section.unmentioned_table.iloc[0, -1]
+    assert "Automotive" in section.unmentioned_table.iloc[0]["unmentioned_specialisations"]
 
 
 def test_the_category_space_is_a_spanning_network_of_each_type(toy_store, report):
@@ -148,3 +162,33 @@ def test_scorecards_groups_selects_the_groups_and_runs_them(toy_store, tmp_path,
     parser = product_commands.argparse.ArgumentParser()
     product_commands._scorecard_options(parser)
     assert parser.parse_args(["--groups", "all"]).groups == "all"
+
+
+def _html(parts) -> str:
+    return "".join(part.data for part in parts)
+
+
+def test_the_publication_is_labelled_sourced_and_numbered(toy_store, report, outputs):
+    import re
+
+    from observatory_lib.products.kit.labels import COLUMN_LABELS
+
+    spaces = ss.plot_category_space(report, toy_store)
+    opportunity_map = ss.plot_opportunity_map(report, recipes.geometries(toy_store, 2))
+    written = ss.write_downloads(report, toy_store)
+    html = _html(ss.publication(report, toy_store, spaces, opportunity_map, written))
+    assert "<h1>Smart specialisation in Europe&#x27;s regions</h1>" in html
+    assert "Key findings" in html and "Methods and sources" in html
+    headers = {
+        " ".join(h.replace("\u2060", "").split())
+        for h in re.findall(r'<th[^>]*scope="col"[^>]*>(.*?)</th>', html, re.DOTALL)
+    }
+    known = {
+        " ".join(label.header.replace("\u2060", "").split()) for label in COLUMN_LABELS.values()
+    }
+    assert headers and headers <= known, headers - known
+    captions = [int(n) for n in re.findall(r"<figcaption><strong>Figure (\d+)\.", html)]
+    assert captions == [1, 2, 3]  # two category spaces and the map
+    assert re.findall(r"Table (\d+)\.", html)[:2] == ["1", "2"]
+    assert "Source: S3 priorities supplied by the user (test)" in html
+    assert "<th>0</th>" not in html and "NaN" not in html
