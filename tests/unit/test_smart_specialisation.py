@@ -123,6 +123,13 @@ def test_downloads_are_the_tidy_tables_with_their_published_columns(toy_store, r
     ]
     assert density["lq"].isna().any()  # DE12 has no total: missing, never 0
     assert "s3_alignment_priorities_2015.csv" in by_name
+    # the portal's data dictionary describes every column of every download
+    from observatory_lib.products.portal.catalogue import table_facts
+    from observatory_lib.products.portal.dictionary import undescribed
+
+    for path in written:
+        if path.suffix == ".csv":
+            assert undescribed(table_facts(path)[1]) == [], path.name
     record = report.record()
     assert record["product"] == "smart_specialisation" and record["nuts_level"] == 2
 

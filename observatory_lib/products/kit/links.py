@@ -23,6 +23,12 @@ def scorecard_path(region_code: str, extension: str = "html") -> str:
     return f"{SCORECARDS_DIR}/{code}/{code}.{extension}"
 
 
+def group_scorecard_path(group_code: str, extension: str = "html") -> str:
+    """The scorecard file of a region group, relative to the outputs folder (URL-quoted)."""
+    code = urllib.parse.quote(group_code)
+    return f"{GROUP_SCORECARDS_DIR}/{code}/{code}.{extension}"
+
+
 # A report page lives at outputs/reports/<report>/<job>/<job>.html, three folders down.
 REPORT_PAGE_DEPTH = 3
 
