@@ -210,7 +210,7 @@ def test_the_index_mirrors_the_observatorys_sections(built):
     } <= hrefs
     # honest about what is not there: no Europe-wide policy data, said on the index
     assert "No Europe-wide data on cluster programmes" in text
-    assert "The smart specialisation report has not been built yet" in text
+    assert "The Smart specialisation report has not been built yet" in text
     assert "No group scorecard has been built yet" in text
 
 
@@ -249,7 +249,7 @@ def test_the_portal_lists_the_smart_specialisation_report_and_the_group_scorecar
     index = links_of(outputs / "index.html")
     by_href = {link.href: link for link in index}
     html = by_href["reports/smart_specialisation/smart_specialisation/smart_specialisation.html"]
-    assert html.text.startswith("smart specialisation report (HTML")
+    assert html.text.startswith("Smart specialisation report (HTML")
     group = by_href["group_scorecards/two-austrians/two-austrians.html"]
     assert group.text == "Two Austrian regions"  # its name from the groups file
     assert by_href["group_scorecards/two-austrians/two-austrians.pdf"].label == (
