@@ -20,12 +20,12 @@ import statistics
 import time
 
 from observatory_lib.constants import DEFAULT_YEAR
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import policy_recipes, recipes
 from observatory_lib.indicators import relatedness as rl
 from observatory_lib.indicators.clusters import compute_cluster_indicators
 
 TARGET_SECONDS = 0.5
-STRONG = recipes.STRONG_DENSITY
+STRONG = policy_recipes.STRONG_DENSITY
 
 
 def relatedness_from_lqs(indicators) -> tuple[int, int, int]:
@@ -82,10 +82,10 @@ def main() -> None:
 
     def through_the_recipes():
         recipes.clear_cache()  # cold: the store stays loaded, every table is recomputed
-        recipes.relatedness_density(store)
-        recipes.opportunities(store, "DE11")
-        recipes.opportunity_support(store, "DE11")
-        recipes.opportunity_summary(store)
+        policy_recipes.relatedness_density(store)
+        policy_recipes.opportunities(store, "DE11")
+        policy_recipes.opportunity_support(store, "DE11")
+        policy_recipes.opportunity_summary(store)
 
     seconds, _ = _median(through_the_recipes, options.repeat)
     _report("the recipe layer, cold (LQs, names and sizes included)", seconds)

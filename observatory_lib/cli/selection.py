@@ -68,9 +68,9 @@ def select_groups(store, selection: str | list[str] = "all") -> list[str]:
         ConfigError: the groups file has bad entries (each named with its line and fix).
         UnknownCodeError: a named group is not in the file (nearest group codes listed).
     """
-    from observatory_lib.indicators import recipes
+    from observatory_lib.indicators import policy_recipes
 
-    groups = [group.code for group in recipes.region_groups(store)]
+    groups = [group.code for group in policy_recipes.region_groups(store)]
     if isinstance(selection, str):
         selection = re.split(r"[,\s]+", selection)
     codes = [code.strip() for code in selection if code and code.strip()]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from observatory_lib.data.region_groups import read_region_groups
-from observatory_lib.indicators import policy, recipes
+from observatory_lib.indicators import policy, policy_recipes, recipes
 from observatory_lib.indicators import region_groups as rg
 
 pytestmark = pytest.mark.integration
@@ -20,7 +20,7 @@ def store(built_store):
 
 
 def test_proximity_covers_every_pair_of_each_type_and_is_symmetric(store):
-    proximity = recipes.proximity(store)
+    proximity = policy_recipes.proximity(store)
     rated = recipes.rated_clusters(store, 2, year=2015)
     counts = rated.drop_duplicates("category_code")["category_type"].value_counts()
     expected = sum(n * (n - 1) for n in counts)
@@ -33,7 +33,7 @@ def test_proximity_covers_every_pair_of_each_type_and_is_symmetric(store):
 
 
 def test_density_is_bounded_and_its_lqs_are_the_published_lqs(store):
-    density = recipes.relatedness_density(store)
+    density = policy_recipes.relatedness_density(store)
     known = density["relatedness_density"].dropna()
     assert known.between(0, 100).all() and len(known) > 10_000
     rated = recipes.rated_clusters(store, 2, year=2015).set_index(["region_code", "category_code"])[
@@ -44,19 +44,19 @@ def test_density_is_bounded_and_its_lqs_are_the_published_lqs(store):
 
 
 def test_opportunities_of_a_real_region(store):
-    ranked = recipes.opportunities(store, "CZ06")
+    ranked = policy_recipes.opportunities(store, "CZ06")
     traded = ranked.loc[ranked["category_type"] == "traded"]
     assert traded["relatedness_density"].is_monotonic_decreasing
     assert (traded["lq"] < 1).all()
     assert traded["european_employment_persons"].gt(0).all()
-    support = recipes.opportunity_support(store, "CZ06")
+    support = policy_recipes.opportunity_support(store, "CZ06")
     first = traded.iloc[0]["category_code"]
     linked = support.loc[support["category_code"] == first]
     assert 1 <= len(linked) <= 3 and linked["related_lq"].ge(1).all()
 
 
 def test_the_czech_alignment_names_real_kraje_and_categories(store):
-    alignment = recipes.s3_alignment(store)
+    alignment = policy_recipes.s3_alignment(store)
     priorities = alignment.priorities.set_index("priority_id")
     assert len(priorities) == 91 and priorities["region_code"].nunique() == 14
     # Jihomoravský kraj (CZ064) is compared with Jihovýchod (CZ06)
@@ -73,12 +73,12 @@ def test_the_czech_alignment_names_real_kraje_and_categories(store):
     unmatched = set(priorities.loc[priorities["alignment"] == policy.NOT_MATCHED, "region_code"])
     assert {"CZ010", "CZ071", "CZ042", "CZ072"} <= unmatched
     assert set(alignment.unmentioned["region_code"]) <= set(priorities["region_code"])
-    _, notes = recipes.s3_priorities(store)
+    _, notes = policy_recipes.s3_priorities(store)
     assert any("CZ-NACE 34" in note for note in notes)
 
 
 def test_the_shipped_region_groups_are_valid_and_cite_their_sources(store):
-    groups = recipes.region_groups(store)
+    groups = policy_recipes.region_groups(store)
     assert {g.code for g in groups} >= {"danube-region-eu", "greater-region"}
     for group in groups:
         assert group.is_example or group.source.count("http") >= 1, group.code
@@ -87,8 +87,8 @@ def test_the_shipped_region_groups_are_valid_and_cite_their_sources(store):
 
 
 def test_a_groups_employment_is_the_sum_of_its_members_on_the_real_store(store):
-    group = recipes.region_group(store, "greater-region")
-    rated = recipes.group_rated_clusters(store, group).set_index("category_code")
+    group = policy_recipes.region_group(store, "greater-region")
+    rated = policy_recipes.group_rated_clusters(store, group).set_index("category_code")
     cells = store.cluster_employment.set_index(["region_code", "nuts_level", "category_code"])
     for category in ("upstream-chemical-products", "plastics"):
         expected = sum(
@@ -105,14 +105,16 @@ def test_a_group_of_one_real_region_reproduces_it(store, tmp_path):
         encoding="utf-8",
     )
     group = read_region_groups(path, store.regions)[0]
-    rated = recipes.group_rated_clusters(store, group).set_index("category_code")
+    rated = policy_recipes.group_rated_clusters(store, group).set_index("category_code")
     region = recipes.rated_clusters(store, 2, year=2015)
     region = region.loc[region["region_code"] == "DE11"].set_index("category_code")
     for field in ("employment_persons", "lq", "stars", "size_rank", "focus_share"):
         pd.testing.assert_series_equal(
             rated[field].sort_index(), region[field].sort_index(), check_dtype=False
         )
-    context = recipes.group_context(store, group).set_index(["indicator_code", "year"])["value"]
+    context = policy_recipes.group_context(store, group).set_index(["indicator_code", "year"])[
+        "value"
+    ]
     own = store.context_indicators.query("region_code == 'DE11' and nuts_edition == 2016")
     own = own.groupby(["indicator_code", "year"])["value"].mean()
     shared = context.index.intersection(own.index)
@@ -126,7 +128,7 @@ def test_every_context_indicator_of_the_store_has_an_aggregation_rule(store):
 
 
 def test_a_policy_dashboard_of_a_real_region(store):
-    dashboard, basis = recipes.policy_dashboard(store, "CZ06", ["DE12", "AT31"])
+    dashboard, basis = policy_recipes.policy_dashboard(store, "CZ06", ["DE12", "AT31"])
     assert basis == "peers"
     assert dashboard["policy_area"].ne("").all()
     assert (dashboard["difference"] < 0).all()

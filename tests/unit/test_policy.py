@@ -11,7 +11,7 @@ import pytest
 
 from observatory_lib.data import s3_priorities as s3
 from observatory_lib.errors import ConfigError, DataSourceError
-from observatory_lib.indicators import policy, recipes
+from observatory_lib.indicators import policy, policy_recipes, recipes
 
 DIVISIONS = [f"{n:02d}" for n in range(1, 100)]
 
@@ -20,7 +20,7 @@ DIVISIONS = [f"{n:02d}" for n in range(1, 100)]
 
 
 def test_every_dimension_and_indicator_of_the_framework_has_a_policy_area():
-    areas = recipes.policy_areas()  # checked against data/scoreboard_framework.yaml
+    areas = policy_recipes.policy_areas()  # checked against data/scoreboard_framework.yaml
     framework = recipes.framework()
     for code in [*(d.code for d in framework.dimensions), *framework.indicator_codes]:
         label, points_to = areas.area(code)
@@ -65,7 +65,7 @@ def _comparison(peer_scores=True):
 
 
 def test_the_dashboard_lists_the_weakest_dimensions_and_indicators_with_their_areas():
-    dashboard, basis = policy.build_policy_dashboard(_comparison(), recipes.policy_areas())
+    dashboard, basis = policy.build_policy_dashboard(_comparison(), policy_recipes.policy_areas())
     assert basis == "peers"
     assert list(dashboard["node_code"]) == [
         "research_innovation",  # -30 points
@@ -80,7 +80,7 @@ def test_the_dashboard_lists_the_weakest_dimensions_and_indicators_with_their_ar
 
 def test_without_peer_scores_the_dashboard_compares_with_the_eu_average():
     dashboard, basis = policy.build_policy_dashboard(
-        _comparison(peer_scores=False), recipes.policy_areas()
+        _comparison(peer_scores=False), policy_recipes.policy_areas()
     )
     assert basis == "eu"
     # knowledge 40 vs 50, research 30 vs 50; indicators 10 points or more below the EU
@@ -94,7 +94,7 @@ def test_without_peer_scores_the_dashboard_compares_with_the_eu_average():
 
 
 def test_the_recipe_dashboard_uses_the_scoreboard_and_the_peers(toy_store):
-    dashboard, basis = recipes.policy_dashboard(toy_store, "AT11", ["AT12", "BE21"])
+    dashboard, basis = policy_recipes.policy_dashboard(toy_store, "AT11", ["AT12", "BE21"])
     assert basis == "peers"
     result = recipes.scoreboard(toy_store, 2)
     dims = result.dimension_scores.set_index(["region_code", "dimension_code"])["score"]
@@ -208,7 +208,7 @@ def test_alignment_of_priorities_with_the_regions_statistics(tmp_path, toy_store
         "DE111,S-4,Tourism,,,x\n"  # nothing to match
         "DE111,S-5,Health,86,,x\n",  # no category has classes in health care
     )
-    density = recipes.relatedness_density(toy_store)
+    density = policy_recipes.relatedness_density(toy_store)
     types = toy_store.cluster_categories.set_index("category_code")["category_type"].to_dict()
     result = policy.align_s3_priorities(
         priorities, density, toy_store.cluster_nace_classes, types, strong_density=50.0
@@ -232,7 +232,7 @@ def test_alignment_of_priorities_with_the_regions_statistics(tmp_path, toy_store
 
 def test_a_strength_no_priority_mentions_is_listed(tmp_path, toy_store):
     priorities = _read(tmp_path, toy_store, "AT11,S-1,Pharma,21,,x\n")
-    density = recipes.relatedness_density(toy_store)
+    density = policy_recipes.relatedness_density(toy_store)
     types = toy_store.cluster_categories.set_index("category_code")["category_type"].to_dict()
     result = policy.align_s3_priorities(
         priorities, density, toy_store.cluster_nace_classes, types, strong_density=50.0
@@ -246,5 +246,5 @@ def test_a_strength_no_priority_mentions_is_listed(tmp_path, toy_store):
 def test_the_recipe_reads_a_user_file_in_the_input_format(tmp_path, toy_store):
     path = tmp_path / "s3.csv"
     path.write_text(HEADER + "DE11,S-1,Vehicles,29,,x\n", encoding="utf-8")
-    alignment = recipes.s3_alignment(toy_store, str(path))
+    alignment = policy_recipes.s3_alignment(toy_store, str(path))
     assert alignment.priorities["alignment"].tolist() == [policy.BUILDS_ON_STRENGTHS]

@@ -7,12 +7,14 @@ import pytest
 from toy_store import YEAR
 
 from observatory_lib.errors import UnknownCodeError
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import policy_recipes, recipes
 from observatory_lib.indicators import relatedness as rl
 
 
 def test_density_lqs_are_the_rated_clusters_lqs(toy_store):
-    density = recipes.relatedness_density(toy_store).set_index(["region_code", "category_code"])
+    density = policy_recipes.relatedness_density(toy_store).set_index(
+        ["region_code", "category_code"]
+    )
     rated = recipes.rated_clusters(toy_store, 2, year=YEAR).set_index(
         ["region_code", "category_code"]
     )
@@ -24,7 +26,7 @@ def test_density_lqs_are_the_rated_clusters_lqs(toy_store):
 def test_proximity_is_the_direct_computation_on_the_reference_regions(toy_store):
     rated = recipes.rated_clusters(toy_store, 2)
     expected = rl.proximity_table(rl.compute_relatedness(rated, year=YEAR))
-    got = recipes.proximity(toy_store)
+    got = policy_recipes.proximity(toy_store)
     assert got.equals(expected)
     # traded: automotive, biopharmaceuticals, metalworking; emerging: blue growth alone
     traded = {"automotive", "biopharmaceuticals", "metalworking-technology"}
@@ -39,8 +41,8 @@ def test_proximity_is_the_direct_computation_on_the_reference_regions(toy_store)
 
 
 def test_opportunities_of_a_region_are_its_rows_of_the_whole_table(toy_store):
-    everything = recipes.opportunities(toy_store)
-    de11 = recipes.opportunities(toy_store, "DE11")
+    everything = policy_recipes.opportunities(toy_store)
+    de11 = policy_recipes.opportunities(toy_store, "DE11")
     assert set(de11["region_code"]) == {"DE11"}
     assert len(de11) == (everything["region_code"] == "DE11").sum()
     # DE11 is specialised in automotive only: metalworking (linked to automotive and
@@ -51,7 +53,7 @@ def test_opportunities_of_a_region_are_its_rows_of_the_whole_table(toy_store):
     assert traded["category_name"].iloc[0] == "Metalworking Technology"
     assert (traded["european_growth_status"] == rl.GROWTH_SINGLE_YEAR).all()
     assert traded["european_employment_persons"].notna().all()
-    support = recipes.opportunity_support(toy_store, "DE11")
+    support = policy_recipes.opportunity_support(toy_store, "DE11")
     assert support[["category_code", "related_category_code"]].values.tolist() == [
         ["metalworking-technology", "automotive"]
     ]
@@ -60,11 +62,13 @@ def test_opportunities_of_a_region_are_its_rows_of_the_whole_table(toy_store):
 
 def test_a_region_without_cluster_data_is_refused_with_the_nearest_codes(toy_store):
     with pytest.raises(UnknownCodeError, match="DE11"):
-        recipes.opportunities(toy_store, "DE1X")
+        policy_recipes.opportunities(toy_store, "DE1X")
 
 
 def test_opportunity_summary_counts_strong_opportunities(toy_store):
-    summary = recipes.opportunity_summary(toy_store).set_index(["region_code", "category_type"])
+    summary = policy_recipes.opportunity_summary(toy_store).set_index(
+        ["region_code", "category_type"]
+    )
     row = summary.loc[("DE11", "traded")]
     assert row["n_specialised"] == 1
     assert row["n_opportunities"] == 2
@@ -73,7 +77,7 @@ def test_opportunity_summary_counts_strong_opportunities(toy_store):
 
 
 def test_variety_decomposes_the_entropy_of_traded_employment(toy_store):
-    table = recipes.variety(toy_store).set_index("region_code")
+    table = policy_recipes.variety(toy_store).set_index("region_code")
     row = table.loc["AT11"]
     assert row["total_variety_bits"] == pytest.approx(
         row["related_variety_bits"] + row["unrelated_variety_bits"]
@@ -84,7 +88,7 @@ def test_variety_decomposes_the_entropy_of_traded_employment(toy_store):
 
 
 def test_relatedness_tables_are_memoised(toy_store):
-    assert recipes.relatedness(toy_store) is recipes.relatedness(toy_store)
-    first = recipes.relatedness_density(toy_store)
+    assert policy_recipes.relatedness(toy_store) is policy_recipes.relatedness(toy_store)
+    first = policy_recipes.relatedness_density(toy_store)
     first["lq"] = 0.0  # a caller's change never reaches the memo
-    assert recipes.relatedness_density(toy_store)["lq"].ne(0.0).any()
+    assert policy_recipes.relatedness_density(toy_store)["lq"].ne(0.0).any()

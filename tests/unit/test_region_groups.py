@@ -9,7 +9,7 @@ from toy_store import YEAR
 
 from observatory_lib.data.region_groups import read_region_groups
 from observatory_lib.errors import ConfigError, ObservatoryError
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import policy_recipes, recipes
 from observatory_lib.indicators import region_groups as rg
 
 GOOD = """\
@@ -108,7 +108,7 @@ def test_a_missing_file_says_how_to_make_one(toy_store, tmp_path):
 
 def test_unknown_group_code_lists_the_groups(toy_store, groups_file):
     with pytest.raises(ObservatoryError, match="alpine"):
-        recipes.region_group(toy_store, "alpin")
+        policy_recipes.region_group(toy_store, "alpin")
 
 
 # --- what a group gets ---------------------------------------------------------------------------
@@ -127,8 +127,8 @@ CLUSTER_FIELDS = [
 
 
 def test_a_group_of_one_region_reproduces_its_cluster_figures(toy_store, groups_file):
-    solo = recipes.region_group(toy_store, "solo")
-    group = recipes.group_rated_clusters(toy_store, solo).set_index("category_code")
+    solo = policy_recipes.region_group(toy_store, "solo")
+    group = policy_recipes.group_rated_clusters(toy_store, solo).set_index("category_code")
     region = recipes.rated_clusters(toy_store, 2, year=YEAR)
     region = region.loc[region["region_code"] == "DE11"].set_index("category_code")
     assert set(group.index) == set(region.index)
@@ -140,34 +140,34 @@ def test_a_group_of_one_region_reproduces_its_cluster_figures(toy_store, groups_
 
 
 def test_a_group_of_one_region_reproduces_its_density_and_opportunities(toy_store, groups_file):
-    solo = recipes.region_group(toy_store, "solo")
-    related = recipes.group_opportunities(toy_store, solo)
+    solo = policy_recipes.region_group(toy_store, "solo")
+    related = policy_recipes.group_opportunities(toy_store, solo)
     density, ranked, support = related["density"], related["opportunities"], related["support"]
-    own = recipes.relatedness_density(toy_store).query("region_code == 'DE11'")
+    own = policy_recipes.relatedness_density(toy_store).query("region_code == 'DE11'")
     columns = ["category_code", "lq", "is_specialised", "relatedness_density"]
     pd.testing.assert_frame_equal(
         density[columns].sort_values("category_code", ignore_index=True),
         own[columns].sort_values("category_code", ignore_index=True),
     )
-    region = recipes.opportunities(toy_store, "DE11")
+    region = policy_recipes.opportunities(toy_store, "DE11")
     assert list(ranked["category_code"]) == list(region["category_code"])
     np.testing.assert_array_equal(ranked["relatedness_density"], region["relatedness_density"])
     assert list(support["related_category_code"]) == list(
-        recipes.opportunity_support(toy_store, "DE11")["related_category_code"]
+        policy_recipes.opportunity_support(toy_store, "DE11")["related_category_code"]
     )
-    variety = recipes.variety(toy_store).query("region_code == 'DE11'")
+    variety = policy_recipes.variety(toy_store).query("region_code == 'DE11'")
     assert related["variety"]["total_variety_bits"].iloc[0] == pytest.approx(
         variety["total_variety_bits"].iloc[0]
     )
-    summary = recipes.opportunity_summary(toy_store).query("region_code == 'DE11'")
+    summary = policy_recipes.opportunity_summary(toy_store).query("region_code == 'DE11'")
     assert related["summary"]["n_strong_opportunities"].tolist() == (
         summary["n_strong_opportunities"].tolist()
     )
 
 
 def test_a_group_of_one_region_reproduces_its_context_indicators(toy_store, groups_file):
-    solo = recipes.region_group(toy_store, "solo")
-    group = recipes.group_context(toy_store, solo).set_index(["indicator_code", "year"])
+    solo = policy_recipes.region_group(toy_store, "solo")
+    group = policy_recipes.group_context(toy_store, solo).set_index(["indicator_code", "year"])
     context = toy_store.context_indicators
     region = context.loc[context["region_code"] == "DE11"].set_index(["indicator_code", "year"])
     shared = group.index.intersection(region.index)
@@ -176,8 +176,8 @@ def test_a_group_of_one_region_reproduces_its_context_indicators(toy_store, grou
 
 
 def test_a_groups_employment_is_the_sum_of_its_members(toy_store, groups_file):
-    alpine = recipes.region_group(toy_store, "alpine")
-    group = recipes.group_rated_clusters(toy_store, alpine).set_index("category_code")
+    alpine = policy_recipes.region_group(toy_store, "alpine")
+    group = policy_recipes.group_rated_clusters(toy_store, alpine).set_index("category_code")
     cells = toy_store.cluster_employment
     members = cells.loc[cells["region_code"].isin(["AT11", "AT12"])]
     expected = members.groupby("category_code")["employment_persons"].sum()
@@ -193,16 +193,16 @@ def test_a_groups_employment_is_the_sum_of_its_members(toy_store, groups_file):
 def test_a_missing_member_value_makes_the_group_value_missing(toy_store, tmp_path):
     text = GOOD.replace("[AT11, AT12]", "[AT11, BE10]")  # BE10's biopharmaceuticals suppressed
     group = read_region_groups(_write(tmp_path, text), toy_store.regions)[0]
-    rated = recipes.group_rated_clusters(toy_store, group).set_index("category_code")
+    rated = policy_recipes.group_rated_clusters(toy_store, group).set_index("category_code")
     assert np.isnan(rated.loc["biopharmaceuticals", "employment_persons"])
     assert pd.isna(rated.loc["biopharmaceuticals", "stars"])
     assert rated.loc["automotive", "employment_persons"] == 2_000 + 50
 
 
 def test_a_mixed_level_group_is_measured_at_its_finest_level(toy_store, groups_file):
-    mixed = recipes.region_group(toy_store, "mixed")
+    mixed = policy_recipes.region_group(toy_store, "mixed")
     assert rg.benchmark_level(mixed) == 2
-    rated = recipes.group_rated_clusters(toy_store, mixed).set_index("category_code")
+    rated = policy_recipes.group_rated_clusters(toy_store, mixed).set_index("category_code")
     cells = toy_store.cluster_employment.set_index(["region_code", "category_code"])
     expected = (
         cells.loc[("AT", "automotive"), "employment_persons"]
@@ -222,7 +222,7 @@ def test_a_group_with_a_nuts3_member_has_no_cluster_figures(toy_store, tmp_path)
     text = GOOD.replace("[DE11]", "[DE111]")
     group = read_region_groups(_write(tmp_path, text), toy_store.regions)[1]
     with pytest.raises(ObservatoryError, match="NUTS-3"):
-        recipes.group_rated_clusters(toy_store, group)
+        policy_recipes.group_rated_clusters(toy_store, group)
 
 
 # --- context aggregation -------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import policy_recipes
 from observatory_lib.products import region_scorecard
 from observatory_lib.products.kit.labels import COLUMN_LABELS
 from observatory_lib.products.region_scorecard import where_next as where
@@ -41,7 +41,7 @@ def de11(toy_store):
 def test_where_next_lists_the_recipe_layers_opportunities(toy_store, de11):
     part = de11.where_next
     assert part["available"]
-    expected = recipes.opportunities(toy_store, "DE11")
+    expected = policy_recipes.opportunities(toy_store, "DE11")
     expected = expected.loc[expected["category_type"] == "traded"]
     assert list(part["opportunities"]["category_code"]) == list(expected["category_code"])[:5]
     np.testing.assert_array_equal(
@@ -76,7 +76,7 @@ def test_the_record_carries_where_next_and_the_policy_dashboard(de11):
 
 
 def test_policy_dashboard_is_the_recipe_layers(toy_store, de11):
-    dashboard, basis = recipes.policy_dashboard(toy_store, "DE11", ["AT11", "BE21"])
+    dashboard, basis = policy_recipes.policy_dashboard(toy_store, "DE11", ["AT11", "BE21"])
     part = de11.policy
     assert basis == part["basis"]
     assert part["rows"]["node_code"].tolist() == dashboard["node_code"].tolist()
@@ -200,11 +200,11 @@ def test_not_available_parts_render_as_a_sentence():
 
 
 def test_european_growth_gets_a_column_once_the_store_holds_several_years(toy_store):
-    ranked = recipes.opportunities(toy_store, "DE11").assign(
+    ranked = policy_recipes.opportunities(toy_store, "DE11").assign(
         european_growth_pct=2.5, european_growth_status="available"
     )
-    support = recipes.opportunity_support(toy_store, "DE11")
-    part = where.where_next(ranked, support, recipes.variety(toy_store).iloc[0:0], {})
+    support = policy_recipes.opportunity_support(toy_store, "DE11")
+    part = where.where_next(ranked, support, policy_recipes.variety(toy_store).iloc[0:0], {})
     assert where.has_growth(part)
     assert where.opportunities_frame(part)["european_growth_pct"].tolist()[0] == 2.5
     assert "European growth of the categories" not in where.where_next_markdown(part)

@@ -10,7 +10,7 @@ import pytest
 from observatory_lib.cli import product_commands
 from observatory_lib.cli.selection import select_groups
 from observatory_lib.errors import UnknownCodeError
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import policy_recipes, recipes
 from observatory_lib.products import smart_specialisation as ss
 from observatory_lib.products.kit.downloads import read_csv_table
 from observatory_lib.products.smart_specialisation.publication import PAIRS_TABLE
@@ -31,7 +31,7 @@ def report(toy_store, tmp_path):
 
 
 def test_the_report_takes_its_numbers_from_the_recipe_layer(toy_store, report):
-    pairs = recipes.strongest_pairs(toy_store, 2, 2015, ss.N_PAIRS)
+    pairs = policy_recipes.strongest_pairs(toy_store, 2, 2015, ss.N_PAIRS)
     assert report.pairs["proximity"].tolist() == pairs["proximity"].tolist()
     assert report.n_reference_regions == {"traded": 5, "emerging": 5}
     table = ss.pairs_frame(report, "traded")

@@ -28,7 +28,7 @@ from observatory_lib.constants import (
     MODIFICATION_NOTE,
     STATISTICS_EDITION,
 )
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import policy_recipes, recipes
 from observatory_lib.indicators.stars import load_star_preset
 from observatory_lib.products.kit import map_styles
 from observatory_lib.products.kit.labels import NOT_AVAILABLE
@@ -139,7 +139,7 @@ def _group_names(store) -> dict[str, str]:
     from observatory_lib.errors import ObservatoryError
 
     try:
-        return {group.code: group.name for group in recipes.region_groups(store)}
+        return {group.code: group.name for group in policy_recipes.region_groups(store)}
     except ObservatoryError:
         return {}
 

@@ -17,7 +17,7 @@ from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR, STATIST
 from observatory_lib.data.region_groups import RegionGroup
 from observatory_lib.data.store import Store
 from observatory_lib.errors import ObservatoryError
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import policy_recipes, recipes
 from observatory_lib.indicators.clusters import compute_structural_indicators
 from observatory_lib.indicators.panorama import region_portfolio
 from observatory_lib.indicators.region_groups import (
@@ -80,7 +80,7 @@ def build_group_scorecard(
         ConfigError: a bad groups file (every bad line named).
     """
     year = coerce_year(year)
-    group = recipes.region_group(store, group_code)
+    group = policy_recipes.region_group(store, group_code)
     rule_set = load_star_preset(star_preset)
     level = benchmark_level(group)
     context = ScorecardContext(
@@ -158,7 +158,7 @@ def _header(context: ScorecardContext, group: RegionGroup) -> dict:
 
 
 def _key_facts(context: ScorecardContext, group: RegionGroup) -> pd.DataFrame:
-    values = recipes.group_context(context.store, group)
+    values = policy_recipes.group_context(context.store, group)
     eu = eu_key_fact_averages(context.store, context.level, context.year)
     catalog = context.store.context_indicator_catalog.set_index("indicator_code")
     window = values.loc[values["year"].between(context.year - KEY_FACT_MAX_LAG, context.year)]
@@ -192,7 +192,7 @@ def _key_facts(context: ScorecardContext, group: RegionGroup) -> pd.DataFrame:
 def _group_clusters(context: ScorecardContext, group: RegionGroup) -> dict:
     empty = pd.DataFrame(columns=PORTFOLIO_COLUMNS)
     try:
-        rated = recipes.group_rated_clusters(context.store, group, context.rule_set)
+        rated = policy_recipes.group_rated_clusters(context.store, group, context.rule_set)
     except ObservatoryError as error:
         reason = str(error).split(" Fix:")[0].rstrip(".")
         return {
@@ -256,7 +256,7 @@ def _summary(
 def _group_where_next(context: ScorecardContext, group: RegionGroup, has_clusters: bool) -> dict:
     if not has_clusters:
         return not_available("no cluster figures for this group")
-    related = recipes.group_opportunities(context.store, group, year=context.year)
+    related = policy_recipes.group_opportunities(context.store, group, year=context.year)
     summary = related["summary"]
     traded = summary.loc[summary["category_type"] == "traded"]
     return where_next(

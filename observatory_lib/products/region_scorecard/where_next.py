@@ -5,7 +5,7 @@ categories (not yet specialised, the highest relatedness density first) with the
 that support each and the category's European size; the related strengths that support the
 most of them; related and unrelated variety. **Policy dashboard**: the weakest scoreboard
 dimensions and indicators against the peers, each with its policy area. Every number comes from
-the recipe layer (``recipes.opportunities``, ``opportunity_support``, ``variety``,
+the recipe layer (``policy_recipes.opportunities``, ``opportunity_support``, ``variety``,
 ``opportunity_summary``, ``policy_dashboard``).
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from observatory_lib.errors import ObservatoryError
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import policy_recipes
 from observatory_lib.indicators.relatedness import GROWTH_AVAILABLE
 from observatory_lib.products.kit.labels import NOT_AVAILABLE
 from observatory_lib.products.kit.numbers import format_number, format_signed, is_missing
@@ -73,13 +73,13 @@ def region_where_next(context: ScorecardContext, has_clusters: bool) -> dict:
         return not_available("no cluster employment in the structural business statistics")
     store, code = context.store, context.region_code
     try:
-        ranked = recipes.opportunities(store, code, year=context.year)
-        support = recipes.opportunity_support(store, code, year=context.year)
+        ranked = policy_recipes.opportunities(store, code, year=context.year)
+        support = policy_recipes.opportunity_support(store, code, year=context.year)
     except ObservatoryError:
         return not_available("no location quotients for this region")
-    summary = recipes.opportunity_summary(store, RELATEDNESS_LEVEL, context.year)
+    summary = policy_recipes.opportunity_summary(store, RELATEDNESS_LEVEL, context.year)
     traded = summary.loc[(summary["region_code"] == code) & (summary["category_type"] == "traded")]
-    variety = recipes.variety(store, RELATEDNESS_LEVEL, context.year)
+    variety = policy_recipes.variety(store, RELATEDNESS_LEVEL, context.year)
     return where_next(
         ranked,
         support,
@@ -125,7 +125,7 @@ def where_next(
         "related_strengths": strengths,
         "n_specialised": summary.get("n_specialised"),
         "n_strong_opportunities": summary.get("n_strong_opportunities"),
-        "strong_density": recipes.STRONG_DENSITY,
+        "strong_density": policy_recipes.STRONG_DENSITY,
         "related_variety_bits": None if row is None else row["related_variety_bits"],
         "unrelated_variety_bits": None if row is None else row["unrelated_variety_bits"],
         "growth_status": str(top["european_growth_status"].iloc[0]),
@@ -164,7 +164,7 @@ def region_policy_dashboard(context: ScorecardContext, peers: list[str], has_boa
     """The policy dashboard of a region with a scoreboard result."""
     if not has_board:
         return {"available": False, "reason": "no scoreboard result for this region"}
-    dashboard, basis = recipes.policy_dashboard(
+    dashboard, basis = policy_recipes.policy_dashboard(
         context.store,
         context.region_code,
         peers,
@@ -176,7 +176,7 @@ def region_policy_dashboard(context: ScorecardContext, peers: list[str], has_boa
         "available": True,
         "basis": basis,
         "rows": dashboard[DASHBOARD_FIELDS].reset_index(drop=True),
-        "not_covered": list(recipes.policy_areas().not_covered),
+        "not_covered": list(policy_recipes.policy_areas().not_covered),
     }
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import policy_recipes
 from observatory_lib.products.smart_specialisation.report import (
     LEVEL,
     SmartSpecialisationReport,
@@ -34,7 +34,7 @@ def category_space_graph(report: SmartSpecialisationReport, store, category_type
     category linked to its network) plus the strongest ``SPACE_EXTRA_LINKS`` of the links."""
     import networkx as nx
 
-    space = recipes.relatedness(store, LEVEL, report.year).space(category_type)
+    space = policy_recipes.relatedness(store, LEVEL, report.year).space(category_type)
     first, second = np.triu_indices(len(space.categories), k=1)
     weights = space.proximity[first, second]
     full = nx.Graph()
@@ -72,7 +72,7 @@ def _space_figure(report: SmartSpecialisationReport, store, category_type: str, 
     from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure
 
-    sizes = recipes.category_sizes(store, LEVEL, report.year).set_index("category_code")
+    sizes = policy_recipes.category_sizes(store, LEVEL, report.year).set_index("category_code")
     names = display_names(store)
     graph = category_space_graph(report, store, category_type)
     layout = nx.spring_layout(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from observatory_lib.constants import STATISTICS_EDITION
 from observatory_lib.data.s3_priorities import CZECH_SOURCE, CZECHIA
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import policy_recipes
 from observatory_lib.indicators.policy import BUILDS_ON_STRENGTHS, NOT_MATCHED, RELATED
 from observatory_lib.products.kit.display import downloads_text
 from observatory_lib.products.kit.document import CALCULATIONS, Document, source_line
@@ -147,7 +147,7 @@ def _opportunity_finding(report: SmartSpecialisationReport) -> str:
     text = (
         f"{format_number(with_strong)} of {format_number(len(traded))} regions have at least "
         "one traded category in which they are not yet specialised with a relatedness density "
-        f"of {recipes.STRONG_DENSITY:g} or more"
+        f"of {policy_recipes.STRONG_DENSITY:g} or more"
     )
     if report.regions_table.empty or with_strong == 0:
         return text + "."
@@ -268,7 +268,7 @@ def _pairs_parts(doc: Document, report: SmartSpecialisationReport) -> list:
 
 
 def _opportunity_parts(doc: Document, report: SmartSpecialisationReport, figure) -> list:
-    strong = f"{recipes.STRONG_DENSITY:g}"
+    strong = f"{policy_recipes.STRONG_DENSITY:g}"
     return [
         doc.section(
             "The regions with the most diversification opportunities",
@@ -343,7 +343,7 @@ def _alignment_parts(doc: Document, report: SmartSpecialisationReport) -> list:
             "region is specialised (with their location quotient), the most related covered "
             "category in which it is not (with its relatedness density), and an assessment: "
             "*builds on strengths* (at least one covered specialisation), *related "
-            f"diversification* (none, but a density of {recipes.STRONG_DENSITY:g} or more), "
+            f"diversification* (none, but a density of {policy_recipes.STRONG_DENSITY:g} or more), "
             "*weakly related*, or *no category covered* (its NACE divisions hold less than a "
             "quarter of any category's classes, e.g. health care). Then the region's traded "
             "specialisations that no priority covers. Priority names are printed as the source "

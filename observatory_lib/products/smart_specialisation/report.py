@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from observatory_lib.constants import DEFAULT_YEAR
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import policy_recipes, recipes
 from observatory_lib.indicators.policy import (
     BUILDS_ON_STRENGTHS,
     MIN_CLASS_SHARE,
@@ -82,7 +82,7 @@ class SmartSpecialisationReport:
             "known (0 to 100).",
             "**Opportunities** are the categories a region is not specialised in (location "
             "quotient below 1), ranked by relatedness density; a density of "
-            f"{recipes.STRONG_DENSITY:g} or more means that at least half of the category's "
+            f"{policy_recipes.STRONG_DENSITY:g} or more means that at least half of the category's "
             "related weight is already a specialisation of the region. European employment "
             f"growth of the categories: {self.growth_status}.",
             "**Related and unrelated variety** (Frenken, Van Oort and Verburg 2007): the "
@@ -140,9 +140,9 @@ def smart_specialisation_context(
         UnknownCodeError: a year without cluster data (valid years listed).
         DataSourceError: an S3 file that cannot be read (each bad line named).
     """
-    space = recipes.relatedness(store, LEVEL, year)
+    space = policy_recipes.relatedness(store, LEVEL, year)
     names = display_names(store)
-    pairs = recipes.strongest_pairs(store, LEVEL, year, n_pairs)
+    pairs = policy_recipes.strongest_pairs(store, LEVEL, year, n_pairs)
     divisions = store.cluster_nace_classes.groupby("category_code")["nace_code"].agg(set)
     pairs = pairs.assign(
         category_name=pairs["category_code"].map(names),
@@ -152,8 +152,8 @@ def smart_specialisation_context(
             for a, b in zip(pairs["category_code"], pairs["related_category_code"], strict=True)
         ],
     )
-    summary = recipes.opportunity_summary(store, LEVEL, year)
-    sizes = recipes.category_sizes(store, LEVEL, year)
+    summary = policy_recipes.opportunity_summary(store, LEVEL, year)
+    sizes = policy_recipes.category_sizes(store, LEVEL, year)
     return SmartSpecialisationReport(
         year=int(year),
         reference_description=recipes.reference_description(store, LEVEL),
@@ -202,7 +202,7 @@ def _regions_table(store, summary: pd.DataFrame, year: int, n: int) -> pd.DataFr
         .head(n)
         .reset_index(drop=True)
     )
-    ranked = recipes.opportunities(store, level=LEVEL, year=year)
+    ranked = policy_recipes.opportunities(store, level=LEVEL, year=year)
     ranked = ranked.loc[ranked["category_type"] == "traded"]
     best = (
         ranked.loc[ranked["rank_in_region"] <= N_TOP_OPPORTUNITIES]
@@ -229,7 +229,7 @@ def _regions_table(store, summary: pd.DataFrame, year: int, n: int) -> pd.DataFr
 
 
 def _variety_table(store, year: int, n: int = 10) -> pd.DataFrame:
-    variety = recipes.variety(store, LEVEL, year).dropna(subset=["related_variety_bits"])
+    variety = policy_recipes.variety(store, LEVEL, year).dropna(subset=["related_variety_bits"])
     top = (
         variety.sort_values(["related_variety_bits", "region_code"], ascending=[False, True])
         .head(n)
@@ -247,7 +247,7 @@ def _variety_table(store, year: int, n: int = 10) -> pd.DataFrame:
 
 
 def _groups_table(store) -> pd.DataFrame:
-    groups = recipes.category_groups(store)
+    groups = policy_recipes.category_groups(store)
     traded = groups.loc[groups["category_type"] == "traded"]
     names = store.cluster_categories.set_index("category_code")["category_name"]
     listed = traded.groupby("group_label", sort=False)["category_code"].apply(
@@ -262,8 +262,8 @@ def _groups_table(store) -> pd.DataFrame:
 
 
 def _alignment(store, source: str, year: int) -> Alignment:
-    alignment = recipes.s3_alignment(store, source, year=year)
-    _, notes = recipes.s3_priorities(store, source)
+    alignment = policy_recipes.s3_alignment(store, source, year=year)
+    _, notes = policy_recipes.s3_priorities(store, source)
     names = display_names(store)
     regions = recipes.statistics_regions(store)["region_name"]
     counts = {
@@ -404,27 +404,27 @@ def write_downloads(
     year, what = report.year, f"NUTS {LEVEL}, {report.year}"
     tables = {
         "relatedness_proximity": (
-            recipes.proximity(store, LEVEL, year),
+            policy_recipes.proximity(store, LEVEL, year),
             f"Proximity between cluster categories (Hidalgo et al. 2007), {what}",
         ),
         "relatedness_density": (
-            recipes.relatedness_density(store, LEVEL, year),
+            policy_recipes.relatedness_density(store, LEVEL, year),
             f"Relatedness density (Balland et al. 2019) of every region and category, {what}",
         ),
         "diversification_opportunities": (
-            recipes.opportunities(store, level=LEVEL, year=year),
+            policy_recipes.opportunities(store, level=LEVEL, year=year),
             f"Diversification opportunities of every region, ranked by density, {what}",
         ),
         "opportunity_support": (
-            recipes.opportunity_support(store, level=LEVEL, year=year),
+            policy_recipes.opportunity_support(store, level=LEVEL, year=year),
             f"The specialisations that support each opportunity, {what}",
         ),
         "regional_variety": (
-            recipes.variety(store, LEVEL, year),
+            policy_recipes.variety(store, LEVEL, year),
             f"Related and unrelated variety of traded employment (bits), {what}",
         ),
         "category_groups": (
-            recipes.category_groups(store),
+            policy_recipes.category_groups(store),
             "Technology groups of the cluster categories (Eurostat high-tech aggregation)",
         ),
     }
