@@ -156,7 +156,10 @@ def test_a_group_scorecard_names_its_members_and_source_and_has_no_scoreboard(
     doc = region_scorecard.document(card, toy_store)
     opening = _html(region_scorecard.opening(doc, card))
     assert "<h1>Two Austrian regions</h1>" in opening
-    assert "Burgenland (AT11)" in opening and "https://example.org/alpine-members" in opening
+    assert "Burgenland (AT11)" in opening and "under Methods and sources" in opening
+    closing = region_scorecard.closing(doc, card, toy_store).data
+    assert "Membership of the group" in closing
+    assert "https://example.org/alpine-members" in closing
     assert "Peer average" not in opening
     assert region_scorecard.policy_dashboard(doc, card) == []
     ecosystem = _html(region_scorecard.ecosystem(doc, card, None))

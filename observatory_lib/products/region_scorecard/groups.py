@@ -57,8 +57,8 @@ from observatory_lib.products.region_scorecard.spec import (
 from observatory_lib.products.region_scorecard.where_next import not_available, where_next
 
 NO_SCOREBOARD = (
-    "a region group is not scored: the scoreboard ranks the regions of one NUTS level against "
-    "each other"
+    "a region group is not scored (the scoreboard ranks the regions of one NUTS level against "
+    "each other)"
 )
 
 

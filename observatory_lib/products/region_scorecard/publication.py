@@ -168,8 +168,17 @@ def _members_markdown(card: Scorecard) -> str:
         f"{escaped(name)} ({code})"
         for code, name in zip(group["members"], group["member_names"], strict=True)
     )
+    return f"**Members:** {members} (their source: under Methods and sources)."
+
+
+def _membership_markdown(card: Scorecard) -> str:
+    """Where a group's membership comes from, and its note (in the closing section, so that
+    page 1 keeps room for the maps)."""
+    group = card.group
+    if group is None:
+        return ""
     note = f" {escaped(group['note'])}" if group.get("note") else ""
-    return f"**Members:** {members}. {escaped(group['provenance'])}{note}"
+    return f"**Membership of the group.** {escaped(group['provenance'])}{note}"
 
 
 def maps(doc: Document, card: Scorecard, images: dict[str, ScorecardImage]):
@@ -350,7 +359,7 @@ def closing(doc: Document, card: Scorecard, store) -> object:
     """Data notes, then the methods and sources: the datasets in one paragraph (a scorecard
     stays within four pages)."""
     return doc.methods_and_sources(
-        [card.notes_markdown(), card.methods_note, card.provenance],
+        [_membership_markdown(card), card.notes_markdown(), card.methods_note, card.provenance],
         None,
         [],
     )
