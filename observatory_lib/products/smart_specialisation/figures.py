@@ -80,7 +80,7 @@ def _space_figure(report: SmartSpecialisationReport, store, category_type: str, 
     )
     nodes = list(layout)
     # a few nodes on a wide, low figure need more room between them than many on a tall one
-    xy = spread_apart(np.array([layout[node] for node in nodes]), 0.1 if len(nodes) > 20 else 0.2)
+    xy = spread_apart(np.array([layout[node] for node in nodes]), 0.125 if len(nodes) > 20 else 0.2)
     position = dict(zip(nodes, xy, strict=True))
     figure = Figure(figsize=(7.4, height), facecolor="white")
     ax = figure.add_axes((0.01, 0.01, 0.98, 0.98))
