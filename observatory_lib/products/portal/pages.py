@@ -28,6 +28,7 @@ from observatory_lib.constants import (
     MODIFICATION_NOTE,
     STATISTICS_EDITION,
 )
+from observatory_lib.errors import ObservatoryError
 from observatory_lib.indicators import policy_recipes, recipes
 from observatory_lib.indicators.stars import load_star_preset
 from observatory_lib.products.kit import map_styles
@@ -136,8 +137,6 @@ def gather(store, root: Path, apps: Sequence = (), css: str = "") -> Portal:
 def _group_names(store) -> dict[str, str]:
     """Group code -> name from the groups file ({} when it cannot be read: the portal still
     lists the groups' scorecards, by code)."""
-    from observatory_lib.errors import ObservatoryError
-
     try:
         return {group.code: group.name for group in policy_recipes.region_groups(store)}
     except ObservatoryError:
