@@ -53,3 +53,8 @@ def store_dir() -> Path:
 def output_dir() -> Path:
     """The outputs directory, honouring a late change of ``OBSERVATORY_OUTPUTS``."""
     return _env_path("OBSERVATORY_OUTPUTS", PROJECT_ROOT / "outputs")
+
+
+def region_groups_file() -> Path:
+    """The region groups file (``OBSERVATORY_REGION_GROUPS``, else data/region_groups.yaml)."""
+    return _env_path("OBSERVATORY_REGION_GROUPS", DATA_DIR / "region_groups.yaml")

@@ -66,7 +66,8 @@ def rendered_publications(built_store, tmp_path_factory) -> dict:
     """The published products, rendered once per session as ``make demo`` renders them.
 
     The real CLI in a subprocess on the session's store: the Panorama, the scoreboard report,
-    the sector report for automotive and the scorecard of Stuttgart (DE11), in HTML and PDF.
+    the sector report for automotive, the smart specialisation report and the scorecard of
+    Stuttgart (DE11), in HTML and PDF.
     Returns ``{product: {"html": path, "pdf": path}}``.
     """
     import subprocess
@@ -77,7 +78,13 @@ def rendered_publications(built_store, tmp_path_factory) -> dict:
     options = ["--formats", "html,pdf", "--no-progress", "--workers", "2"]
     cli = [sys.executable, "-m", "observatory_lib.cli.main"]
     for arguments in (
-        ["reports", "--only", "panorama,scoreboard,sector_reports", "--categories", "automotive"],
+        [
+            "reports",
+            "--only",
+            "panorama,scoreboard,sector_reports,smart_specialisation",
+            "--categories",
+            "automotive",
+        ],
         ["scorecards", "--regions", "DE11"],
     ):
         run = subprocess.run(
@@ -88,6 +95,8 @@ def rendered_publications(built_store, tmp_path_factory) -> dict:
         "panorama": "reports/panorama/cluster_panorama/cluster_panorama",
         "scoreboard": "reports/scoreboard/ecosystem_scoreboard/ecosystem_scoreboard",
         "sector_report": "reports/sector_reports/automotive/automotive",
+        "smart_specialisation": "reports/smart_specialisation/smart_specialisation/"
+        "smart_specialisation",
         "scorecard": "scorecards/DE11/DE11",
     }
     return {

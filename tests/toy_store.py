@@ -1,7 +1,7 @@
 """A small store built from inline frames: the one fixture every unit test of recipes and
 products uses (``toy_store`` in ``tests/unit/conftest.py``). No data mirror is needed.
 
-Three countries (AT, BE, DE), six NUTS-2 regions and one NUTS-3 region, four categories (two
+Three countries (AT, BE, DE), six NUTS-2 regions and one NUTS-3 region, five categories (three
 traded with SBS data, one traded outside the SBS scope, one emerging industry), a confidential
 cell and a region without a known total, every context indicator the scoreboard framework and
 the scorecard's key facts read (deterministic values, one gap), squares for geometry and the
@@ -36,6 +36,8 @@ EMPLOYMENT = {
     ("automotive", "traded"): [2_000.0, 100.0, 50.0, 700.0, 900.0, 300.0],
     # BE10's cell is suppressed and could not be estimated: missing, flagged confidential
     ("biopharmaceuticals", "traded"): [100.0, 1_500.0, np.nan, 2_000.0, 150.0, 20.0],
+    # a third traded category, so that the category space has more than one link
+    ("metalworking-technology", "traded"): [1_500.0, 900.0, 600.0, 300.0, 150.0, 400.0],
     ("blue-growth", "emerging"): [2_050.0, 120.0, 40.0, 900.0, 10.0, 5.0],
 }
 CONFIDENTIAL = {("biopharmaceuticals", "BE10")}
@@ -43,6 +45,7 @@ CATEGORIES = [
     ("automotive", "Automotive", "traded", 3, 3),
     ("biopharmaceuticals", "Biopharmaceuticals", "traded", 2, 2),
     ("financial-services", "Financial Services", "traded", 1, 0),
+    ("metalworking-technology", "Metalworking Technology", "traded", 1, 1),
     ("blue-growth", "Blue Growth", "emerging", 2, 2),
 ]
 NACE = [
@@ -52,6 +55,7 @@ NACE = [
     ("biopharmaceuticals", "traded", "21.10", "C21", 0.5),
     ("biopharmaceuticals", "traded", "21.20", "C21", 0.5),
     ("financial-services", "traded", "64.11", "K64", 0.5),
+    ("metalworking-technology", "traded", "25.62", "C25", 0.25),
     ("blue-growth", "emerging", "30.11", "C30", 0.125),
     ("blue-growth", "emerging", "50.10", "H50", 0.25),
 ]
@@ -75,6 +79,10 @@ CONTEXT = [
     ("patent_applications_hightech_per_mhab", "per_mhab", "pat_ep_rtec", (2011, 2012)),
     ("gva_growth_pct", "pct", "nama_10r_2gvagr", (2012, 2013, 2014)),
     ("household_income_ppcs_per_hab", "ppcs_per_hab", "tgs00026", (2013, 2014, 2015)),
+    # the weights region groups aggregate with (data/group_aggregation.yaml)
+    ("regional_gdp_mio_eur", "mio_eur", "tgs00003", (2013, 2014, 2015)),
+    ("employment_ths", "ths_persons", "lfst_r_lfe2emp", (2013, 2014, 2015)),
+    ("unemployed_ths", "ths_persons", "lfst_r_lfu3pers", (2013, 2014, 2015)),
 ]
 # one gap: Burgenland has no R&D intensity at all
 CONTEXT_GAPS = {("AT11", "rd_intensity_pct_gdp")}

@@ -27,6 +27,7 @@ REPORT_NOTEBOOKS = {
     "panorama": "cluster_panorama.ipynb",
     "scoreboard": "ecosystem_scoreboard.ipynb",
     "sector_reports": "sector_report.ipynb",
+    "smart_specialisation": "smart_specialisation.ipynb",
 }
 REPORT_KINDS = tuple(REPORT_NOTEBOOKS)
 SCORECARD_LEVELS = (0, 1, 2, 3)

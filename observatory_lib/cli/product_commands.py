@@ -21,10 +21,15 @@ from observatory_lib import paths
 from observatory_lib.cli import options
 from observatory_lib.cli.registry import command, format_summary, no_options
 from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR
-from observatory_lib.products.kit.links import REPORTS_DIR, SCORECARDS_DIR
+from observatory_lib.products.kit.links import GROUP_SCORECARDS_DIR, REPORTS_DIR, SCORECARDS_DIR
 
 REPORT_NOTEBOOKS = options.REPORT_NOTEBOOKS
 DEFAULT_LEVEL = 2
+GROUPS_HELP = (
+    "region groups instead of regions: all, or group codes (comma-separated) of "
+    "data/region_groups.yaml (or the file OBSERVATORY_REGION_GROUPS names); their scorecards go "
+    "to outputs/group_scorecards/"
+)
 
 
 @dataclass(frozen=True)
@@ -156,13 +161,14 @@ def _scorecard_options(parser: argparse.ArgumentParser) -> None:
         parser, f"reference year of the cluster data and key facts (default {DEFAULT_YEAR})"
     )
     _framework_variant_option(parser)
+    parser.add_argument("--groups", default=None, metavar="CODES", help=GROUPS_HELP)
     _batch_options(parser)
 
 
 def _report_selection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--only",
-        default="panorama,scoreboard,sector_reports",
+        default=",".join(options.REPORT_KINDS),
         type=options.report_kinds_type,
         metavar="LIST",
         help="which reports, comma-separated: {reports} (default: all)",
@@ -214,6 +220,13 @@ def _demo_options(parser: argparse.ArgumentParser) -> None:
     _star_preset_option(parser)
     _year_option(parser, f"a year with cluster data, for every product (default {DEFAULT_YEAR})")
     _framework_variant_option(parser)
+    parser.add_argument(
+        "--groups",
+        default="all",
+        metavar="CODES",
+        help="region groups' scorecards: all (default), group codes of data/region_groups.yaml "
+        "(comma-separated), or none",
+    )
     _batch_options(parser)
 
 
@@ -246,6 +259,22 @@ def scorecard_batch(store, arguments: argparse.Namespace) -> Batch:
         parameters["framework_variant"] = arguments.framework_variant
     jobs = [(code, {"region_code": code, **parameters}) for code in codes]
     return Batch("region_scorecard.ipynb", jobs, paths.output_dir() / SCORECARDS_DIR)
+
+
+def group_scorecard_batch(store, arguments: argparse.Namespace) -> Batch:
+    """The region groups' scorecards (``--groups``), one job per group."""
+    from observatory_lib.cli.selection import select_groups
+    from observatory_lib.errors import UnknownCodeError
+
+    try:
+        codes = select_groups(store, arguments.groups)
+    except UnknownCodeError as error:
+        raise options.ParameterError(f"--groups: {error}") from None
+    parameters = {"star_preset": arguments.star_preset or DEFAULT_STAR_PRESET}
+    if arguments.year is not None:
+        parameters["year"] = options.check_cluster_year(arguments.year, store, "scorecards")
+    jobs = [(code, {"group_code": code, "region_code": "", **parameters}) for code in codes]
+    return Batch("region_scorecard.ipynb", jobs, paths.output_dir() / GROUP_SCORECARDS_DIR)
 
 
 def report_batches(store, arguments: argparse.Namespace) -> list[Batch]:
@@ -369,13 +398,16 @@ def scorecards_command(arguments: argparse.Namespace) -> int:
     _start_workers_early(arguments)
     check_batch_options(arguments)
     store = recipes.current_store()
-    batch = scorecard_batch(store, arguments)
+    if arguments.groups:
+        batch = group_scorecard_batch(store, arguments)
+    else:
+        batch = scorecard_batch(store, arguments)
     return run_batches([batch], arguments, store.version)
 
 
 @command("reports", _report_options)
 def reports_command(arguments: argparse.Namespace) -> int:
-    """Run the Panorama, the Ecosystem Scoreboard and the priority sector reports."""
+    """Run the Panorama, the Ecosystem Scoreboard, the sector and smart specialisation reports."""
     from observatory_lib.indicators import recipes
 
     _start_workers_early(arguments)
@@ -419,6 +451,8 @@ def demo_command(arguments: argparse.Namespace) -> int:
     store = recipes.current_store()
     # every product's options are checked before the first job of any of them
     batches = [*report_batches(store, arguments), scorecard_batch(store, arguments)]
+    if arguments.groups.strip().lower() != "none":  # the regions first, then the groups
+        batches.append(group_scorecard_batch(store, arguments))
     exit_code = run_batches(batches, arguments, store.version)
     if arguments.dry_run:
         return exit_code

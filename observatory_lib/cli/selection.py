@@ -59,3 +59,28 @@ def select_regions(store, level: int = 2, selection: str | list[str] = "all") ->
             hint = f"Use NUTS {STATISTICS_EDITION} codes, e.g. DE11 or DE."
             raise unknown_code("region or country", code, known, hint=hint)
     return list(dict.fromkeys(chosen))
+
+
+def select_groups(store, selection: str | list[str] = "all") -> list[str]:
+    """Region group codes for a batch: every group of the groups file, or those named.
+
+    Raises:
+        ConfigError: the groups file has bad entries (each named with its line and fix).
+        UnknownCodeError: a named group is not in the file (nearest group codes listed).
+    """
+    from observatory_lib.indicators import policy_recipes
+
+    groups = [group.code for group in policy_recipes.region_groups(store)]
+    if isinstance(selection, str):
+        selection = re.split(r"[,\s]+", selection)
+    codes = [code.strip() for code in selection if code and code.strip()]
+    if not codes or codes == ["all"]:
+        if not groups:
+            raise ObservatoryError(
+                "The region groups file lists no group; add one to data/region_groups.yaml."
+            )
+        return groups
+    for code in codes:
+        if code not in groups:
+            raise unknown_code("region group", code, groups, hint="Groups are in the groups file.")
+    return list(dict.fromkeys(codes))

@@ -14,7 +14,10 @@ has exactly one definition and one place that computes it:
   the statistics;
 - **rank intervals**: ``uncertainty.simulate_rank_uncertainty`` on that scoreboard,
   ``DEFAULT_DRAWS`` seeded draws unless asked otherwise, 5th-95th percentile;
-- region and country names, the EU-28 regions of a level, and the polygons of a level.
+- region and country names, the EU-28 regions of a level, and the polygons of a level;
+- the recipes of smart specialisation and cluster policy (relatedness, diversification
+  opportunities, variety, region groups, the policy dashboard, S3 alignment) are in the
+  companion module ``policy_recipes``, on the same memo and the same rated clusters.
 
 Results are kept in one per-process memo keyed by the store version and the parameters that
 shape them, so a batch worker computes the Europe-wide tables once for hundreds of regions;
@@ -34,7 +37,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from observatory_lib import paths
-from observatory_lib.constants import DEFAULT_STAR_PRESET, EU_LABEL, STATISTICS_EDITION
+from observatory_lib.constants import (
+    DEFAULT_STAR_PRESET,
+    EU_LABEL,
+    STATISTICS_EDITION,
+)
 from observatory_lib.data.store import Store, current_version, load_store
 from observatory_lib.errors import ObservatoryError, unknown_code
 from observatory_lib.indicators.clusters import (
@@ -70,6 +77,8 @@ EU_COUNTRIES = EU28_COUNTRIES
 DEFAULT_SEED = 0
 MIN_STARS = 1
 RANK_PERCENTILES = (5.0, 95.0)
+# A "strong" diversification opportunity: at least half of the category's related weight is
+# already a specialisation of the region (relatedness density >= 50).
 _MEMO_SIZE = 256  # a few Europe-wide tables per level and preset, one map per category
 
 _MEMO: dict[tuple, Any] = {}

@@ -32,6 +32,7 @@ AXE_PAGES = [
     "categories/automotive.html",
     "methodology.html",
     "accessibility.html",
+    "cluster-policy.html",
     "mapping-tool.html",
     "downloads.html",
     "sources.html",

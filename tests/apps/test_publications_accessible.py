@@ -1,8 +1,9 @@
 """axe-core in chromium finds no accessibility violation in the published reports (issue 13).
 
-The Panorama, the scoreboard report, the automotive sector report and the scorecard of
-Stuttgart (DE11), as the real CLI renders them (``rendered_publications``), opened from
-``file://`` as a reader opens ``outputs/``. The portal's pages have their own test
+The Panorama, the scoreboard report, the automotive sector report, the smart specialisation
+report and the scorecard of Stuttgart (DE11), as the real CLI renders them
+(``rendered_publications``), opened from ``file://`` as a reader opens ``outputs/``. The
+portal's pages have their own test
 (test_portal_pages.py).
 """
 
@@ -16,7 +17,9 @@ pytestmark = [pytest.mark.app, pytest.mark.notebook, pytest.mark.integration, py
 # same process would clash with it.
 
 
-@pytest.mark.parametrize("product", ["panorama", "scoreboard", "sector_report", "scorecard"])
+@pytest.mark.parametrize(
+    "product", ["panorama", "scoreboard", "sector_report", "smart_specialisation", "scorecard"]
+)
 def test_report_has_no_accessibility_violation(browser, rendered_publications, product):
     path = rendered_publications[product]["html"]
     page = browser.new_page()

@@ -1,10 +1,11 @@
 """Every product publishes the same numbers, for every NUTS-2 region of the real store.
 
 For each region the scorecard's JSON twin (``Scorecard.record``: the portfolio, the emerging
-industries, the scoreboard and its dimensions), the scoreboard report's tables, the Cluster
-Panorama's rated table, the mapping tool's values and the portal's downloads (Parquet and
-GeoJSON) must carry the same location quotients, stars, employment, scores, ranks and rank
-intervals. They all come from the recipe layer; this test proves nothing computes its own.
+industries, the scoreboard and its dimensions, the "where next" opportunities), the scoreboard
+report's tables, the Cluster Panorama's rated table, the mapping tool's values, the portal's
+downloads (Parquet and GeoJSON) and the smart specialisation report's downloads must carry the
+same location quotients, stars, employment, scores, ranks, rank intervals and relatedness
+densities. They all come from the recipe layer; this test proves nothing computes its own.
 """
 
 from __future__ import annotations
@@ -16,8 +17,14 @@ import pytest
 
 from observatory_lib.cli.selection import select_regions
 from observatory_lib.indicators import recipes
-from observatory_lib.products import cluster_panorama, ecosystem_scoreboard, portal
+from observatory_lib.products import (
+    cluster_panorama,
+    ecosystem_scoreboard,
+    portal,
+    smart_specialisation,
+)
 from observatory_lib.products.apps import app_data
+from observatory_lib.products.kit.downloads import read_csv_table
 from observatory_lib.products.region_scorecard import build_scorecard
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -35,6 +42,14 @@ def published(built_store, tmp_path_factory):
     portal.write_portal_downloads(built_store, root)
     downloads = root / "downloads"
     layer = json.loads((downloads / "regions_nuts2_2016.geojson").read_text(encoding="utf-8"))
+    report = smart_specialisation.smart_specialisation_context(built_store)
+    with pytest.MonkeyPatch.context() as patch:  # the downloads go under the outputs folder
+        patch.setenv("OBSERVATORY_OUTPUTS", str(root))
+        smart_specialisation.write_downloads(report, built_store, "smart")
+    density, _ = read_csv_table(root / "smart" / "relatedness_density_nuts2_2015.csv")
+    opportunities, _ = read_csv_table(
+        root / "smart" / "diversification_opportunities_nuts2_2015.csv"
+    )
     codes = select_regions(built_store, 2, "all")
     recipes.clear_cache()  # the scorecards start from a cold memo, as in a batch worker
     cards = {code: build_scorecard(built_store, code).record() for code in codes}
@@ -48,6 +63,9 @@ def published(built_store, tmp_path_factory):
         "overall": pd.read_parquet(downloads / "scoreboard_overall_scores.parquet"),
         "dimensions": pd.read_parquet(downloads / "scoreboard_dimension_scores.parquet"),
         "layer": {f["properties"]["region_code"]: f["properties"] for f in layer["features"]},
+        "smart": report,
+        "density": density,
+        "opportunities": opportunities,
     }
 
 
@@ -147,4 +165,30 @@ def test_starred_counts_on_the_portal_map_are_the_panoramas(published):
         for code, properties in published["layer"].items()
         if not _same(by_region.get(code), properties["n_starred_traded_clusters"])
     ]
+    assert problems == [], problems[:20]
+
+
+def test_where_next_agrees_with_the_smart_specialisation_report(published):
+    density = published["density"].set_index(["region_code", "category_code"])
+    ranked = published["opportunities"].set_index(["region_code", "category_code"])
+    summary = published["smart"].summary.set_index(["region_code", "category_type"])
+    problems, checked = [], 0
+    for code, record in published["cards"].items():
+        part = record["where_next"]
+        if not part["available"]:
+            continue
+        checked += 1
+        for row in part["opportunities"]:
+            key = (code, row["category_code"])
+            for field in ("lq", "relatedness_density"):
+                if not _same(row[field], density.loc[key, field]):
+                    problems.append(f"density download {key} {field}")
+                if not _same(row[field], ranked.loc[key, field]):
+                    problems.append(f"opportunities download {key} {field}")
+            if not _same(row["rank_in_region"], ranked.loc[key, "rank_in_region"]):
+                problems.append(f"opportunities download {key} rank")
+        strong = summary.loc[(code, "traded"), "n_strong_opportunities"]
+        if not _same(part["n_strong_opportunities"], strong):
+            problems.append(f"report {code} strong opportunities")
+    assert checked > 250
     assert problems == [], problems[:20]

@@ -1,7 +1,8 @@
 """The published products read as publications: no notebook machinery, labelled tables,
 titled and tagged PDFs (issue 13). Rendered once per session by the real CLI
 (``rendered_publications`` in tests/conftest.py): the Panorama, the scoreboard report, the
-automotive sector report and the scorecard of Stuttgart (DE11)."""
+automotive sector report, the smart specialisation report (issue 15) and the scorecard of
+Stuttgart (DE11)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from observatory_lib.products.kit.labels import COLUMN_LABELS
 
 pytestmark = [pytest.mark.notebook, pytest.mark.integration, pytest.mark.slow]
 
-PRODUCTS = ("panorama", "scoreboard", "sector_report", "scorecard")
+PRODUCTS = ("panorama", "scoreboard", "sector_report", "smart_specialisation", "scorecard")
 # What a notebook printout shows and a publication never does.
 ARTEFACTS = {
     "papermill": re.compile(r"papermill", re.IGNORECASE),
@@ -189,3 +190,17 @@ def test_every_figure_has_alt_text_and_a_numbered_caption(rendered_publications,
         assert alt and len(alt.group(1)) > 20 and alt.group(1) != "Chart", image[:120]
     captions = re.findall(r"<figcaption><strong>Figure (\d+)\.", html)
     assert [int(n) for n in captions] == list(range(1, len(captions) + 1))
+
+
+def test_the_smart_specialisation_report_names_the_czech_regions_and_its_sources(
+    rendered_publications,
+):
+    html = rendered_publications["smart_specialisation"]["html"].read_text(encoding="utf-8")
+    title = "Smart specialisation in Europe's regions – Smart specialisation report"
+    assert f"<title>{title}</title>" in html
+    assert "Jihomoravský kraj (CZ064)" in html  # a real kraj, named as the source names it
+    assert "Source: MPO, Národní RIS3 strategie" in html
+    assert len(re.findall(r"<figcaption><strong>Figure \d+\.", html)) == 3
+    findings = html.split("Key findings", 1)[1].split("</ul>", 1)[0]
+    assert "are the most related (proximity" in findings
+    assert "priorities in the Czech regional RIS3 strategies" in findings

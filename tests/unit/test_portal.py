@@ -28,6 +28,7 @@ PAGES = (
     "methodology.html",
     "sources.html",
     "accessibility.html",
+    "cluster-policy.html",
     "categories/automotive.html",
 )
 APP = SimpleNamespace(
@@ -205,10 +206,63 @@ def test_the_index_mirrors_the_observatorys_sections(built):
         "methodology.html",
         "sources.html",
         "accessibility.html",
-        "index.html#cluster-policy",
+        "cluster-policy.html",
     } <= hrefs
-    # honest about what is not there yet: no link for the smart-specialisation material
-    assert "not yet published" in text
+    # honest about what is not there: no Europe-wide policy data, said on the index
+    assert "No Europe-wide data on cluster programmes" in text
+    assert "The Smart specialisation report has not been built yet" in text
+    assert "No group scorecard has been built yet" in text
+
+
+def test_the_portal_lists_the_smart_specialisation_report_and_the_group_scorecards(
+    toy_store, outputs, tmp_path, monkeypatch
+):
+    groups_file = tmp_path / "groups.yaml"
+    groups_file.write_text(
+        "groups:\n  - {code: two-austrians, name: Two Austrian regions, members: [AT11, AT12],"
+        " example: true}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("OBSERVATORY_REGION_GROUPS", str(groups_file))
+    outputs.mkdir(parents=True)
+    write_scorecards(outputs)
+    report = outputs / "reports" / "smart_specialisation" / "smart_specialisation"
+    report.mkdir(parents=True)
+    (report / "smart_specialisation.html").write_text("<h1>Smart</h1>", encoding="utf-8")
+    (report / "smart_specialisation.pdf").write_bytes(b"%PDF-1.7 toy")
+    write_table(
+        TOY_TABLE.head(2),
+        outputs / "smart_specialisation" / "regional_variety_nuts2_2015",
+        title="Related and unrelated variety of traded employment (bits), NUTS 2, 2015",
+        sources=["toy source"],
+    )
+    groups = outputs / "group_scorecards"
+    jobs = {}
+    for code in ("two-austrians", "broken"):
+        (groups / code).mkdir(parents=True)
+        if code == "two-austrians":
+            for suffix in ("html", "pdf", "json"):
+                (groups / code / f"{code}.{suffix}").write_text("<h1>x</h1>", encoding="utf-8")
+        jobs[code] = {"status": "ok" if code == "two-austrians" else "failed"}
+    (groups / "manifest.json").write_text(json.dumps({"jobs": jobs}))
+    portal.build_portal(toy_store, outputs)
+    index = links_of(outputs / "index.html")
+    by_href = {link.href: link for link in index}
+    html = by_href["reports/smart_specialisation/smart_specialisation/smart_specialisation.html"]
+    assert html.text.startswith("Smart specialisation report (HTML")
+    group = by_href["group_scorecards/two-austrians/two-austrians.html"]
+    assert group.text == "Two Austrian regions"  # its name from the groups file
+    assert by_href["group_scorecards/two-austrians/two-austrians.pdf"].label == (
+        "Two Austrian regions, PDF"
+    )
+    assert not any("broken" in href for href in by_href)  # a failed job is not linked
+    downloads = (outputs / "downloads.html").read_text(encoding="utf-8")
+    assert 'id="smart_specialisation-downloads"' in downloads
+    assert "Scorecards for region groups" in downloads
+    assert "smart_specialisation/regional_variety_nuts2_2015.csv" in downloads
+    policy = (outputs / "cluster-policy.html").read_text(encoding="utf-8")
+    assert "<h1>Cluster policy: what the observatory has, and what it does not</h1>" in policy
+    assert 'aria-current="page">Cluster policy<' in policy
 
 
 def test_every_scorecard_is_linked_by_its_regions_name(built):

@@ -169,6 +169,42 @@ COLUMN_LABELS: dict[str, ColumnLabel] = {
     "peer_average_score": _L("Peer average", "0–100", "number", 1),
     "eu_average_score": _L(f"{EU_LABEL} average", "0–100", "number", 1),
     "difference": _L("Difference", "points", "formatted"),
+    # relatedness, diversification and the policy dashboard (smart specialisation)
+    "relatedness_density": _L("Relatedness density", "0–100", "number", 0),
+    "supporting_strengths": _L("Related strengths and their proximity", kind="text"),
+    "european_employment_persons": _L("European employment", "persons", "count"),
+    "european_employment_share": _L("Share of European employment", "%", "share", 1),
+    "european_growth_pct": _L("European employment growth per year", "%", "percent", 1),
+    "weak_part": _L("Dimension or indicator", kind="text"),
+    "policy_area": _L("Policy area", kind="text"),
+    "points_to": _L("What to look at", kind="text"),
+    # the smart specialisation report: the category space, opportunities, variety, S3
+    "related_category_name": _L("Related category", kind="text"),
+    "proximity": _L("Proximity", "0–1", "number", 2),
+    "n_regions_both": _L("Regions specialised in both", kind="count"),
+    "n_regions_each": _L("Regions specialised in each", kind="formatted"),
+    "shares_division": _L("Shares a NACE division", kind="flag"),
+    "n_specialised": _L("Specialisations", kind="count"),
+    "n_strong_opportunities": _L("Strong opportunities", kind="count"),
+    "mean_opportunity_density": _L("Mean density of the opportunities", "0–100", "number", 0),
+    "top_opportunities": _L("Top three opportunities (relatedness density)", kind="text"),
+    "related_variety_bits": _L("Related variety", "bits", "number", 2),
+    "unrelated_variety_bits": _L("Unrelated variety", "bits", "number", 2),
+    "total_variety_bits": _L("Total variety", "bits", "number", 2),
+    "n_categories_with_employment": _L("Traded categories with employment", kind="count"),
+    "technology_group": _L("Technology group", kind="text"),
+    "traded_categories": _L("Traded categories", kind="text"),
+    "priority_name": _L("Priority (as published)", kind="text"),
+    "nace_divisions": _L("NACE divisions", kind="text"),
+    "specialised_categories": _L("Covered specialisations (location quotient)", kind="text"),
+    "most_related_category": _L(
+        "Most related covered category not yet a specialisation (relatedness density)",
+        kind="text",
+    ),
+    "statistics_region": _L("Statistics of", kind="text"),
+    "unmentioned_specialisations": _L(
+        "Specialisations no priority covers (location quotient)", kind="text"
+    ),
 }
 del _L
 

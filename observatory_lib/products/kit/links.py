@@ -1,7 +1,8 @@
 """Where each published file lives under the outputs folder.
 
 The batch writes a job's files as ``<output root>/<job id>/<job id>.<format>``; the CLI runs
-the scorecards with the region code as the job id under ``scorecards/`` and the reports under
+the scorecards with the region code as the job id under ``scorecards/``, the region groups'
+scorecards with the group code under ``group_scorecards/``, and the reports under
 ``reports/<report>/``. The portal and the apps link to these files through the functions here,
 so a link and the file it points to cannot drift apart.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import urllib.parse
 
 SCORECARDS_DIR = "scorecards"
+GROUP_SCORECARDS_DIR = "group_scorecards"
 REPORTS_DIR = "reports"
 DOWNLOADS_DIR = "downloads"
 
@@ -19,6 +21,12 @@ def scorecard_path(region_code: str, extension: str = "html") -> str:
     """The scorecard file of a region, relative to the outputs folder (URL-quoted)."""
     code = urllib.parse.quote(region_code)
     return f"{SCORECARDS_DIR}/{code}/{code}.{extension}"
+
+
+def group_scorecard_path(group_code: str, extension: str = "html") -> str:
+    """The scorecard file of a region group, relative to the outputs folder (URL-quoted)."""
+    code = urllib.parse.quote(group_code)
+    return f"{GROUP_SCORECARDS_DIR}/{code}/{code}.{extension}"
 
 
 # A report page lives at outputs/reports/<report>/<job>/<job>.html, three folders down.

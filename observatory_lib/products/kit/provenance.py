@@ -23,6 +23,14 @@ from observatory_lib.errors import unknown_code
 # Which inputs each family of products reads, by catalog source_code prefix.
 PRODUCT_SOURCES = {
     "clusters": ("sbs_r_nuts06_r2", "eco_", "nuts_rg_20m_2016", "nuts2_2013"),
+    # the cluster statistics and the regional S3 priorities they are compared with
+    "smart_specialisation": (
+        "sbs_r_nuts06_r2",
+        "eco_",
+        "nuts_rg_20m_2016",
+        "nuts2_2013",
+        "s3_czechia",
+    ),
     "scoreboard": (
         "sbs_r_nuts06_r2",
         "nama_",

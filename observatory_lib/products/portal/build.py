@@ -60,6 +60,9 @@ def render_pages(portal: pages.Portal) -> dict[str, str]:
     rendered["methodology.html"] = render(
         "methodology.html.j2", portal, pages.methodology_context()
     )
+    rendered["cluster-policy.html"] = render(
+        "methodology.html.j2", portal, pages.cluster_policy_context()
+    )
     rendered["accessibility.html"] = render(
         "accessibility.html.j2", portal, pages.accessibility_context(portal)
     )

@@ -46,12 +46,23 @@ PRODUCTS = {
         "concentration across regions and its overlap with other categories. One set of "
         "files per category, listed on the category's page.",
     ),
+    "smart_specialisation": (
+        "Smart specialisation report",
+        "Proximity between the cluster categories, every region's relatedness density, "
+        "diversification opportunities and the strengths that support them, related and "
+        "unrelated variety, and the alignment of regional S3 priorities (Czechia).",
+    ),
     "downloads": (
         "Machine-readable data",
         "Parquet tables for analysts and a GeoJSON layer for maps and GIS.",
     ),
 }
-REPORT_PRODUCTS = {"panorama": "cluster_panorama", "scoreboard": "ecosystem_scoreboard"}
+REPORT_PRODUCTS = {
+    "panorama": "cluster_panorama",
+    "scoreboard": "ecosystem_scoreboard",
+    "smart_specialisation": "smart_specialisation",
+}
+REPORT_FOLDERS = ("panorama", "scoreboard", "sector_reports", "smart_specialisation")
 # Reports beyond the Panorama, the scoreboard and the sector reports, in the order the portal
 # lists them (home page, Reports and downloads): the report's folder under reports/ (its name
 # in `observatory reports --only`, cli/options.REPORT_NOTEBOOKS) -> (title, what it shows).
@@ -187,6 +198,33 @@ def scorecards(output_root: Path, regions: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values("region_code", ignore_index=True)
 
 
+def group_scorecards(output_root: Path, names: dict[str, str]) -> list[dict]:
+    """The region groups whose scorecard the batch finished (``scorecards --groups``).
+
+    Args:
+        output_root: the outputs folder.
+        names: group code -> name (from the groups file; the code stands in for a name
+            the file no longer has).
+
+    Returns:
+        ``{"code", "name", "html", "pdf", "json"}`` per group, by name; a format's link is
+        None where its file is not on disk.
+    """
+    jobs = read_manifest(output_root / links.GROUP_SCORECARDS_DIR)
+    rows = []
+    for code, job in jobs.items():
+        if str(job.get("status", "")) not in FINISHED:
+            continue
+        hrefs = {fmt: links.group_scorecard_path(code, fmt) for fmt in SCORECARD_FORMATS}
+        found = {
+            fmt: href if (output_root / urllib.parse.unquote(href)).is_file() else None
+            for fmt, href in hrefs.items()
+        }
+        if found["html"]:
+            rows.append({"code": code, "name": names.get(code, code), **found})
+    return sorted(rows, key=lambda row: row["name"].casefold())
+
+
 def scorecard_files(output_root: Path, table: pd.DataFrame) -> dict[str, tuple[int, int]]:
     """Per scorecard format: how many files and their total size in bytes."""
     totals = {}
@@ -201,9 +239,9 @@ def scorecard_files(output_root: Path, table: pd.DataFrame) -> dict[str, tuple[i
 
 
 def reports(output_root: Path) -> dict[str, dict[str, Report]]:
-    """The built reports per product (``panorama``, ``scoreboard``, ``sector_reports``), by job."""
+    """The built reports per product (``REPORT_FOLDERS``), by job."""
     found: dict[str, dict[str, Report]] = {}
-    for product in ("panorama", "scoreboard", "sector_reports", *MORE_REPORTS):
+    for product in (*REPORT_FOLDERS, *MORE_REPORTS):
         folder = output_root / links.REPORTS_DIR / product
         jobs = sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
         found[product] = {}
@@ -219,7 +257,7 @@ def reports(output_root: Path) -> dict[str, dict[str, Report]]:
 
 
 def main_report(found: dict[str, dict[str, Report]], product: str) -> Report | None:
-    """The Panorama's or the scoreboard's report, when built."""
+    """The Panorama's, the scoreboard's or the smart specialisation report, when built."""
     return found.get(product, {}).get(REPORT_PRODUCTS.get(product, ""))
 
 

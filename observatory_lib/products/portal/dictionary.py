@@ -125,6 +125,90 @@ PORTAL_COLUMNS: dict[str, tuple[ColumnLabel, str]] = {
         _L("Boundary", kind="text"),
         "the region's polygon (WGS 84 longitude and latitude, simplified)",
     ),
+    # the smart specialisation report's downloads (relatedness, opportunities, S3 alignment)
+    "related_category_code": (
+        _L("Related category code", kind="code"),
+        "the other category of the pair, or the specialisation that supports an opportunity",
+    ),
+    "related_lq": (
+        _L("Location quotient of the related category", kind="number", decimals=2),
+        "the region's location quotient in the supporting category",
+    ),
+    "is_specialised": (
+        _L("Specialised", kind="flag"),
+        "location quotient of 1 or more; empty where the location quotient is not known",
+    ),
+    "n_categories_unknown": (
+        _L("Categories with an unknown location quotient", kind="count"),
+        "categories of the same type left out of the density's sums for this region",
+    ),
+    "rank_in_region": (
+        _L("Rank among the region's opportunities", kind="rank"),
+        "1 is the opportunity with the highest relatedness density",
+    ),
+    "n_related_strengths": (
+        _L("Related specialisations", kind="count"),
+        "the region's specialisations with a proximity above 0 to the category",
+    ),
+    "support_rank": (
+        _L("Rank of the support", kind="rank"),
+        "1 is the specialisation that supports the opportunity most (highest proximity)",
+    ),
+    "european_growth_status": (
+        _L("European employment growth: availability", kind="text"),
+        "whether the category's European employment growth is available, and why not",
+    ),
+    "group_code": (_L("Technology group code", kind="code"), "Eurostat high-tech aggregation"),
+    "group_label": (_L("Technology group", kind="text"), "Eurostat high-tech aggregation"),
+    "n_classes": (
+        _L("NACE classes", kind="count"),
+        "NACE classes of the category (in the S3 tables: its classes in the priority's divisions)",
+    ),
+    "n_classes_in_group": (
+        _L("NACE classes in the group", kind="count"),
+        "the category's classes in its technology group (the group of most of its classes)",
+    ),
+    "n_categories": (
+        _L("Categories", kind="count"),
+        "traded categories with employment (variety), or categories a priority covers (S3)",
+    ),
+    "n_categories_missing": (
+        _L("Categories with unknown employment", kind="count"),
+        "traded categories left out of the variety because their employment is unknown",
+    ),
+    "n_groups": (_L("Technology groups", kind="count"), "groups with employment in the region"),
+    "priority_id": (_L("Priority identifier", kind="code"), "the source's id of the priority"),
+    "category_codes": (
+        _L("Cluster categories named", kind="text"),
+        "categories the priority names itself, separated by semicolons",
+    ),
+    "source": (_L("Source", kind="text"), "where the priority comes from"),
+    "nuts2_code": (
+        _L("NUTS 2 region of the statistics", kind="code"),
+        "the NUTS 2 region whose statistics a (NUTS 3) strategy region is compared with",
+    ),
+    "max_density": (
+        _L("Highest relatedness density", kind="number"),
+        "of the covered categories in which the region is not specialised (0 to 100)",
+    ),
+    "alignment": (
+        _L("Alignment", kind="text"),
+        "builds on strengths, related diversification, weakly related, no category covered "
+        "or not matched",
+    ),
+    "matched_divisions": (
+        _L("Matched NACE divisions", kind="text"),
+        "the priority's divisions holding the category's classes (named: the priority names "
+        "the category)",
+    ),
+    "class_share": (
+        _L("Share of the category's NACE classes", kind="share", decimals=1),
+        "its classes in the priority's divisions, as a fraction of all its classes",
+    ),
+    "is_core_match": (
+        _L("Covered by the priority", kind="flag"),
+        "named by the priority, or at least a quarter of its classes in its divisions",
+    ),
 }
 del _L
 

@@ -28,7 +28,8 @@ from observatory_lib.constants import (
     MODIFICATION_NOTE,
     STATISTICS_EDITION,
 )
-from observatory_lib.indicators import recipes
+from observatory_lib.errors import ObservatoryError
+from observatory_lib.indicators import policy_recipes, recipes
 from observatory_lib.indicators.stars import load_star_preset
 from observatory_lib.products.kit import map_styles
 from observatory_lib.products.kit.labels import NOT_AVAILABLE
@@ -49,7 +50,7 @@ NAV = (
     ("clusters", "Cluster mapping", "index.html#cluster-mapping"),
     ("scoreboard", "Ecosystem Scoreboard", "index.html#scoreboard"),
     ("scorecards", "Scorecards for regions", "index.html#scorecards"),
-    ("policy", "Cluster policy", "index.html#cluster-policy"),
+    ("policy", "Cluster policy", "cluster-policy.html"),
     ("downloads", "Reports and downloads", "downloads.html"),
     ("methodology", "Methodology", "methodology.html"),
     ("sources", "Data sources", "sources.html"),
@@ -58,6 +59,7 @@ DOWNLOAD_CAPTIONS = {
     "panorama": "Tables of the European Cluster Panorama",
     "scoreboard": "Tables of the Regional Ecosystem Scoreboard",
     "sector_reports": "Tables of each sector report",
+    "smart_specialisation": "Tables of the smart specialisation report",
     "downloads": "Parquet tables and the GeoJSON map layer",
 }
 NOT_APPLICABLE = "not applicable"
@@ -68,6 +70,9 @@ REPORT_TEXTS = {
     "per category, emerging industries.",
     "scoreboard": "Regional ecosystems on one index relative to the EU average, by dimension, "
     "with rank intervals.",
+    "smart_specialisation": "Which cluster categories go together, each region's "
+    "diversification opportunities, and how regional S3 priorities match the regions' "
+    "strengths.",
 }
 
 
@@ -79,6 +84,7 @@ class Portal:
     root: Path
     apps: tuple
     scorecards: pd.DataFrame
+    group_scorecards: list
     reports: dict
     downloads: list
     categories: list
@@ -118,6 +124,7 @@ def gather(store, root: Path, apps: Sequence = (), css: str = "") -> Portal:
         root=root,
         apps=tuple(apps),
         scorecards=catalogue.scorecards(root, regions),
+        group_scorecards=catalogue.group_scorecards(root, _group_names(store)),
         reports=catalogue.reports(root),
         downloads=catalogue.downloads(root, TITLES),
         categories=content.categories(store),
@@ -125,6 +132,15 @@ def gather(store, root: Path, apps: Sequence = (), css: str = "") -> Portal:
         shapes=svg_maps.region_shapes(store, 2),
         site=site_info(store, css),
     )
+
+
+def _group_names(store) -> dict[str, str]:
+    """Group code -> name from the groups file ({} when it cannot be read: the portal still
+    lists the groups' scorecards, by code)."""
+    try:
+        return {group.code: group.name for group in policy_recipes.region_groups(store)}
+    except ObservatoryError:
+        return {}
 
 
 def site_info(store, css: str) -> dict:
@@ -169,6 +185,8 @@ def index_context(portal: Portal) -> dict:
         "cluster_source": _cluster_source(),
         "panorama_report": catalogue.main_report(portal.reports, "panorama"),
         "scoreboard_report": catalogue.main_report(portal.reports, "scoreboard"),
+        "smart_report": catalogue.main_report(portal.reports, "smart_specialisation"),
+        "group_scorecards": portal.group_scorecards,
         "scoreboard_downloads": _scoreboard_downloads(portal),
         "more_reports": [
             {"id": f"report-{folder}", "name": title, "text": text, "report": report}
@@ -438,7 +456,7 @@ def _report_rows(portal: Portal) -> list[dict]:
             REPORT_TEXTS[product],
             catalogue.main_report(portal.reports, product),
         )
-        for product in ("panorama", "scoreboard")
+        for product in ("panorama", "scoreboard", "smart_specialisation")
     ]
     rows += [
         _report_row(title, text, report)
@@ -459,6 +477,17 @@ def _report_rows(portal: Portal) -> list[dict]:
             "files": [],
         }
     )
+    if portal.group_scorecards:
+        rows.append(
+            {
+                "name": "Scorecards for region groups",
+                "text": "The same for groups of regions (macro-regional strategies, "
+                "cross-border areas) where it is defined; listed on the home page.",
+                "href": "index.html#group-scorecards",
+                "totals": [f"{format_number(len(portal.group_scorecards), 0)} groups"],
+                "files": [],
+            }
+        )
     return rows
 
 
@@ -529,17 +558,30 @@ def sources_context(portal: Portal) -> dict:
 
 def methodology_context() -> dict:
     """docs/METHODOLOGY.md as the page's body (its tables given header scopes)."""
+    body = _markdown_page(paths.DOCS_DIR / "METHODOLOGY.md")
+    return {"page_title": "Methodology", "current": "methodology", "body": body}
+
+
+def cluster_policy_context() -> dict:
+    """docs/CLUSTER_POLICY.md: what the observatory has on cluster policy, what it does not,
+    and the input format for bringing in S3 priorities."""
+    body = _markdown_page(paths.DOCS_DIR / "CLUSTER_POLICY.md")
+    return {"page_title": "Cluster policy", "current": "policy", "body": body}
+
+
+def _markdown_page(path: Path) -> str:
+    """A Markdown document as a page body: header cells scoped, each table in a scrollable,
+    labelled region."""
     import mistune
 
-    body = mistune.html((paths.DOCS_DIR / "METHODOLOGY.md").read_text(encoding="utf-8"))
+    body = mistune.html(path.read_text(encoding="utf-8"))
     body = re.sub(r"<th(?=[\s>])", '<th scope="col"', body)
     parts = body.split("<table>")
     body = parts[0] + "".join(
         f'<div class="table-wrap" role="region" aria-label="Table {n}" tabindex="0"><table>{part}'
         for n, part in enumerate(parts[1:], start=1)
     )
-    body = body.replace("</table>", "</table></div>")
-    return {"page_title": "Methodology", "current": "methodology", "body": body}
+    return body.replace("</table>", "</table></div>")
 
 
 def accessibility_context(portal: Portal) -> dict:

@@ -74,6 +74,13 @@ from observatory_lib.products.region_scorecard.text import (
     text_number,
     text_signed,
 )
+from observatory_lib.products.region_scorecard.where_next import (
+    group_header_markdown,
+    not_available,
+    record_part,
+    region_policy_dashboard,
+    region_where_next,
+)
 from observatory_lib.runtime.records import to_strict_json
 
 
@@ -106,6 +113,10 @@ class Scorecard:
         sources: the provenance table of the datasets used.
         methods_note: Markdown text explaining the method.
         notes: what is missing and why.
+        where_next: the diversification opportunities, related strengths and variety
+            (``where_next.where_next``; ``available`` False with a ``reason`` when missing).
+        policy: the policy dashboard (``where_next.region_policy_dashboard``).
+        group: the region group's definition when the card is a group's, else None.
     """
 
     region_code: str
@@ -130,6 +141,9 @@ class Scorecard:
     sources: pd.DataFrame
     methods_note: str
     notes: tuple[str, ...]
+    where_next: dict = dataclasses.field(default_factory=lambda: not_available("not computed"))
+    policy: dict = dataclasses.field(default_factory=lambda: not_available("not computed"))
+    group: dict | None = None
 
     # --- the JSON twin ---------------------------------------------------------------------
 
@@ -160,6 +174,9 @@ class Scorecard:
                 "strengths_basis": self.strengths_basis,
                 "strengths": record_rows(self.strengths, INDICATOR_COLUMNS),
                 "weaknesses": record_rows(self.weaknesses, INDICATOR_COLUMNS),
+                "where_next": record_part(self.where_next),
+                "policy_dashboard": record_part(self.policy),
+                "group": self.group,
                 "notes": list(self.notes),
             }
         )
@@ -169,6 +186,8 @@ class Scorecard:
     def header_markdown(self) -> str:
         """Title line and the region's identity, vintages and store version."""
         h = self.header
+        if self.group is not None:
+            return group_header_markdown(h, self.group)
         return "\n".join(
             [
                 f"## {h['region_name']} ({h['region_code']})",
@@ -198,7 +217,7 @@ class Scorecard:
         units = {spec.indicator_code: spec.display_unit for spec in KEY_FACTS}
         unit = frame["indicator_code"].map(units)
         # unit and year inside the label: a column costs the PDF layout a cell per row
-        return pd.DataFrame(
+        table = pd.DataFrame(
             {
                 "Indicator [unit, year]": [
                     f"{label} [{unit_label(code)}" + ("]" if pd.isna(year) else f", {int(year)}]")
@@ -210,6 +229,8 @@ class Scorecard:
                 f"Region, {EU_LABEL} = 100": [text_number(v, 0) for v in frame["relative_to_eu"]],
             }
         )
+        # a region group has no peers: no column of "not available"
+        return table if self.group is None else table.drop(columns="Peer average")
 
     def cluster_summary_markdown(self) -> str:
         """Starred clusters, their employment share and the basis of the stars."""
@@ -436,6 +457,7 @@ def build_scorecard(
     peer_codes, peer_method, notes = choose_peers(context, requested_peers)
     clusters = cluster_sections(context, rated)
     board = scoreboard_sections(context, peer_codes)
+    has_board = board["scoreboard"]["available"]
     parameters = {
         "region_code": code,
         "year": year,
@@ -468,6 +490,8 @@ def build_scorecard(
         sources=sources(store),
         methods_note=methods_note(context, rule_set, framework),
         notes=tuple(notes + clusters["notes"] + board["notes"]),
+        where_next=region_where_next(context, clusters["summary"]["has_cluster_data"]),
+        policy=region_policy_dashboard(context, peer_codes, has_board),
     )
 
 

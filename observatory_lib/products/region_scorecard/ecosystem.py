@@ -58,6 +58,7 @@ def scoreboard_sections(context: ScorecardContext, peer_codes: list[str]) -> dic
         "weaknesses": _extremes(indicators, "weakness", basis),
         "basis": basis,
         "notes": notes,
+        "comparison": comparison,  # every node against the peers: the policy dashboard's input
     }
 
 

@@ -57,6 +57,12 @@ def _key_fact_values(store: Store, level: int, year: int) -> tuple[pd.DataFrame,
     return recipes.memo((store.version, "key_facts", level, year), compute)
 
 
+def eu_key_fact_averages(store: Store, level: int, year: int) -> pd.DataFrame:
+    """The EU-28 means of the key facts at ``level`` (``mean``, ``count`` by indicator), as the
+    region scorecards print them; region groups are compared with the same values."""
+    return _key_fact_values(store, level, year)[1]
+
+
 def _peer_candidates(store: Store, level: int) -> pd.DataFrame:
     """The structural indicators default peers are chosen on (a small slice: fast to pivot)."""
 

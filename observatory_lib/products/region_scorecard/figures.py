@@ -52,6 +52,33 @@ def projected_geometries(store: Store, level: int):
     )
 
 
+def card_geometries(card: Scorecard, store: Store):
+    """The projected polygons a card's maps draw: its level's, plus a region group's outline
+    (the union of its members' polygons) under the group's code."""
+    level = card.header["nuts_level"]
+    geometries = projected_geometries(store, level)
+    if card.group is None:
+        return geometries
+    members = tuple(zip(card.group["members"], card.group["member_levels"], strict=True))
+    key = (store.version, "group_geometries", level, card.region_code, members)
+    return recipes.memo(key, lambda: _with_group(geometries, store, card.region_code, members))
+
+
+def _with_group(geometries, store: Store, code: str, members: tuple):
+    import shapely
+
+    from observatory_lib.products.kit.maps import project
+
+    parts = []
+    for level in sorted({member_level for _, member_level in members}):
+        shapes = recipes.geometries(store, level)
+        chosen = [member for member, member_level in members if member_level == level]
+        parts.append(project(shapes.loc[shapes["region_code"].isin(chosen)]))
+    union = shapely.union_all([geometry for part in parts for geometry in part.geometry])
+    outline = type(geometries)({"region_code": [code]}, geometry=[union], crs=geometries.crs)
+    return pd.concat([geometries, outline], ignore_index=True)
+
+
 @dataclasses.dataclass(frozen=True)
 class ScorecardImage:
     """One static figure of the scorecard: PNG bytes (None when not available) and alt text."""
@@ -140,24 +167,28 @@ def _locator_image(card: Scorecard, store: Store, dpi: int) -> _Rendered:
     from observatory_lib.products.kit import maps
 
     level = card.header["nuts_level"]
-    geometries = projected_geometries(store, level)
-    alt = (
-        f"Map of Europe locating {card.header['region_name']} ({card.region_code}) in "
-        f"{card.header['country_name']}"
-    )
+    plain = projected_geometries(store, level)
+    geometries = card_geometries(card, store)  # with a group's outline under its code
+    alt = f"Map of Europe locating {card.header['region_name']} ({card.region_code})"
+    if card.group is None:
+        alt += f" in {card.header['country_name']}"
     if not geometries["region_code"].eq(card.region_code).any():
         return None, alt, f"no NUTS {STATISTICS_EDITION} boundary for this code"
     lines: list[str] = []  # the document's figure caption is the title
     bounds = maps.locator_frame(geometries, card.region_code)
 
     def background() -> Figure:
-        figure = maps.plot_locator_background(geometries, card.region_code, bounds)
+        code = card.region_code if card.group is None else plain["region_code"].iloc[0]
+        figure = maps.plot_locator_background(plain, code, bounds)
         return _fit_map(figure, len(lines))
 
-    country = recipes.memo(
-        (store.version, "country_shape", level, card.region_code[:2]),
-        lambda: maps.country_shape(geometries, card.region_code),
-    )
+    if card.group is not None:  # a group is outlined as a whole, not by a country
+        country = geometries.loc[geometries["region_code"] == card.region_code].geometry.iloc[0]
+    else:
+        country = recipes.memo(
+            (store.version, "country_shape", level, card.region_code[:2]),
+            lambda: maps.country_shape(geometries, card.region_code),
+        )
 
     def overlay(figure: Figure) -> list:
         marks = maps.add_locator_marks(
@@ -176,13 +207,14 @@ def _category_map_image(card: Scorecard, store: Store, dpi: int) -> _Rendered:
     if strongest is None:
         return None, "European map of the strongest category", "no rated traded category"
     level = card.header["nuts_level"]
-    geometries = projected_geometries(store, level)
+    plain = projected_geometries(store, level)
+    geometries = card_geometries(card, store)  # with a group's outline under its code
     name = strongest["category_name"]
     values = card.strongest_category_map
     lines: list[str] = []  # the document's figure caption is the title
 
     def background() -> Figure:
-        figure = maps.plot_choropleth(geometries, values, title=None, unit="location_quotient")
+        figure = maps.plot_choropleth(plain, values, title=None, unit="location_quotient")
         _fit_map(figure, len(lines))
         _add_map_title(figure, lines)
         return figure

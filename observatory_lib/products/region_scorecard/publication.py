@@ -2,10 +2,13 @@
 
 Page 1: the title block (the region, its code, country, NUTS edition and reference year), key
 findings written from the card's numbers and the key facts against the peers and the EU-28.
-Then the two maps, the cluster portfolio and the emerging industries as numbered tables, the
-ecosystem scoreboard with its chart and the strengths and weaknesses, and the methods and
-sources. Each function returns one display output; the notebook's cells place them on the
-pages (``new-page`` tag). Every table is a ``kit.tables`` publication table: labelled columns
+Then the two maps, the cluster portfolio and the emerging industries as numbered tables, where
+next (the diversification opportunities), the ecosystem scoreboard with its chart and the
+strengths and weaknesses, the policy dashboard, and the methods and sources. A region group's
+scorecard has the same parts where they are defined: its members and their source under the
+title, no peer column, no scoreboard and no policy dashboard (one sentence says why). Each
+function returns display outputs; the notebook's cells place them on the pages (``new-page``
+tag). Every table is a ``kit.tables`` publication table: labelled columns
 with units, missing values as ``:``, estimates flagged ``e``.
 """
 
@@ -16,6 +19,7 @@ import dataclasses
 import pandas as pd
 
 from observatory_lib.constants import STATISTICS_EDITION
+from observatory_lib.indicators.peers import DEFAULT_STRENGTH_THRESHOLD
 from observatory_lib.products.kit.document import Document, source_line
 from observatory_lib.products.kit.labels import NOT_AVAILABLE, stars_text
 from observatory_lib.products.kit.map_styles import unit_label
@@ -24,6 +28,7 @@ from observatory_lib.products.kit.numbers import (
     format_number,
     format_share,
     format_signed,
+    is_missing,
 )
 from observatory_lib.products.kit.provenance import running_head
 from observatory_lib.products.kit.tables import TableSpec
@@ -32,7 +37,18 @@ from observatory_lib.products.region_scorecard.figures import ScorecardImage
 from observatory_lib.products.region_scorecard.spec import (
     EU_LABEL,
     KEY_FACTS,
+    N_STRENGTHS,
     N_TOP_CATEGORIES,
+)
+from observatory_lib.products.region_scorecard.text import escaped
+from observatory_lib.products.region_scorecard.where_next import (
+    N_OPPORTUNITIES,
+    growth_note,
+    has_growth,
+    opportunities_frame,
+    policy_frame,
+    policy_markdown,
+    where_next_markdown,
 )
 
 KEY_FACTS_TABLE = TableSpec(
@@ -44,6 +60,27 @@ PORTFOLIO_TABLE = TableSpec(
     stub="category_name",
     empty_text="Cluster data are not available for this region.",
 )
+OPPORTUNITIES_TABLE = TableSpec(
+    columns=(
+        "category_name",
+        "relatedness_density",
+        "lq",
+        "supporting_strengths",
+        "european_employment_persons",
+    ),
+    stub="category_name",
+)
+POLICY_TABLE = TableSpec(
+    columns=(
+        "weak_part",
+        "region_score",
+        "peer_average_score",
+        "difference",
+        "policy_area",
+        "points_to",
+    ),
+    stub="weak_part",
+)
 # the comparison column is the peers' or the EU's average score, as the card compares
 STRENGTHS_TABLE = TableSpec(
     columns=("label", "assessment", "region_score", "peer_average_score", "difference"),
@@ -52,8 +89,10 @@ STRENGTHS_TABLE = TableSpec(
 
 
 def document(card: Scorecard, store) -> Document:
-    """The scorecard as a publication, titled by the region."""
+    """The scorecard as a publication, titled by the region (or the region group)."""
     h = card.header
+    if card.group is not None:
+        return _group_document(card, store)
     return Document(
         title=f"{h['region_name']} ({h['region_code']})",
         kind="Regional scorecard",
@@ -68,9 +107,24 @@ def document(card: Scorecard, store) -> Document:
     )
 
 
+def _group_document(card: Scorecard, store) -> Document:
+    h, group = card.header, card.group
+    return Document(
+        title=h["region_name"],
+        kind="Region group scorecard",
+        subtitle=(
+            f"{len(group['members'])} members in {h['country_code']} · measured at NUTS "
+            f"{h['nuts_level']} (NUTS {h['nuts_edition']}) · reference year {h['year']}"
+        ),
+        running_head=running_head(store, "scoreboard", h["region_name"]),
+        facts={"Group code": group["code"], "Data": h["data_vintage"]},
+        toc=False,
+    )
+
+
 def key_findings(card: Scorecard) -> list[str]:
     """Three or four sentences on the region, each written from the card's numbers."""
-    findings = [_cluster_finding(card), _scoreboard_finding(card)]
+    findings = [_cluster_finding(card), _where_next_finding(card), _scoreboard_finding(card)]
     comparison = _comparison_finding(card)
     if comparison:
         findings.append(comparison)
@@ -86,19 +140,45 @@ def key_findings(card: Scorecard) -> list[str]:
 
 
 def opening(doc: Document, card: Scorecard) -> list:
-    """Page 1: title block, key findings and the key facts."""
+    """Page 1: title block (a group's members and their source), key findings, key facts."""
+    if card.group is None:
+        spec, compared = KEY_FACTS_TABLE, f"{EU_LABEL} and peers: unweighted means of their regions"
+    else:  # a region group has no peers: no column of "not available"
+        columns = tuple(c for c in KEY_FACTS_TABLE.columns if c != "peer_value")
+        spec = dataclasses.replace(KEY_FACTS_TABLE, columns=columns)
+        compared = f"the group aggregated from its members; {EU_LABEL}: unweighted regional mean"
+    members = [doc.text(_members_markdown(card))] if card.group is not None else []
     return [
         doc.title_block(),
+        *members,
         doc.key_findings(key_findings(card)),
         doc.table(
             _key_facts_frame(card),
-            KEY_FACTS_TABLE,
+            spec,
             title="Key facts",
-            subtitle=f"Latest year up to the reference year; {EU_LABEL} and peers: unweighted "
-            "means of their regions",
+            subtitle=f"Latest year up to the reference year; {compared}",
             source=source_line(card.sources["dataset_code"]),
         ),
     ]
+
+
+def _members_markdown(card: Scorecard) -> str:
+    group = card.group
+    members = ", ".join(
+        f"{escaped(name)} ({code})"
+        for code, name in zip(group["members"], group["member_names"], strict=True)
+    )
+    return f"**Members:** {members} (their source: under Methods and sources)."
+
+
+def _membership_markdown(card: Scorecard) -> str:
+    """Where a group's membership comes from, and its note (in the closing section, so that
+    page 1 keeps room for the maps)."""
+    group = card.group
+    if group is None:
+        return ""
+    note = f" {escaped(group['note'])}" if group.get("note") else ""
+    return f"**Membership of the group.** {escaped(group['provenance'])}{note}"
 
 
 def maps(doc: Document, card: Scorecard, images: dict[str, ScorecardImage]):
@@ -155,9 +235,75 @@ def clusters(doc: Document, card: Scorecard) -> list:
     ]
 
 
+def opportunities(doc: Document, card: Scorecard) -> list:
+    """Where next: the diversification opportunities as a numbered table, with the key
+    numbers (specialisations, strong opportunities, supporting strengths, variety) in text."""
+    part, subject = card.where_next, _subject(card)
+    if not part["available"]:
+        return [doc.section("Where next", where_next_markdown(part, subject))]
+    spec = OPPORTUNITIES_TABLE
+    if has_growth(part):  # once the store holds several years
+        spec = dataclasses.replace(spec, columns=(*spec.columns, "european_growth_pct"))
+    return [
+        doc.section("Where next", where_next_markdown(part, subject)),
+        doc.table(
+            opportunities_frame(part),
+            spec,
+            title="Diversification opportunities",
+            subtitle=(
+                f"The {N_OPPORTUNITIES} traded categories with an LQ below 1 and the highest "
+                "relatedness density; related strengths with their proximity (0–1)"
+            ),
+            source=source_line(["sbs_r_nuts06_r2"]),
+            notes=[note] if (note := growth_note(part)) else [],
+        ),
+    ]
+
+
+def policy_dashboard(doc: Document, card: Scorecard) -> list:
+    """The policy dashboard: the weakest dimensions and indicators with their policy areas."""
+    part = card.policy
+    if not part["available"]:
+        if card.group is not None:  # the ecosystem section says why already
+            return []
+        return [doc.subsection("Policy dashboard", policy_markdown(part, _subject(card)))]
+    heading = doc.subsection("Policy dashboard", policy_markdown(part, _subject(card)))
+    frame = policy_frame(part)
+    if frame.empty:
+        return [heading]
+    spec = POLICY_TABLE
+    if part["basis"] != "peers":
+        columns = tuple(
+            "eu_average_score" if c == "peer_average_score" else c for c in POLICY_TABLE.columns
+        )
+        spec = dataclasses.replace(POLICY_TABLE, columns=columns)
+    group = "peer" if part["basis"] == "peers" else EU_LABEL
+    return [
+        heading,
+        doc.table(
+            frame,
+            spec,
+            title="Policy dashboard: the weakest dimensions and indicators",
+            subtitle=(
+                f"Dimensions below the {group} average and indicators "
+                f"{DEFAULT_STRENGTH_THRESHOLD:g} points or more below it, each with the policy "
+                "area it points to"
+            ),
+            source=source_line(card.sources["dataset_code"]),
+        ),
+    ]
+
+
+def _subject(card: Scorecard) -> str:
+    return "the group" if card.group is not None else "the region"
+
+
 def ecosystem(doc: Document, card: Scorecard, chart: ScorecardImage) -> list:
-    """The scoreboard: the index, the dimension chart, strengths and weaknesses."""
-    comparison = "Peer average" if card.strengths_basis == "peers" else f"{EU_LABEL} average"
+    """The scoreboard: the index, the dimension chart, strengths and weaknesses (the
+    weaknesses go to the policy dashboard when the region has one: no table twice)."""
+    if card.group is not None:  # a group is not scored: one sentence says why
+        return [doc.section("Ecosystem scoreboard", card.scoreboard_markdown())]
+    with_dashboard = bool(card.policy.get("available"))
     parts = [
         doc.section("Ecosystem scoreboard", card.scoreboard_markdown()),
         doc.figure(
@@ -168,26 +314,52 @@ def ecosystem(doc: Document, card: Scorecard, chart: ScorecardImage) -> list:
             source=source_line(card.sources["dataset_code"]),
             missing=f"The chart is {NOT_AVAILABLE} ({chart.note}).",
         ),
-        doc.text(card.dimensions_markdown(), card.strengths_markdown()),
+        doc.text(card.dimensions_markdown(), "" if with_dashboard else card.strengths_markdown()),
     ]
     if card.strengths_basis != "none":
-        parts.append(
-            doc.table(
-                _strengths_frame(card),
-                _strengths_table(card),
-                title="Strengths and weaknesses",
-                subtitle=f"Indicator scores against the {comparison.lower()}",
-                source=source_line(card.sources["dataset_code"]),
-            )
-        )
+        parts.append(_strengths_part(doc, card, with_dashboard))
     return parts
+
+
+def _strengths_part(doc: Document, card: Scorecard, with_dashboard: bool):
+    comparison = "peer average" if card.strengths_basis == "peers" else f"{EU_LABEL} average"
+    source = source_line(card.sources["dataset_code"])
+    if not with_dashboard:
+        return doc.table(
+            _strengths_frame(card),
+            _strengths_table(card),
+            title="Strengths and weaknesses",
+            subtitle=f"Indicator scores against the {comparison}",
+            source=source,
+        )
+    spec = _strengths_table(card)
+    spec = dataclasses.replace(
+        spec,
+        columns=tuple(c for c in spec.columns if c != "assessment"),
+        empty_text=(
+            f"No indicator score is {DEFAULT_STRENGTH_THRESHOLD:g} points or more above the "
+            f"{comparison}."
+        ),
+    )
+    frame = card.strengths
+    return doc.table(
+        frame.assign(difference=[format_signed(v, 1) for v in frame["difference"]]),
+        spec,
+        title="Strengths",
+        subtitle=(
+            f"Indicator scores {DEFAULT_STRENGTH_THRESHOLD:g} points or more above the "
+            f"{comparison}, the {N_STRENGTHS} largest; the weaknesses are in the policy "
+            "dashboard"
+        ),
+        source=source,
+    )
 
 
 def closing(doc: Document, card: Scorecard, store) -> object:
     """Data notes, then the methods and sources: the datasets in one paragraph (a scorecard
     stays within four pages)."""
     return doc.methods_and_sources(
-        [card.notes_markdown(), card.methods_note, card.provenance],
+        [_membership_markdown(card), card.notes_markdown(), card.methods_note, card.provenance],
         None,
         [],
     )
@@ -295,6 +467,11 @@ def _cluster_finding(card: Scorecard) -> str:
     name = card.header["region_name"]
     if not summary.get("has_cluster_data"):
         return f"Cluster data are {NOT_AVAILABLE} for {name}: {summary.get('reason', '')}."
+    if not summary.get("n_clusters_rated"):
+        return (
+            f"No traded category of {name} can be rated: its employment by category is "
+            f"{NOT_AVAILABLE} (confidential or not published)."
+        )
     text = (
         f"{name} has {format_number(summary['n_starred_clusters'])} traded categories with at "
         f"least one star among {format_number(summary['n_clusters_rated'])} rated"
@@ -311,10 +488,37 @@ def _cluster_finding(card: Scorecard) -> str:
     )
 
 
+def _where_next_finding(card: Scorecard) -> str:
+    part = card.where_next
+    if not part["available"]:
+        return ""
+    top = part["opportunities"].iloc[0]
+    strong = part.get("n_strong_opportunities")
+    if is_missing(strong):
+        count = ""
+    elif int(strong) == 0:
+        count = (
+            "; no category in which it is not yet specialised has a relatedness density of "
+            f"{part['strong_density']:g} or more"
+        )
+    else:
+        several = int(strong) > 1
+        count = (
+            f"; {int(strong)} {'categories' if several else 'category'} in which it is not yet "
+            f"specialised {'have' if several else 'has'} a relatedness density of "
+            f"{part['strong_density']:g} or more"
+        )
+    return (
+        f"Its most related diversification opportunity is {top['category_name']} (relatedness "
+        f"density {format_number(top['relatedness_density'], 0, NOT_AVAILABLE)} of 100){count}."
+    )
+
+
 def _scoreboard_finding(card: Scorecard) -> str:
     board = card.scoreboard
     if not board.get("available"):
-        return f"The ecosystem scoreboard is {NOT_AVAILABLE} for this region: {board['reason']}."
+        subject = "this group" if card.group is not None else "this region"
+        return f"The ecosystem scoreboard is {NOT_AVAILABLE} for {subject}: {board['reason']}."
     interval = ""
     if board.get("rank_p05") is not None and pd.notna(board["rank_p05"]):
         interval = (
