@@ -53,3 +53,13 @@ def store_dir() -> Path:
 def output_dir() -> Path:
     """The outputs directory, honouring a late change of ``OBSERVATORY_OUTPUTS``."""
     return _env_path("OBSERVATORY_OUTPUTS", PROJECT_ROOT / "outputs")
+
+
+def app_data_dir() -> Path:
+    """Where the apps' prepared tables and geometry live (``OBSERVATORY_APP_DATA``).
+
+    Default: an ``apps`` folder beside the store directory, so that a test store in a
+    temporary folder gets its own prepared app data.
+    """
+    return _env_path("OBSERVATORY_APP_DATA", store_dir().parent / "apps")
+

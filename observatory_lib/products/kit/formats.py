@@ -182,3 +182,22 @@ def _as_number(value) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(number) else number
+
+
+def stars_text(
+    stars: object, out_of: object = None, n_missing: object = 0, unrated: str = NOT_AVAILABLE
+) -> str:
+    """Stars as symbols: ``★★☆`` is 2 of 3 criteria met.
+
+    Criteria whose metric is missing for the cluster are not drawn as empty stars but named:
+    ``☆ (+2 not available)``. An unrated cluster reads ``unrated`` ("not available").
+    """
+    count = _as_number(stars)
+    if count is None:
+        return unrated
+    total = _as_number(out_of)
+    total = int(total) if total is not None else int(count)
+    missing = int(_as_number(n_missing) or 0)
+    symbols = "★" * int(count) + "☆" * max(total - missing - int(count), 0)
+    return f"{symbols} (+{missing} {NOT_AVAILABLE})" if missing else symbols
+
