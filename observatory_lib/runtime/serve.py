@@ -74,7 +74,8 @@ PORTAL_PATTERN = (
 
 OVERFLOW_HEADER = "X-Observatory-Overflow"
 OVERFLOW_FALLBACK = (
-    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Busy</title></head>'
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Busy</title>'
+    '<link rel="icon" href="data:,"></head>'
     '<body><main class="observatory-overflow"><h1>{title}</h1><p class="observatory-busy">'
     "The live tool is busy right now: many people are using it at the same time. "
     '<a href="{url}">Try again</a> in a minute, or browse the <a href="/portal/">reports '

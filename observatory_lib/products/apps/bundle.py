@@ -183,6 +183,12 @@ class AppBundle:
         if self.region_level(normalised) in levels:
             return normalised
         pool = [c for c, lvl in zip(self.codes, self.levels, strict=True) if lvl in levels]
+        # The codes that share all but the last characters first (DE2X -> DE21, DE22, ...).
+        for cut in range(len(normalised) - 1, 1, -1):
+            close = [c for c in pool if c.startswith(normalised[:cut]) and c != normalised[:cut]]
+            if close:
+                pool = close
+                break
         allowed = ", ".join(str(level) for level in levels)
         raise unknown_code(
             "NUTS region",

@@ -99,7 +99,7 @@ def key_facts_html(rows: list[dict], codes: list[str]) -> str:
     body = ""
     for row in rows:
         cells = "".join(
-            f'<td class="num">{escape(format_value(row[code], row["unit"]))}'
+            f'<td class="num">{escape(format_value(row[code]))}'
             + (f"<br><small>{row[f'{code}_year']}</small>" if row[f"{code}_year"] else "")
             + "</td>"
             for code in codes

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -132,6 +133,20 @@ def selection_from_parameters(
         listed = ", ".join(str(y) for y in years) or "none at this level"
         raise ParameterError(f"No data for year {selection.year}; years with data: {listed}.")
     return selection, region_code
+
+
+def view_query(view: MapView) -> str:
+    """The link parameters that reopen a view (the page's address follows them)."""
+    selection = view.selection
+    pairs = {
+        "level": selection.level,
+        "topic": selection.theme,
+        "indicator": selection.indicator_code,
+        "category_code": selection.category or None,
+        "year": view.year or None,
+        "classification": selection.classification,
+    }
+    return urllib.parse.urlencode({k: v for k, v in pairs.items() if v is not None})
 
 
 class MappingTool:
@@ -325,8 +340,8 @@ class MappingTool:
         self.view = view
         self.legend.value = legend_html(view)
         self.status.value = (
-            f"<p><b>{escape(view.title)}</b><br>{view.n_with_data} of {len(view.codes)} "
-            "regions with data</p>"
+            f'<p data-observatory-query="{escape(view_query(view))}"><b>{escape(view.title)}</b>'
+            f"<br>{view.n_with_data} of {len(view.codes)} regions with data</p>"
         )
         self.download.value = self._download_html(view)
 

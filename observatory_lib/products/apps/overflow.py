@@ -104,6 +104,7 @@ def page(app_title: str, live_url: str, title: str, body: str) -> str:
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
         f"<title>{escape(app_title)} (static view)</title><style>{STYLE}</style></head><body>"
         f'<main class="observatory-overflow"><h1>{escape(app_title)}</h1>'
         '<p class="busy observatory-busy">The live tool is busy right now: many people are using '
@@ -116,7 +117,9 @@ def page(app_title: str, live_url: str, title: str, body: str) -> str:
 
 def overflow_pages(bundle: AppBundle) -> dict[str, str]:
     """The static page of every app's default view, by app name."""
-    from observatory_lib.products.apps import compare_regions, region_explorer, sector_explorer
+    import observatory_lib.products.apps.compare_regions as compare_regions
+    import observatory_lib.products.apps.region_explorer as region_explorer
+    import observatory_lib.products.apps.sector_explorer as sector_explorer
 
     pages = {}
     title, body = static_map(bundle, MapSelection())

@@ -36,13 +36,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import observatory_lib.products.apps.bundle as bundle_module
+import observatory_lib.products.apps.columns as columns
 from observatory_lib import paths
 from observatory_lib.constants import DEFAULT_STAR_PRESET, STATISTICS_EDITION
 from observatory_lib.errors import ObservatoryError
 from observatory_lib.files import replace_directory, staging_directory, write_text_atomic
 from observatory_lib.indicators import recipes
-from observatory_lib.products.apps import bundle as bundle_module
-from observatory_lib.products.apps import columns
 from observatory_lib.products.kit import map_styles
 from observatory_lib.products.kit.downloads import format_source
 
@@ -494,9 +494,43 @@ def indicator_labels(store, rated: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def region_table(store) -> dict:
-    """The NUTS 2016 regions as parallel lists (code, name, level, country, parent)."""
-    regions = recipes.statistics_regions(store).reset_index(drop=True).sort_values("region_code")
+def region_table(store, values: pd.DataFrame) -> dict:
+    """Every region code of the store and of the values, as parallel lists (code, name, level,
+    country, parent).
+
+    The statistics' NUTS edition first; codes kept from older editions (``IE01``, ``UKM2``)
+    and extra-regio codes (``FRZZ``) stay too, because the recipe layer rates and ranks them
+    like every other region (their names come from the NUTS recoding table).
+    """
+    regions = store.regions.sort_values(
+        "nuts_edition", key=lambda edition: edition != STATISTICS_EDITION, kind="stable"
+    ).drop_duplicates("region_code")
+    seen = values.drop_duplicates("region_code")
+    extra = seen[~seen["region_code"].isin(regions["region_code"])]
+    if not extra.empty:
+        source = store.nuts_recoding.drop_duplicates("region_code_source").set_index(
+            "region_code_source"
+        )["region_name_source"]
+        codes = extra["region_code"].astype("str")
+        regions = pd.concat(
+            [
+                regions,
+                pd.DataFrame(
+                    {
+                        "region_code": codes.to_numpy(),
+                        "region_name": codes.map(source)
+                        .fillna(codes.str[:2].radd("Extra-regio ").where(codes.str.endswith("ZZ")))
+                        .fillna(codes)
+                        .to_numpy(),
+                        "nuts_level": extra["nuts_level"].to_numpy(),
+                        "country_code": codes.str[:2].to_numpy(),
+                        "parent_code": "",
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    regions = regions.sort_values("region_code")
     return {
         "codes": regions["region_code"].astype("str").tolist(),
         "names": regions["region_name"].fillna("").astype("str").tolist(),
@@ -566,15 +600,14 @@ def write_bundle(store, star_preset: str, directory: Path, key: str) -> dict:
     started = time.perf_counter()
     rated = _rated(store, star_preset)
     board, scoreboard_facts = scoreboard_values(store, star_preset)
-    regions = region_table(store)
     parts = [
         cluster_values(rated, cluster_ranks(store, star_preset)),
         board,
         context_values(store.context_indicators),
     ]
-    frame = assemble_values(
-        pd.concat([p for p in parts if not p.empty], ignore_index=True), regions["codes"]
-    )
+    values = pd.concat([part for part in parts if not part.empty], ignore_index=True)
+    regions = region_table(store, values)
+    frame = assemble_values(values, regions["codes"])
     names = pd.Series(regions["names"], index=regions["codes"])
     on_map = {}
     for level in MAP_LEVELS:
@@ -689,7 +722,7 @@ def _prune(root: Path, keep: str) -> None:
 
 def write_overflow_pages(directory: Path) -> None:
     """The static page of each app's default view, served when the server is at its cap."""
-    from observatory_lib.products.apps import overflow
+    import observatory_lib.products.apps.overflow as overflow
 
     bundle = bundle_module.AppBundle(directory)
     folder = directory / "overflow"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -221,6 +222,11 @@ def concentration_html(bundle: AppBundle, selection: SectorSelection) -> str:
     return f'<table class="observatory-concentration">{"".join(rows)}</table>'
 
 
+def sector_query(selection: SectorSelection) -> str:
+    """The link parameters that reopen this view (the page's address follows them)."""
+    return urllib.parse.urlencode(dataclasses.asdict(selection))
+
+
 class SectorExplorer:
     """The category picker, the map, the ranking and the concentration of one sector."""
 
@@ -259,7 +265,8 @@ class SectorExplorer:
         right = widgets.VBox(
             [self.summary], layout=widgets.Layout(width="48%", padding="0 0 0 12px")
         )
-        self.widget = widgets.VBox([controls, self.status, widgets.HBox([left, right])]).add_class(
+        body = widgets.HBox([left, right], layout=widgets.Layout(align_items="flex-start"))
+        self.widget = widgets.VBox([controls, self.status, body]).add_class(
             "observatory-sector-explorer"
         )
 
@@ -308,7 +315,8 @@ class SectorExplorer:
         )
         self.legend.value = legend_html(view)
         self.summary.value = (
-            f'<div class="observatory-sector" data-category-code="{escape(selection.category_code)}">'
+            f'<div class="observatory-sector" data-category-code="{escape(selection.category_code)}" '
+            f'data-observatory-query="{escape(sector_query(selection))}">'
             f"<h3>{escape(name)}</h3><p>{escape(view.title)}; {view.n_with_data} of {len(view.codes)} regions with data.</p>"
             f"<h4>Concentration of the category's employment</h4>{concentration_html(bundle, selection)}"
             f"<h4>Ranking of the regions</h4>{ranking_html(rows, present)}{note}"
