@@ -366,7 +366,11 @@ def summary_rows(levels: list[Level]) -> list[dict]:
         lost = [v for v in level.visits if v.kind == "lost"]
         after = level.settle[-1] if level.settle else (0, 0, math.nan)
         back = next(
-            (t for t, k, m in level.settle if m <= level.rss_before_mib * 1.05 and k <= level.kernels_before),
+            (
+                t
+                for t, k, m in level.settle
+                if m <= level.rss_before_mib * 1.05 and k <= level.kernels_before
+            ),
             None,
         )
         rows.append(
@@ -380,9 +384,14 @@ def summary_rows(levels: list[Level]) -> list[dict]:
                 "ready_max_s": max(live, default=math.nan),
                 "overflow_max_s": max(overflow, default=math.nan),
                 "kernel_rss_median_mib": _median([v.kernel_rss_mib for v in level.visits]),
-                "kernel_rss_max_mib": max([v.kernel_rss_mib for v in level.visits if v.kind == "live"], default=math.nan),
+                "kernel_rss_max_mib": max(
+                    [v.kernel_rss_mib for v in level.visits if v.kind == "live"], default=math.nan
+                ),
                 "kernel_cpu_median_s": _median([v.kernel_cpu_seconds for v in level.visits]),
-                "kernel_cpu_max_s": max([v.kernel_cpu_seconds for v in level.visits if v.kind == "live"], default=math.nan),
+                "kernel_cpu_max_s": max(
+                    [v.kernel_cpu_seconds for v in level.visits if v.kind == "live"],
+                    default=math.nan,
+                ),
                 "rss_before_mib": round(level.rss_before_mib),
                 "rss_peak_mib": round(level.rss_peak_mib),
                 "rss_end_mib": after[2],
@@ -412,8 +421,9 @@ def print_rows(rows: list[dict], tti: list[float]) -> None:
     print("-" * len(header))
     for r in rows:
         print(
-            f"{r['N']:>3} {r['live']:>4} {r['overflow']:>4} {r['lost']:>4} {r['ready_p50_s']:>6.2f} "
-            f"{r['ready_p90_s']:>6.2f} {r['ready_max_s']:>6.2f} {r['overflow_max_s']:>8.2f} "
+            f"{r['N']:>3} {r['live']:>4} {r['overflow']:>4} {r['lost']:>4} "
+            f"{r['ready_p50_s']:>6.2f} {r['ready_p90_s']:>6.2f} {r['ready_max_s']:>6.2f} "
+            f"{r['overflow_max_s']:>8.2f} "
             f"{r['kernel_rss_median_mib']:>10.0f} {r['kernel_cpu_median_s']:>10.2f} "
             f"{r['rss_before_mib']:>9} {r['rss_peak_mib']:>6} {r['rss_end_mib']:>6} "
             f"{r['back_to_start_s'] if r['back_to_start_s'] is not None else '-':>6} "
@@ -450,8 +460,20 @@ def draw_chart(rows: list[dict], tti: list[float], target: Path) -> None:
     left.set_title("Time until the map's state has arrived", fontsize=10)
     left.legend(fontsize=8)
     right.bar([str(x) for x in n], [r["live"] for r in rows], label="live", color="#21918c")
-    right.bar([str(x) for x in n], [r["overflow"] for r in rows], bottom=[r["live"] for r in rows], label="overflow page", color="#fde725")
-    right.bar([str(x) for x in n], [r["lost"] for r in rows], bottom=[r["live"] + r["overflow"] for r in rows], label="lost", color="#d62728")
+    right.bar(
+        [str(x) for x in n],
+        [r["overflow"] for r in rows],
+        bottom=[r["live"] for r in rows],
+        label="overflow page",
+        color="#fde725",
+    )
+    right.bar(
+        [str(x) for x in n],
+        [r["lost"] for r in rows],
+        bottom=[r["live"] + r["overflow"] for r in rows],
+        label="lost",
+        color="#d62728",
+    )
     right.set_xlabel("visitors arriving at once")
     right.set_title("How the visitors were served", fontsize=10)
     right.legend(fontsize=8)
@@ -469,11 +491,15 @@ def draw_chart(rows: list[dict], tti: list[float], target: Path) -> None:
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", default="1,5,10,20,50", help="visitors per burst, comma-separated")
+    parser.add_argument(
+        "--sessions", default="1,5,10,20,50", help="visitors per burst, comma-separated"
+    )
     parser.add_argument("--browsers", type=int, default=5, help="real pages at once (0: none)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per visitor")
     parser.add_argument("--settle", type=float, default=60.0, help="seconds followed after leaving")
-    parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks"), help="JSON and chart")
+    parser.add_argument(
+        "--out", type=Path, default=Path("outputs/benchmarks"), help="JSON and chart"
+    )
     parser.add_argument("--option", action="append", default=[], help="serve --option (repeatable)")
     arguments = parser.parse_args(argv)
     arguments.levels = [int(t) for t in arguments.sessions.split(",") if t.strip()]
@@ -513,19 +539,28 @@ def main(argv: list[str] | None = None) -> int:
     features = len(data.geometry_codes(2))
     pooled = serve.pooled_kernel_count()
     print(f"Mapping tool: {features} NUTS 2 polygons; {pooled} preheated kernels in voila.json")
-    with tempfile.TemporaryDirectory(prefix="observatory-load-") as scratch:
-        with serve.launch_server(Path(scratch) / "serve.log", options=arguments.option) as server:
-            ready = server.wait_ready(timeout=300)
-            kernels, rss = footprint(server.process.pid)
-            print(f"Server ready in {ready:.1f} s: {kernels} kernels, {rss:.0f} MiB in all", flush=True)
-            levels, tti = asyncio.run(measure(server, features, kernels, arguments))
-            tracebacks = server.log().count("Traceback")
+    with (
+        tempfile.TemporaryDirectory(prefix="observatory-load-") as scratch,
+        serve.launch_server(Path(scratch) / "serve.log", options=arguments.option) as server,
+    ):
+        ready = server.wait_ready(timeout=300)
+        kernels, rss = footprint(server.process.pid)
+        print(
+            f"Server ready in {ready:.1f} s: {kernels} kernels, {rss:.0f} MiB in all",
+            flush=True,
+        )
+        levels, tti = asyncio.run(measure(server, features, kernels, arguments))
+        tracebacks = server.log().count("Traceback")
     rows = summary_rows(levels)
     print_rows(rows, tti)
     print(f"Tracebacks in the server log: {tracebacks}")
     arguments.out.mkdir(parents=True, exist_ok=True)
-    result = {"rows": rows, "browser_tti_seconds": tti, "visits": {r.sessions: [asdict(v) for v in r.visits] for r in levels},
-              "settle": {r.sessions: r.settle for r in levels}}  # fmt: skip
+    result = {
+        "rows": rows,
+        "browser_tti_seconds": tti,
+        "visits": {r.sessions: [asdict(v) for v in r.visits] for r in levels},
+        "settle": {r.sessions: r.settle for r in levels},
+    }
     (arguments.out / "load_apps.json").write_text(json.dumps(result, indent=1, default=str))
     draw_chart(rows, tti, arguments.out / "load_apps.png")
     print(f"Figures: {arguments.out / 'load_apps.json'}, chart: {arguments.out / 'load_apps.png'}")

@@ -62,4 +62,3 @@ def app_data_dir() -> Path:
     temporary folder gets its own prepared app data.
     """
     return _env_path("OBSERVATORY_APP_DATA", store_dir().parent / "apps")
-

@@ -68,8 +68,7 @@ def wait_for_polygons(page, count: int) -> None:
 
 
 FILLS_JS = (
-    f"Array.from(document.querySelectorAll('{POLYGONS}'))"
-    ".map(p => getComputedStyle(p).fill).join()"
+    f"Array.from(document.querySelectorAll('{POLYGONS}')).map(p => getComputedStyle(p).fill).join()"
 )
 
 

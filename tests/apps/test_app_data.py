@@ -72,7 +72,9 @@ def test_peer_comparison_equals_the_scorecards(app_data, built_store):
     theirs = peers.compare_with_peers(recipes.scoreboard(built_store, 2), "DE21", peer_codes)
     theirs = theirs[theirs["node_type"].isin(["index", "dimension"])].set_index("node_code")
     for row in region_explorer.peer_comparison(app_data, "DE21", peer_codes):
-        assert math.isclose(row["peer_average_score"], theirs.loc[row["node_code"], "peer_average_score"])
+        assert math.isclose(
+            row["peer_average_score"], theirs.loc[row["node_code"], "peer_average_score"]
+        )
 
 
 def test_a_bad_code_in_a_comparison(app_data):

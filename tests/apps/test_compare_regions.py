@@ -20,7 +20,7 @@ def open_comparison(page, server, regions: str, shown: str | None = None) -> Non
 def test_regions_side_by_side(app_page, live_server):
     open_comparison(app_page, live_server, "DE21,FR10,ITC4")
     header = app_page.inner_text(".observatory-key-facts tr >> nth=0")
-    assert ["DE21", "FR10", "ITC4"] == header.split()[-3:]
+    assert header.split()[-3:] == ["DE21", "FR10", "ITC4"]
     assert app_page.locator(".observatory-compare-scoreboard tr").count() >= 7
     assert app_page.locator(".observatory-compare-portfolio tr").count() > 3
     assert app_page.locator("svg.observatory-chart").count() == 1

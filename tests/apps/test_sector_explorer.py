@@ -58,7 +58,9 @@ def test_picking_another_sector_changes_map_and_ranking(app_page, live_server, r
 
 
 def test_link_parameters_restore_the_view(app_page, live_server, regions_drawn):
-    open_sector(app_page, live_server, len(regions_drawn[1]), "blue-growth", level=1, indicator="stars")
+    open_sector(
+        app_page, live_server, len(regions_drawn[1]), "blue-growth", level=1, indicator="stars"
+    )
     assert selected_label(app_page, ".observatory-level select").replace("\xa0", " ") == "NUTS 1"
     assert selected_label(app_page, ".observatory-indicator select") == "Stars"
     assert "Blue Growth" in app_page.inner_text(SECTOR.format("blue-growth"))

@@ -217,7 +217,9 @@ def guarded_server(chromium_executable, app_data, tmp_path_factory):
     root = tmp_path_factory.mktemp("guarded")
     env = {**os.environ, **broken_app_data(root)}
     env.pop(serve.TOKEN_ENVIRONMENT_VARIABLE, None)
-    with serve.launch_server(root / "serve.log", token=TOKEN, env=env, options=[TEST_POOLS]) as server:
+    with serve.launch_server(
+        root / "serve.log", token=TOKEN, env=env, options=[TEST_POOLS]
+    ) as server:
         wait_answering(server)
         yield server
 

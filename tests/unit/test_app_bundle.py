@@ -81,8 +81,10 @@ from observatory_lib.products.apps import bundle
 data = bundle.AppBundle(sys.argv[1])
 tool = apps.prepare_mapping_tool(data)
 tool.controls["level"].value = 0
-apps.show_mapping_tool(data, apps.resolve_parameters(dict(apps.mapping_tool.MAPPING_DEFAULTS)), tool)
-apps.show_sector_explorer(data, {"category_code": "blue-growth", "level": 2, "year": 0, "indicator": "lq"})
+defaults = dict(apps.mapping_tool.MAPPING_DEFAULTS)
+apps.show_mapping_tool(data, apps.resolve_parameters(defaults), tool)
+sector = {"category_code": "blue-growth", "level": 2, "year": 0, "indicator": "lq"}
+apps.show_sector_explorer(data, sector)
 apps.show_region_explorer(data, {"region_code": "AT11", "peers": "DE11,BE21"})
 apps.show_comparison(data, {"regions": "AT11,DE11,XX99"})
 print(json.dumps(sorted(sys.modules)))
@@ -122,10 +124,14 @@ def test_sector_ranking_equals_the_panorama_leaders(toy_store, tmp_path):
     for category in ("automotive", "biopharmaceuticals", "blue-growth"):
         theme = sector_explorer.category_theme(data, category)
         assert theme == ("emerging" if category == "blue-growth" else "clusters")
-        rows = sector_explorer.ranking_rows(data, sector_explorer.SectorSelection(category, 2, 2015))
+        rows = sector_explorer.ranking_rows(
+            data, sector_explorer.SectorSelection(category, 2, 2015)
+        )
         starred = [row for row in rows if (row["stars"] or 0) >= 1]
         leaders = summary.leaders[summary.leaders["category_code"] == category]
-        assert [r["region_code"] for r in starred[: len(leaders)]] == leaders["region_code"].tolist()
+        assert [r["region_code"] for r in starred[: len(leaders)]] == leaders[
+            "region_code"
+        ].tolist()
         for row, leader in zip(starred, leaders.itertuples(), strict=False):
             assert row["stars"] == leader.stars
             assert math.isclose(row["lq"], leader.lq)
@@ -135,7 +141,9 @@ def test_sector_ranking_equals_the_panorama_leaders(toy_store, tmp_path):
 def test_wages_and_growth_read_not_available_until_the_data_have_them(toy_bundle):
     selection = sector_explorer.SectorSelection("automotive", 2, 2015, "lq")
     present = sector_explorer.available_measures(toy_bundle, selection)
-    html = sector_explorer.ranking_html(sector_explorer.ranking_rows(toy_bundle, selection), present)
+    html = sector_explorer.ranking_html(
+        sector_explorer.ranking_rows(toy_bundle, selection), present
+    )
     assert "Wage per employee" in html and "Employment growth" in html
     assert "not available" in html
     assert {"stars", "lq", "employment_persons", "size_share"} <= present
@@ -226,7 +234,10 @@ def test_the_server_sends_the_prepared_overflow_page(toy_bundle, monkeypatch):
     monkeypatch.setenv("OBSERVATORY_APP_DATA", str(root))
     (root / "CURRENT").write_text(toy_bundle.directory.name + "\n")
     spec = next(spec for spec in serve.allowed_apps() if spec.name == "mapping_tool")
-    assert serve.overflow_page(spec) == (toy_bundle.directory / "overflow" / "mapping_tool.html").read_text()
+    assert (
+        serve.overflow_page(spec)
+        == (toy_bundle.directory / "overflow" / "mapping_tool.html").read_text()
+    )
 
 
 # --- the kernel pool: admission, cap, refills --------------------------------------------------
@@ -318,7 +329,9 @@ def test_refills_are_queued_not_started_at_once():
 
 
 def test_the_kernel_cap_follows_the_memory_budget():
-    policy = kernel_pool.ObservatoryKernelPolicy(memory_budget_mib=3300, kernel_mib=150, server_mib=300)
+    policy = kernel_pool.ObservatoryKernelPolicy(
+        memory_budget_mib=3300, kernel_mib=150, server_mib=300
+    )
     assert policy.kernel_cap() == 20
     assert kernel_pool.ObservatoryKernelPolicy(max_kernels=7).kernel_cap() == 7
 
@@ -333,7 +346,9 @@ def test_the_shipped_pools_fit_the_memory_budget():
 
 
 def test_the_template_exports_png_and_follows_the_view_in_the_address():
-    script = Path(serve.JUPYTER_DATA_DIR, "nbconvert/templates/observatory/static/observatory-export.js")
+    script = Path(
+        serve.JUPYTER_DATA_DIR, "nbconvert/templates/observatory/static/observatory-export.js"
+    )
     text = script.read_text(encoding="utf-8")
     assert "button.observatory-png" in text and "toBlob" in text
     assert "history.replaceState" in text and "data-observatory-query" in text

@@ -7,7 +7,6 @@ import base64
 import html
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -188,7 +187,11 @@ def test_legend_names_the_unit(toy_bundle):
 def test_view_download_round_trips_through_the_downloads_reader(toy_bundle, tmp_path):
     view = map_view.compute_map_view(toy_bundle, BIOPHARMA, CODES)
     link = panels.download_link_html(
-        map_view.view_rows(view), "view.csv", view.title, toy_bundle.sources(["sbs_r_nuts06_r2"]), "x"
+        map_view.view_rows(view),
+        "view.csv",
+        view.title,
+        toy_bundle.sources(["sbs_r_nuts06_r2"]),
+        "x",
     )
     raw = base64.b64decode(html.unescape(link.split("base64,", 1)[1].split('"', 1)[0]))
     assert raw.startswith("\ufeff".encode())  # BOM: Excel reads UTF-8
@@ -213,7 +216,9 @@ def test_parameters_validate_with_one_message(toy_bundle):
     selection, region = mapping_tool.selection_from_parameters(toy_bundle, params)
     assert selection == map_view.MapSelection(year=0)
     assert region == ""
-    _, region = mapping_tool.selection_from_parameters(toy_bundle, {**params, "region_code": "de111"})
+    _, region = mapping_tool.selection_from_parameters(
+        toy_bundle, {**params, "region_code": "de111"}
+    )
     assert region == "DE111"
     with pytest.raises(ObservatoryError, match="Unknown topic 'weather'"):
         mapping_tool.selection_from_parameters(toy_bundle, {**params, "topic": "weather"})
@@ -235,7 +240,10 @@ def test_changing_the_indicator_changes_only_the_style_sheet(toy_bundle):
     assert data_after is data_before  # no geometry sent again
     assert css_after != css_before
     assert "persons" in tool.legend.value
-    assert 'data-observatory-query="level=2&amp;topic=clusters&amp;indicator=employment_persons' in tool.status.value
+    assert (
+        'data-observatory-query="level=2&amp;topic=clusters&amp;indicator=employment_persons'
+        in tool.status.value
+    )
 
 
 def test_changing_the_level_sends_that_levels_polygons(toy_bundle):
@@ -267,7 +275,9 @@ def test_a_failing_callback_shows_a_line_not_a_traceback(toy_bundle, monkeypatch
 
 
 def test_a_bad_link_shows_a_message(toy_bundle):
-    widget = mapping_tool.show_mapping_tool(toy_bundle, {**mapping_tool.MAPPING_DEFAULTS, "level": 7})
+    widget = mapping_tool.show_mapping_tool(
+        toy_bundle, {**mapping_tool.MAPPING_DEFAULTS, "level": 7}
+    )
     assert "level must be 0, 1, 2 or 3" in widget.value
 
 

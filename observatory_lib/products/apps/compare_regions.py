@@ -78,9 +78,9 @@ def key_fact_rows(bundle: AppBundle, codes: list[str]) -> list[dict]:
     for code in codes:
         level = bundle.region_level(code)
         for _t, indicator, _c, lvl, year, value, _s in bundle.region_values(code, ("context",)):
-            if indicator in KEY_FACTS and lvl == level and not math.isnan(value):
-                if (code, indicator) not in latest or year > latest[(code, indicator)][0]:
-                    latest[(code, indicator)] = (year, value)
+            wanted = indicator in KEY_FACTS and lvl == level and not math.isnan(value)
+            if wanted and year > latest.get((code, indicator), (-1, 0.0))[0]:
+                latest[(code, indicator)] = (year, value)
     rows = []
     for indicator in KEY_FACTS:
         label = bundle.label("context", indicator)
@@ -134,14 +134,18 @@ def scoreboard_html(rows: list[dict], codes: list[str]) -> str:
     head = "".join(f"<th>{escape(code)}</th>" for code in codes)
     body = "".join(
         f"<tr><td>{escape(row['label'])}</td>"
-        + "".join(
-            f'<td class="num">{escape(row[code] if isinstance(row[code], str) else format_value(row[code]))}</td>'
-            for code in codes
-        )
+        + "".join(f'<td class="num">{escape(_text(row[code]))}</td>' for code in codes)
         + "</tr>"
         for row in rows
     )
-    return f'<table class="observatory-compare-scoreboard"><tr><th>EU = 100</th>{head}</tr>{body}</table>'
+    return (
+        '<table class="observatory-compare-scoreboard">'
+        f"<tr><th>EU = 100</th>{head}</tr>{body}</table>"
+    )
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else format_value(value)
 
 
 def scoreboard_chart(rows: list[dict], codes: list[str]) -> str:
@@ -185,9 +189,13 @@ def portfolio_html(bundle: AppBundle, chosen: list[str], cells: dict, codes: lis
                 row += "<td>not available</td>"
                 continue
             stars = stars_text(cell["stars"], cell["stars_out_of"], unrated="–")
-            row += f'<td class="num">{escape(stars)}<br><small>LQ {escape(format_value(cell["lq"]))}</small></td>'
+            lq = escape(format_value(cell["lq"]))
+            row += f'<td class="num">{escape(stars)}<br><small>LQ {lq}</small></td>'
         body += f"<tr><td>{escape(bundle.category_name(category))}</td>{row}</tr>"
-    return f'<table class="observatory-compare-portfolio"><tr><th>Cluster category</th>{head}</tr>{body}</table>'
+    return (
+        '<table class="observatory-compare-portfolio">'
+        f"<tr><th>Cluster category</th>{head}</tr>{body}</table>"
+    )
 
 
 def comparison_html(bundle: AppBundle, codes: list[str], problems: list[str]) -> str:
@@ -211,19 +219,56 @@ def comparison_html(bundle: AppBundle, codes: list[str], problems: list[str]) ->
         if category in cells[code]
     ]
     downloads = [
-        download_link_html(facts, "compare_key_facts.csv", f"{title}: key facts", context, "Key facts (CSV)"),
-        download_link_html(board, "compare_scoreboard.csv", f"{title}: scoreboard", scoreboard_sources, "Scoreboard (CSV)") if board else "",
-        download_link_html(portfolio_long, "compare_portfolios.csv", f"{title}: cluster portfolios", sbs, "Cluster portfolios (CSV)",
-                           ["region_code", "region_name", "category_code", "category_name", "year", "stars", "stars_out_of", "lq", "employment_persons"]) if portfolio_long else "",
-        png_button_html("chart", "compare_scoreboard.png", f"{title}: scoreboard scores", scoreboard_sources, "Chart (PNG)") if board else "",
-    ]  # fmt: skip
+        download_link_html(
+            facts, "compare_key_facts.csv", f"{title}: key facts", context, "Key facts (CSV)"
+        ),
+        download_link_html(
+            board,
+            "compare_scoreboard.csv",
+            f"{title}: scoreboard",
+            scoreboard_sources,
+            "Scoreboard (CSV)",
+        )
+        if board
+        else "",
+        download_link_html(
+            portfolio_long,
+            "compare_portfolios.csv",
+            f"{title}: cluster portfolios",
+            sbs,
+            "Cluster portfolios (CSV)",
+            [
+                "region_code",
+                "region_name",
+                "category_code",
+                "category_name",
+                "year",
+                "stars",
+                "stars_out_of",
+                "lq",
+                "employment_persons",
+            ],
+        )
+        if portfolio_long
+        else "",
+        png_button_html(
+            "chart",
+            "compare_scoreboard.png",
+            f"{title}: scoreboard scores",
+            scoreboard_sources,
+            "Chart (PNG)",
+        )
+        if board
+        else "",
+    ]
     return "".join(
         [
             f'<div class="observatory-compare" data-regions="{escape(",".join(codes))}" '
             f'data-observatory-query="{escape(query)}">',
             lines,
             f"<p>Comparing {escape(names)}. "
-            f'<a class="observatory-share-link" href="?{escape(query)}">Link to this comparison</a></p>',
+            f'<a class="observatory-share-link" href="?{escape(query)}">'
+            "Link to this comparison</a></p>",
             "<h4>Key facts (latest year)</h4>",
             key_facts_html(facts, codes),
             "<h4>Regional Ecosystem Scoreboard</h4>",

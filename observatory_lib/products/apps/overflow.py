@@ -28,7 +28,8 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.2rem aut
 padding:0 1rem;color:#1a1a1a}h1{font-size:1.4rem}.busy{background:#fff4d6;border:1px solid #e0b84d;
 padding:.6rem .9rem;border-radius:4px}.wrap{display:flex;gap:1.2rem;flex-wrap:wrap}
 .legend i{display:inline-block;width:14px;height:12px;margin-right:6px;vertical-align:middle}
-table{border-collapse:collapse;font-size:.85rem}td,th{padding:.15rem .45rem;border-bottom:1px solid #e5e5e5}
+table{border-collapse:collapse;font-size:.85rem}
+td,th{padding:.15rem .45rem;border-bottom:1px solid #e5e5e5}
 .num{text-align:right}.note{color:#555;font-size:.85rem}svg{max-width:100%;height:auto}
 """
 
@@ -63,12 +64,14 @@ def map_svg(collection: dict, fills: dict[str, str], titles: dict[str, str]) -> 
         d = "".join(ring(part) for polygon in polygons for part in polygon)
         code = feature["id"]
         paths.append(
-            f'<path d="{d}" fill="{fills.get(code, "#d9d9d9")}" stroke="#ffffff" stroke-width="0.5">'
+            f'<path d="{d}" fill="{fills.get(code, "#d9d9d9")}" stroke="#ffffff" '
+            'stroke-width="0.5">'
             f"<title>{html.escape(titles.get(code, code))}</title></path>"
         )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-        f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="Map" class="observatory-static-map">'
+        f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="Map" '
+        'class="observatory-static-map">'
         f'<rect width="{WIDTH}" height="{height}" fill="#f4f6f8"/>{"".join(paths)}</svg>'
     )
 
@@ -79,7 +82,8 @@ def static_map(bundle: AppBundle, selection: MapSelection) -> tuple[str, str]:
     view = compute_map_view(bundle, selection, codes)
     fills = dict(zip(view.codes, view.fills, strict=True))
     titles = {
-        code: f"{name} ({code}): {'no data' if math.isnan(value) else format_value(value, view.unit)}"
+        code: f"{name} ({code}): "
+        + ("no data" if math.isnan(value) else format_value(value, view.unit))
         for code, name, value in zip(view.codes, view.names, view.values.tolist(), strict=True)
     }
     legend = "".join(
@@ -111,8 +115,14 @@ def page(app_title: str, live_url: str, title: str, body: str) -> str:
         "it at the same time. This is its default view, without interaction. "
         f'<a href="{escape(live_url)}">Try the live tool again</a> in a minute, or browse the '
         '<a href="/portal/">reports and downloads</a>.</p>'
-        f'<h2>{escape(title)}</h2>{re.sub(r"<button[^>]*>.*?</button>", "", body)}<ul class="note">{attribution}</ul></main></body></html>'
+        f"<h2>{escape(title)}</h2>{without_buttons(body)}"
+        f'<ul class="note">{attribution}</ul></main></body></html>'
     )
+
+
+def without_buttons(body: str) -> str:
+    """The body without its buttons (they need the page's script and a kernel)."""
+    return re.sub(r"<button[^>]*>.*?</button>", "", body)
 
 
 def overflow_pages(bundle: AppBundle) -> dict[str, str]:

@@ -40,10 +40,19 @@ PORTFOLIO_ROWS = 15
 # ``indicators.peers.DEFAULT_STRENGTH_THRESHOLD`` (a test checks they agree).
 STRENGTH_THRESHOLD = 10.0
 PORTFOLIO_COLUMNS = [
-    "rank_in_region", "category_code", "category_name", "category_type", "year", "stars",
-    "stars_out_of", "lq", "employment_persons", "size_share", "wage_per_employee_eur",
+    "rank_in_region",
+    "category_code",
+    "category_name",
+    "category_type",
+    "year",
+    "stars",
+    "stars_out_of",
+    "lq",
+    "employment_persons",
+    "size_share",
+    "wage_per_employee_eur",
     "employment_growth_pct",
-]  # fmt: skip
+]
 
 
 def explorer_options(bundle: AppBundle) -> list[str]:
@@ -221,14 +230,26 @@ def explorer_html(bundle: AppBundle, region_code: str, peers: list[str], how: st
     downloads = []
     if portfolio:
         downloads.append(
-            download_link_html(portfolio, f"{region_code}_cluster_portfolio.csv", f"Cluster portfolio of {name} ({region_code})",
-                               sbs, "Cluster portfolio (CSV)", ["region_code", "region_name", *PORTFOLIO_COLUMNS])
-        )  # fmt: skip
+            download_link_html(
+                portfolio,
+                f"{region_code}_cluster_portfolio.csv",
+                f"Cluster portfolio of {name} ({region_code})",
+                sbs,
+                "Cluster portfolio (CSV)",
+                ["region_code", "region_name", *PORTFOLIO_COLUMNS],
+            )
+        )
     if comparison:
         title = f"Scoreboard of {name} ({region_code}) vs peers and EU"
         downloads.append(
-            download_link_html(comparison, f"{region_code}_scoreboard_vs_peers.csv", title, board, "Scoreboard vs peers and EU (CSV)")
-        )  # fmt: skip
+            download_link_html(
+                comparison,
+                f"{region_code}_scoreboard_vs_peers.csv",
+                title,
+                board,
+                "Scoreboard vs peers and EU (CSV)",
+            )
+        )
         downloads.append(
             png_button_html(
                 "chart", f"{region_code}_scoreboard_vs_peers.png", title, board, "Chart (PNG)"
@@ -236,7 +257,8 @@ def explorer_html(bundle: AppBundle, region_code: str, peers: list[str], how: st
         )
     return "".join(
         [
-            f'<div class="observatory-panel observatory-explorer" data-region-code="{escape(region_code)}">',
+            '<div class="observatory-panel observatory-explorer" '
+            f'data-region-code="{escape(region_code)}">',
             f'<h3 class="observatory-panel-title">{escape(name)} ({escape(region_code)})</h3>',
             f"<p>NUTS {level}, {escape(bundle.countries[bundle.index[region_code]])}. "
             f'<a class="observatory-scorecard-link" href="{escape(scorecard_url(region_code))}" '

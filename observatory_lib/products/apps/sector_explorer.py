@@ -183,13 +183,17 @@ def ranking_html(rows: list[dict], present: set[str]) -> str:
     shown = [m for m in RANKING_MEASURES if m != "stars_out_of"]
     head = "".join(f"<th>{escape(COLUMN_TITLES[m])}</th>" for m in shown)
     body = "".join(
-        f'<tr data-region-code="{escape(row["region_code"])}"><td class="num">{row["rank_in_category"]}</td>'
+        f'<tr data-region-code="{escape(row["region_code"])}">'
+        f'<td class="num">{row["rank_in_category"]}</td>'
         f"<td>{escape(row['region_name'])} ({escape(row['region_code'])})</td>"
         + "".join(f'<td class="num">{escape(_cell(row, m, present))}</td>' for m in shown)
         + "</tr>"
         for row in rows[:RANKING_ROWS]
     )
-    return f'<table class="observatory-ranking"><tr><th>Rank</th><th>Region</th>{head}</tr>{body}</table>'
+    return (
+        '<table class="observatory-ranking"><tr><th>Rank</th><th>Region</th>'
+        f"{head}</tr>{body}</table>"
+    )
 
 
 def _cell(row: dict, measure: str, present: set[str]) -> str:
@@ -237,10 +241,18 @@ class SectorExplorer:
         self.bundle = bundle
         self.selection = selection
         self.controls = {
-            "category_code": widgets.Dropdown(options=category_options(bundle), value=selection.category_code, description="Sector").add_class("observatory-category"),
-            "level": widgets.Dropdown(options=[(f"NUTS {v}", v) for v in SECTOR_LEVELS], value=selection.level, description="Level").add_class("observatory-level"),
+            "category_code": widgets.Dropdown(
+                options=category_options(bundle),
+                value=selection.category_code,
+                description="Sector",
+            ).add_class("observatory-category"),
+            "level": widgets.Dropdown(
+                options=[(f"NUTS {v}", v) for v in SECTOR_LEVELS],
+                value=selection.level,
+                description="Level",
+            ).add_class("observatory-level"),
             "indicator": widgets.Dropdown(description="Map").add_class("observatory-indicator"),
-        }  # fmt: skip
+        }
         self.tooltip = widgets.HTML("Hover over a region").add_class("observatory-tooltip-box")
         self.legend = widgets.HTML().add_class("observatory-legend-box")
         self.summary = widgets.HTML().add_class("observatory-sector-box")
@@ -293,7 +305,10 @@ class SectorExplorer:
         rows = ranking_rows(bundle, selection)
         present = available_measures(bundle, selection)
         name = bundle.category_name(selection.category_code)
-        title = f"{name}: regions ranked by stars, LQ and employment · NUTS {selection.level} · {selection.year}"
+        title = (
+            f"{name}: regions ranked by stars, LQ and employment · NUTS {selection.level} · "
+            f"{selection.year}"
+        )
         sources = bundle.sources(bundle.label(self._theme(), "lq").datasets)
         stem = f"{selection.category_code}_nuts{selection.level}_{selection.year}"
         csv_link = download_link_html(
@@ -308,17 +323,20 @@ class SectorExplorer:
             if m not in present
         ]
         note = (
-            f'<p class="observatory-note">{escape(", ".join(missing))}: not available in the data yet '
-            "(they come with the change-over-time data).</p>"
+            f'<p class="observatory-note">{escape(", ".join(missing))}: not available in the '
+            "data yet (they come with the change-over-time data).</p>"
             if missing
             else ""
         )
         self.legend.value = legend_html(view)
         self.summary.value = (
-            f'<div class="observatory-sector" data-category-code="{escape(selection.category_code)}" '
+            '<div class="observatory-sector" '
+            f'data-category-code="{escape(selection.category_code)}" '
             f'data-observatory-query="{escape(sector_query(selection))}">'
-            f"<h3>{escape(name)}</h3><p>{escape(view.title)}; {view.n_with_data} of {len(view.codes)} regions with data.</p>"
-            f"<h4>Concentration of the category's employment</h4>{concentration_html(bundle, selection)}"
+            f"<h3>{escape(name)}</h3><p>{escape(view.title)}; {view.n_with_data} of "
+            f"{len(view.codes)} regions with data.</p>"
+            "<h4>Concentration of the category's employment</h4>"
+            f"{concentration_html(bundle, selection)}"
             f"<h4>Ranking of the regions</h4>{ranking_html(rows, present)}{note}"
             f'<p class="observatory-downloads">{csv_link}<br>{png}</p></div>'
         )

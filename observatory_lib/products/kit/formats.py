@@ -200,4 +200,3 @@ def stars_text(
     missing = int(_as_number(n_missing) or 0)
     symbols = "★" * int(count) + "☆" * max(total - missing - int(count), 0)
     return f"{symbols} (+{missing} {NOT_AVAILABLE})" if missing else symbols
-
