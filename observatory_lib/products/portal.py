@@ -132,6 +132,19 @@ def _report_list(reports: dict[str, list[Path]]) -> str:
     return "\n".join(items)
 
 
+def _app_list() -> str:
+    """The allow-listed apps (``notebooks/apps/apps.yaml``), linked as the server serves them."""
+    import yaml
+
+    entries = yaml.safe_load((paths.APP_DIR / "apps.yaml").read_text(encoding="utf-8"))["apps"]
+    items = []
+    for entry in entries:
+        link = _link(f"../voila/render/{entry['name']}.ipynb", str(entry["title"]))
+        description = html.escape(" ".join(str(entry["description"]).split()))
+        items.append(f"<li>{link}: {description}</li>")
+    return "\n".join(items)
+
+
 def _download_list(downloads: list[Path]) -> str:
     if not downloads:
         return "<li>No downloads built yet: run <code>make demo</code>.</li>"
@@ -166,7 +179,13 @@ input[type=search] {{ width: 100%; max-width: 30rem; padding: 0.4rem; margin: 0.
 <body>
 <h1>European Cluster Observatory: reports and downloads</h1>
 <p class="note">Store version <code>{store_version}</code>. Statistics on the NUTS {edition}
-classification. Interactive apps: run <code>observatory serve</code>.</p>
+classification.</p>
+<h2 id="apps">Interactive apps</h2>
+<p class="note">Served by <code>observatory serve</code> (the links work on the pages it
+serves).</p>
+<ul>
+{app_list}
+</ul>
 <h2 id="scorecards">Scorecards for regions ({n_scorecards})</h2>
 <input type="search" id="filter" placeholder="Search by name, code or country"
   aria-label="Search scorecards">
@@ -223,6 +242,7 @@ def build_portal(store, output_root: Path | None = None) -> Path:
         store_version=html.escape(store.version),
         edition=STATISTICS_EDITION,
         n_scorecards=len(links),
+        app_list=_app_list(),
         scorecard_rows=_scorecard_rows(links),
         report_list=_report_list(find_reports(output_root)),
         download_list=_download_list(find_downloads(output_root)),

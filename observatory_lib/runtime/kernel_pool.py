@@ -36,6 +36,7 @@ from traitlets import Float, Int
 from traitlets.config import Configurable
 
 OVERFLOW, POOL, COLD = "overflow", "pool", "cold"
+MAX_FAILURES = 3  # pooled kernels of one notebook that may fail in a row before giving up
 
 
 class ObservatoryKernelPolicy(Configurable):
@@ -89,6 +90,7 @@ class PoolAdmission:
         self._served_any = False
         self._cold_starts = 0
         self._tasks: set = set()
+        self._failures: dict[str, int] = {}
         super().__init__(**kwargs)
 
     # -- readiness and admission
@@ -181,7 +183,10 @@ class PoolAdmission:
                 notebook_name, kwargs = self._queue.popleft()
                 task = self._start_pooled_kernel(notebook_name, kwargs)
                 self._pools.setdefault(notebook_name, []).append(task)
-                await self._wait_until_ready(task)
+                if not await self._wait_until_ready(task):
+                    self._give_up(notebook_name, task, kwargs)
+                    continue
+                self._failures[notebook_name] = 0
                 if self.get_pool_size(notebook_name) == self._pool_target(notebook_name):
                     self.log.info(
                         "Kernel pool of %s is filled with %s kernel(s)",
@@ -196,13 +201,36 @@ class PoolAdmission:
         while self._served_any and time.monotonic() - self._last_request < quiet:
             await asyncio.sleep(0.25)
 
-    async def _wait_until_ready(self, task) -> None:
+    async def _wait_until_ready(self, task) -> bool:
+        """Whether the kernel became ready within ``ready_timeout`` (False: it failed)."""
         deadline = time.monotonic() + self.policy.ready_timeout
-        while time.monotonic() < deadline and not self._is_ready(task):
+        while time.monotonic() < deadline:
+            if self._is_ready(task):
+                return True
             if task.done() and (task.cancelled() or task.exception() is not None):
-                self.log.warning("A pooled kernel failed to start: %s", task.exception())
-                return
+                return False
             await asyncio.sleep(0.1)
+        return False
+
+    def _give_up(self, notebook_name: str, task, kwargs: dict) -> None:
+        """Drop a pooled kernel that failed or never became ready; start another (3 tries)."""
+        failed = task.done() and (task.cancelled() or task.exception() is not None)
+        self.log.warning(
+            "A pooled kernel of %s %s; replacing it",
+            notebook_name,
+            f"failed to start ({task.exception()})" if failed else "was not ready in time",
+        )
+        pool = self._pools.get(notebook_name, [])
+        if task in pool:
+            pool.remove(task)
+        if not failed:  # started but stuck: stop it
+            kernel_id = task.result()["kernel_id"]
+            stopping = asyncio.ensure_future(self.shutdown_kernel(kernel_id, now=True))
+            self._tasks.add(stopping)
+            stopping.add_done_callback(self._tasks.discard)
+        self._failures[notebook_name] = self._failures.get(notebook_name, 0) + 1
+        if self._failures[notebook_name] <= MAX_FAILURES:
+            self._queue.append((notebook_name, kwargs))
 
     def _start_pooled_kernel(self, notebook_name: str, kwargs: dict):
         """Start one kernel that runs the notebook up to the visitor's request (as Voila)."""

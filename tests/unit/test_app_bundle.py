@@ -277,6 +277,7 @@ def manager(cap=4, cold=1, ready=0, starting=0):
     made._queue = __import__("collections").deque()
     made._workers, made._last_request, made._served_any, made._cold_starts = 0, 0.0, False, 0
     made._tasks = set()
+    made._failures = {}
     made._is_ready = lambda task: task == "ready"
     made._pools["app.ipynb"] = ["ready"] * ready + ["starting"] * starting
     made.kernels = [f"k{i}" for i in range(ready + starting)]

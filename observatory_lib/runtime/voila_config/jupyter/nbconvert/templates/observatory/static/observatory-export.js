@@ -7,8 +7,9 @@
       legend, the source and the attribution of the button's data-* attributes, and is saved
       as data-file. Nothing is drawn by the kernel and nothing is fetched.
    2. Shareable address. An element with data-observatory-query="a=b&c=d" (written by the
-      app when its state changes) replaces the page's query string, so the address bar
-      always holds a link to what is shown (history.replaceState: no reload, no request).
+      app when its state changes) replaces the page's query string within half a second, so
+      the address bar holds a link to what is shown (history.replaceState: no reload, no
+      request).
 */
 (function () {
   'use strict';
@@ -191,10 +192,7 @@
       window.history.replaceState(null, '', url);
     }
   }
-  var pending = false;
-  new MutationObserver(function () {
-    if (pending) { return; }
-    pending = true;
-    window.requestAnimationFrame(function () { pending = false; syncQuery(); });
-  }).observe(document.body, { subtree: true, childList: true });
+  // A few cheap checks a second: an observer of the whole document would be told of every
+  // node the page builds (the widgets, the map's polygons) and slow the first render down.
+  window.setInterval(syncQuery, 400);
 })();
