@@ -365,11 +365,14 @@ def summary_rows(levels: list[Level]) -> list[dict]:
         live, overflow = level.times("live"), level.times("overflow")
         lost = [v for v in level.visits if v.kind == "lost"]
         after = level.settle[-1] if level.settle else (0, 0, math.nan)
+        # back: the pool refilled (as many kernels as before) and the memory within 5 % of
+        # its starting level (after the visitors' kernels went, it first drops below it)
         back = next(
             (
                 t
                 for t, k, m in level.settle
-                if m <= level.rss_before_mib * 1.05 and k <= level.kernels_before
+                if k >= level.kernels_before
+                and abs(m - level.rss_before_mib) <= 0.05 * level.rss_before_mib
             ),
             None,
         )

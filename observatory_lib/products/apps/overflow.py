@@ -27,6 +27,7 @@ STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.2rem auto;max-width:72rem;
 padding:0 1rem;color:#1a1a1a}h1{font-size:1.4rem}.busy{background:#fff4d6;border:1px solid #e0b84d;
 padding:.6rem .9rem;border-radius:4px}.wrap{display:flex;gap:1.2rem;flex-wrap:wrap}
+.wrap>div:first-child{flex:0 1 760px}.wrap>.legend{flex:1 1 14rem;font-size:.9rem}
 .legend i{display:inline-block;width:14px;height:12px;margin-right:6px;vertical-align:middle}
 table{border-collapse:collapse;font-size:.85rem}
 td,th{padding:.15rem .45rem;border-bottom:1px solid #e5e5e5}
