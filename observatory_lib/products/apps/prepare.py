@@ -684,6 +684,7 @@ def build_app_bundle(
     try:
         write_bundle(store, star_preset, staging, key)
         write_overflow_pages(staging)
+        staging.chmod(0o755)  # a staging folder is private; the published one is readable
         replace_directory(staging, root / key)
     finally:
         if staging.exists():
