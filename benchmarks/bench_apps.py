@@ -66,7 +66,8 @@ RECOLOUR_JS = f"""
   observer.observe(sheet, {{subtree: true, childList: true, characterData: true}});
   setTimeout(() => {{ observer.disconnect(); reject(new Error('no recolour in 10 s')); }}, 10000);
   t0 = performance.now();
-  select.value = Array.from(select.options).find(o => o.text === label).value;
+  const text = o => o.text.replace(/\u00a0/g, ' ');  // ipywidgets writes no-break spaces
+  select.value = Array.from(select.options).find(o => text(o) === label).value;
   select.dispatchEvent(new Event('change', {{bubbles: true}}));
 }})
 """
