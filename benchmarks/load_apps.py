@@ -554,9 +554,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         levels, tti = asyncio.run(measure(server, features, kernels, arguments))
         tracebacks = server.log().count("Traceback")
+        arguments.out.mkdir(parents=True, exist_ok=True)
+        (arguments.out / "serve.log").write_text(server.log(), encoding="utf-8")
     rows = summary_rows(levels)
     print_rows(rows, tti)
-    print(f"Tracebacks in the server log: {tracebacks}")
+    print(f"Tracebacks in the server log: {tracebacks} (log: {arguments.out / 'serve.log'})")
     arguments.out.mkdir(parents=True, exist_ok=True)
     result = {
         "rows": rows,
