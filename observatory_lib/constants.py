@@ -16,6 +16,9 @@ DEFAULT_STAR_PRESET = "eco2008"
 # The reference year of the cluster data the products show by default.
 DEFAULT_YEAR = 2015
 
+# How the reference set of the averages and the scoreboard (the EU-28 countries) is named.
+EU_LABEL = "EU-28"
+
 # Attribution (Eurostat's reuse policy, GISCO's copyright notice).
 EUROSTAT_ATTRIBUTION = "Source: Eurostat"
 GISCO_ATTRIBUTION = "© EuroGeographics for the administrative boundaries"

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from observatory_lib import paths
-from observatory_lib.constants import DEFAULT_STAR_PRESET, STATISTICS_EDITION
+from observatory_lib.constants import DEFAULT_STAR_PRESET, EU_LABEL, STATISTICS_EDITION
 from observatory_lib.data.store import Store, current_version, load_store
 from observatory_lib.errors import ObservatoryError, unknown_code
 from observatory_lib.indicators.clusters import (
@@ -68,7 +68,6 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 EU_COUNTRIES = EU28_COUNTRIES
-EU_LABEL = "EU-28"
 DEFAULT_SEED = 0
 MIN_STARS = 1
 RANK_PERCENTILES = (5.0, 95.0)

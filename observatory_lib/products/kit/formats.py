@@ -1,14 +1,21 @@
-"""Colours, palettes, units and number formats of every map and table, without pandas.
+"""Colours, palettes, units and the house number style of every product, without pandas.
 
-The pieces of ``map_styles`` that a visitor's Voila kernel needs (palettes, the no-data and
-confidential colours, unit labels and ``format_value``), kept free of pandas so that the
-apps' kernels stay small (docs/DEPLOY.md: about 100 MiB of a kernel's memory is pandas and
-the pyarrow it loads). ``map_styles`` re-exports every name, so there is one definition.
+The one owner of the scalar rules: how one number, percentage, change, missing value or
+star rating is written (after the EU's Interinstitutional Style Guide and Eurostat: a point
+as decimal sign, a no-break space between thousands ``12 500``, the minus sign ``−3.1``,
+percentages closed up ``23.4%``, ``:`` for a missing table cell and "not available" in running
+text, never 0), the palettes and the no-data and confidential colours. Kept free of pandas so
+that the apps' Voila kernels, which import it, stay small (docs/DEPLOY.md: about 100 MiB of a
+kernel's memory was pandas and the pyarrow it loads). ``kit.numbers`` builds the publication
+tables' cells on these rules, ``kit.labels`` re-exports ``NOT_AVAILABLE`` and ``stars_text``,
+``kit.map_styles`` re-exports the rest.
 """
 
 from __future__ import annotations
 
 import math
+from numbers import Real
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +31,14 @@ BACKGROUND_COLOUR = "#f0f0f0"
 NO_DATA_LABEL = "no data"
 CONFIDENTIAL_LABEL = "confidential"
 CONFIDENTIAL_STATUS = "confidential"
+# How running text, tooltips and cards write a value that is missing (never 0).
 NOT_AVAILABLE = "not available"
+# A missing cell of a publication table (explained in the table's note).
+MISSING_CELL = ":"
+NBSP = "\u00a0"
+MINUS = "\u2212"
+YES, NO = "yes", "no"
+STAR, EMPTY_STAR = "★", "☆"
 
 METHODS = ("quantile", "equal_interval")
 
@@ -140,14 +154,55 @@ def _decimals_for(value: float) -> int:
     return min(6, 2 - math.floor(math.log10(magnitude)))
 
 
-def _format_number(value: float, decimals: int) -> str:
-    text = f"{value:,.{decimals}f}"
-    # Avoid "-0" when rounding a tiny negative number.
-    return text[1:] if text.startswith("-") and float(text[1:].replace(",", "")) == 0 else text
+def is_missing(value: Any) -> bool:
+    """None, NaN, pandas' NA and NaT and infinities are missing (checked without pandas)."""
+    if value is None:
+        return True
+    if isinstance(value, Real):
+        number = float(value)
+        return math.isnan(number) or math.isinf(number)
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def format_number(value: Any, decimals: int = 0, missing: str = MISSING_CELL) -> str:
+    """``12 500``, ``5.24``, ``−3.1``: a no-break space between thousands, a decimal point and
+    the minus sign (one glyph for negatives everywhere, as ``format_signed``)."""
+    if is_missing(value):
+        return missing
+    text = f"{float(value):,.{int(decimals)}f}"
+    if text.startswith("-"):
+        digits = text[1:]
+        # no "−0" for a tiny negative number rounded away
+        text = digits if float(digits.replace(",", "")) == 0 else MINUS + digits
+    return text.replace(",", NBSP)
+
+
+def format_percent(value: Any, decimals: int = 1, missing: str = MISSING_CELL) -> str:
+    """A value already in percent: ``23.4%``."""
+    if is_missing(value):
+        return missing
+    return f"{format_number(value, decimals)}%"
+
+
+def format_share(value: Any, decimals: int = 1, missing: str = MISSING_CELL) -> str:
+    """A share of 1 as a percentage: ``0.234`` -> ``23.4%``."""
+    if is_missing(value):
+        return missing
+    return format_percent(100 * float(value), decimals)
+
+
+def format_signed(value: Any, decimals: int = 1, missing: str = MISSING_CELL) -> str:
+    """A change with its sign: ``+2.5``, ``−1.0`` (the minus sign, not a hyphen)."""
+    if is_missing(value):
+        return missing
+    text = format_number(abs(float(value)), decimals)
+    if float(text.replace(NBSP, "")) == 0:
+        return text
+    return f"+{text}" if float(value) > 0 else f"{MINUS}{text}"
 
 
 def format_value(value: float | None, unit: str | None = None) -> str:
-    """Format one number for a label or tooltip: ``12,345 persons``, ``3.42 %``.
+    """Format one number for a label or tooltip: ``12 345 persons``, ``3.42%``.
 
     Thousands separators; whole numbers without decimals; otherwise about three significant
     digits (none at or above 100). Missing values read ``not available``, never ``0``.
@@ -159,11 +214,11 @@ def format_value(value: float | None, unit: str | None = None) -> str:
     Returns:
         The formatted text.
     """
-    number = _as_number(value)
-    if number is None or math.isinf(number):
+    if is_missing(value):
         return NOT_AVAILABLE
+    number = float(value)
     decimals = 0 if number.is_integer() else _decimals_for(number)
-    text = _format_number(number, decimals)
+    text = format_number(number, decimals)
     if "." in text:  # 0.000100 -> 0.0001: the trailing zeros carry no information
         text = text.rstrip("0").rstrip(".")
     label = unit_label(unit)
@@ -173,30 +228,18 @@ def format_value(value: float | None, unit: str | None = None) -> str:
     return f"{text}{label}" if label in _TIGHT_UNITS else f"{text} {label}"
 
 
-def _as_number(value) -> float | None:
-    """``value`` as a float, or None when it is missing (None, NaN, pandas' NA, not a number)."""
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
-
-
 def stars_text(
-    stars: object, out_of: object = None, n_missing: object = 0, unrated: str = NOT_AVAILABLE
+    stars: Any, out_of: Any = None, n_missing: Any = 0, unrated: str = NOT_AVAILABLE
 ) -> str:
     """Stars as symbols: ``★★☆`` is 2 of 3 criteria met.
 
     Criteria whose metric is missing for the cluster are not drawn as empty stars but named:
     ``☆ (+2 not available)``. An unrated cluster reads ``unrated`` ("not available").
     """
-    count = _as_number(stars)
-    if count is None:
+    if is_missing(stars):
         return unrated
-    total = _as_number(out_of)
-    total = int(total) if total is not None else int(count)
-    missing = int(_as_number(n_missing) or 0)
-    symbols = "★" * int(count) + "☆" * max(total - missing - int(count), 0)
+    count = int(stars)
+    total = count if is_missing(out_of) else int(out_of)
+    missing = 0 if is_missing(n_missing) else int(n_missing)
+    symbols = STAR * count + EMPTY_STAR * max(total - missing - count, 0)
     return f"{symbols} (+{missing} {NOT_AVAILABLE})" if missing else symbols

@@ -42,9 +42,9 @@ from observatory_lib.products.kit.formats import (  # noqa: F401 - re-exported
     OUTLINE_COLOUR,
     PALETTES,
     _decimals_for,
-    _format_number,
     _hex_to_rgb,
     _resolve_palette,
+    format_number,
     format_value,
     palette,
     unit_label,
@@ -136,16 +136,31 @@ def _distinct_classes(distinct: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]
     middles = (distinct[:-1] + distinct[1:]) / 2.0
     edges = np.concatenate([distinct[:1], middles, distinct[-1:]])
     decimals = _label_decimals(distinct)
-    return edges, tuple(_format_number(float(v), decimals) for v in distinct)
+    return edges, tuple(format_number(float(v), decimals) for v in distinct)
 
 
 def _labels(edges: np.ndarray) -> tuple[str, ...]:
     decimals = _label_decimals(edges)
-    texts = [_format_number(float(e), decimals) for e in edges]
+    texts = [format_number(float(e), decimals) for e in edges]
     return tuple(f"{low} – {high}" for low, high in itertools.pairwise(texts))
 
 
-def classify(values: pd.Series, method: str = "quantile", k: int = 5) -> Classification:
+def _whole_number_labels(edges: np.ndarray) -> tuple[str, ...]:
+    """Classes of counts by the whole numbers in them: a class holds [low edge, high edge),
+    the last one its high edge too (``Classification.class_of``)."""
+    labels = []
+    for position in range(len(edges) - 1):
+        low = math.ceil(edges[position])
+        last = position == len(edges) - 2
+        high = math.floor(edges[position + 1]) if last else math.ceil(edges[position + 1]) - 1
+        labels.append(format_number(low, 0) if high <= low else f"{format_number(low, 0)}–"
+                      f"{format_number(high, 0)}")  # fmt: skip
+    return tuple(labels)
+
+
+def classify(
+    values: pd.Series, method: str = "quantile", k: int = 5, *, whole_numbers: bool = False
+) -> Classification:
     """Compute ``k`` classes for a choropleth; missing values are left out, never counted as 0.
 
     Fewer than ``k`` classes come back when the values cannot fill them: with ``k`` or fewer
@@ -157,6 +172,8 @@ def classify(values: pd.Series, method: str = "quantile", k: int = 5) -> Classif
         values: numbers (NaN, NA and infinities are treated as missing).
         method: ``quantile`` (equal counts) or ``equal_interval`` (equal widths).
         k: wanted number of classes (>= 1).
+        whole_numbers: the values are counts: label each class by the whole numbers it holds
+            (``0–1``, ``2–3``) instead of by its edges (``0 – 2``, ``2 – 4``), which overlap.
 
     Returns:
         The Classification (method, edges, labels).
@@ -178,7 +195,7 @@ def classify(values: pd.Series, method: str = "quantile", k: int = 5) -> Classif
         edges, labels = _distinct_classes(distinct)
     else:
         edges = _edges(numbers, method, int(k))
-        labels = _labels(edges)
+        labels = _whole_number_labels(edges) if whole_numbers else _labels(edges)
     return Classification(method=method, bins=tuple(float(e) for e in edges), labels=labels)
 
 
