@@ -13,6 +13,7 @@ import asyncio
 import concurrent.futures
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,7 @@ from observatory_lib.products.apps import (
     region_explorer,
     sector_explorer,
 )
+from observatory_lib.products.kit.labels import COLUMN_LABELS, label_for
 from observatory_lib.runtime import kernel_pool, serve
 
 FORBIDDEN = ("pandas", "pyarrow", "geopandas", "shapely", "matplotlib", "voila", "jupyter_server")
@@ -144,8 +146,14 @@ def test_wages_and_growth_read_not_available_until_the_data_have_them(toy_bundle
     html = sector_explorer.ranking_html(
         sector_explorer.ranking_rows(toy_bundle, selection), present
     )
-    assert "Wage per employee" in html and "Employment growth" in html
     assert "not available" in html
+    # headed as the publications are: every header is a COLUMN_LABELS header, units included
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", html)
+    assert headers[-2:] == [
+        label_for("wage_per_employee_eur").header,
+        label_for("employment_growth_pct").header,
+    ]
+    assert set(headers) <= {label.header for label in COLUMN_LABELS.values()}
     assert {"stars", "lq", "employment_persons", "size_share"} <= present
 
 

@@ -37,7 +37,13 @@ from observatory_lib.products.apps.panels import (
     tooltip_html,
 )
 from observatory_lib.products.apps.parameters import AppMessage, ParameterError
-from observatory_lib.products.kit.formats import NOT_AVAILABLE, format_value, stars_text
+from observatory_lib.products.kit.formats import (
+    NOT_AVAILABLE,
+    format_cell,
+    format_value,
+    stars_text,
+)
+from observatory_lib.products.kit.labels import label_for
 
 LOGGER = logging.getLogger(__name__)
 SECTOR_DEFAULTS = {"category_code": "automotive", "level": 2, "year": 0, "indicator": "lq"}
@@ -53,14 +59,6 @@ RANKING_MEASURES = (
     "wage_per_employee_eur",
     "employment_growth_pct",
 )
-COLUMN_TITLES = {
-    "stars": "Stars",
-    "lq": "LQ",
-    "employment_persons": "Employment",
-    "size_share": "Share of European employment",
-    "wage_per_employee_eur": "Wage per employee",
-    "employment_growth_pct": "Employment growth",
-}
 CONCENTRATION_LABELS = (
     ("employment_persons", "Employment in the regions with data", "persons"),
     ("n_regions_with_data", "Regions with known employment", ""),
@@ -177,11 +175,16 @@ def available_measures(bundle: AppBundle, selection: SectorSelection) -> set[str
 
 
 def ranking_html(rows: list[dict], present: set[str]) -> str:
-    """The leading regions as a table; absent measures read "not available"."""
+    """The leading regions as a table, headed and written as the publications are
+    (``kit.labels.COLUMN_LABELS``, ``kit.formats.format_cell``); absent measures read "not
+    available"."""
     if not rows:
         return "<p>No rated clusters for this category, level and year.</p>"
     shown = [m for m in RANKING_MEASURES if m != "stars_out_of"]
-    head = "".join(f"<th>{escape(COLUMN_TITLES[m])}</th>" for m in shown)
+    head = "".join(
+        f'<th scope="col">{escape(label_for(c).header)}</th>'
+        for c in ("rank_in_category", "region", *shown)
+    )
     body = "".join(
         f'<tr data-region-code="{escape(row["region_code"])}">'
         f'<td class="num">{row["rank_in_category"]}</td>'
@@ -190,10 +193,7 @@ def ranking_html(rows: list[dict], present: set[str]) -> str:
         + "</tr>"
         for row in rows[:RANKING_ROWS]
     )
-    return (
-        '<table class="observatory-ranking"><tr><th>Rank</th><th>Region</th>'
-        f"{head}</tr>{body}</table>"
-    )
+    return f'<table class="observatory-ranking"><tr>{head}</tr>{body}</table>'
 
 
 def _cell(row: dict, measure: str, present: set[str]) -> str:
@@ -201,11 +201,7 @@ def _cell(row: dict, measure: str, present: set[str]) -> str:
         return NOT_AVAILABLE
     if measure == "stars":
         return stars_text(row["stars"], row["stars_out_of"], unrated="–")
-    if measure == "size_share":
-        value = row[measure]
-        return NOT_AVAILABLE if value is None else format_value(100 * value, "pct")
-    units = {"wage_per_employee_eur": "eur", "employment_growth_pct": "pct"}
-    return format_value(row[measure], units.get(measure))
+    return format_cell(row[measure], label_for(measure), missing=NOT_AVAILABLE)
 
 
 def concentration_html(bundle: AppBundle, selection: SectorSelection) -> str:
@@ -318,7 +314,7 @@ class SectorExplorer:
             "map", f"{stem}_{selection.indicator}.png", view.title, sources, "Map (PNG)"
         )
         missing = [
-            COLUMN_TITLES[m]
+            label_for(m).label
             for m in ("wage_per_employee_eur", "employment_growth_pct")
             if m not in present
         ]

@@ -243,3 +243,25 @@ def stars_text(
     missing = 0 if is_missing(n_missing) else int(n_missing)
     symbols = STAR * count + EMPTY_STAR * max(total - missing - count, 0)
     return f"{symbols} (+{missing} {NOT_AVAILABLE})" if missing else symbols
+
+
+def format_cell(value: Any, label: Any, missing: str = MISSING_CELL) -> str:
+    """One table cell as ``label.kind`` says (a ``kit.labels.ColumnLabel``: its ``kind`` and
+    ``decimals``)."""
+    if label.kind == "stars":
+        return stars_text(value, unrated=missing)
+    if is_missing(value):
+        return missing
+    if label.kind in ("count", "rank"):
+        return format_number(value, 0)
+    if label.kind == "number":
+        return format_number(value, label.decimals)
+    if label.kind == "percent":
+        return format_percent(value, label.decimals)
+    if label.kind == "share":
+        return format_share(value, label.decimals)
+    if label.kind == "year":
+        return f"{int(value)}"
+    if label.kind == "flag":
+        return YES if bool(value) else NO
+    return str(value)

@@ -9,18 +9,18 @@ never written 0.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
-# The scalar rules (one number, percentage, change, missing value) are owned by the
-# pandas-free kit.formats, which the apps' kernels import; this module adds the table cells.
+# The scalar rules (one number, percentage, change, missing value, one table cell) are owned
+# by the pandas-free kit.formats, which the apps' kernels import; this module adds whole
+# columns for the publications' tables.
 from observatory_lib.products.kit.formats import (  # noqa: F401 - re-exported
     MINUS,
     MISSING_CELL,
     NBSP,
     NO,
     YES,
+    format_cell,
     format_number,
     format_percent,
     format_share,
@@ -29,27 +29,6 @@ from observatory_lib.products.kit.formats import (  # noqa: F401 - re-exported
     stars_text,
 )
 from observatory_lib.products.kit.labels import ColumnLabel
-
-
-def format_cell(value: Any, label: ColumnLabel, missing: str = MISSING_CELL) -> str:
-    """One table cell as ``label.kind`` says (``kit.labels.COLUMN_LABELS``)."""
-    if label.kind == "stars":
-        return stars_text(value, unrated=missing)
-    if is_missing(value):
-        return missing
-    if label.kind in ("count", "rank"):
-        return format_number(value, 0)
-    if label.kind == "number":
-        return format_number(value, label.decimals)
-    if label.kind == "percent":
-        return format_percent(value, label.decimals)
-    if label.kind == "share":
-        return format_share(value, label.decimals)
-    if label.kind == "year":
-        return f"{int(value)}"
-    if label.kind == "flag":
-        return YES if bool(value) else NO
-    return str(value)
 
 
 def format_column(values: pd.Series, label: ColumnLabel) -> pd.Series:
