@@ -146,14 +146,16 @@ def test_wages_and_growth_read_not_available_until_the_data_have_them(toy_bundle
     html = sector_explorer.ranking_html(
         sector_explorer.ranking_rows(toy_bundle, selection), present
     )
-    assert "not available" in html
-    # headed as the publications are: every header is a COLUMN_LABELS header, units included
+    # headed as the publications are: every header is a COLUMN_LABELS header, units included;
+    # a measure the data lack has no column but a note
     headers = re.findall(r"<th[^>]*>([^<]*)</th>", html)
-    assert headers[-2:] == [
-        label_for("wage_per_employee_eur").header,
-        label_for("employment_growth_pct").header,
-    ]
     assert set(headers) <= {label.header for label in COLUMN_LABELS.values()}
+    assert label_for("lq").header in headers
+    assert label_for("wage_per_employee_eur").header not in headers
+    note = re.search(r'<p class="observatory-note">([^<]*)</p>', html).group(1)
+    assert note.startswith(
+        "Wages and salaries per person employed, Employment growth per year: not available"
+    )
     assert {"stars", "lq", "employment_persons", "size_share"} <= present
 
 

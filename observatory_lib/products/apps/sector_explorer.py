@@ -176,11 +176,12 @@ def available_measures(bundle: AppBundle, selection: SectorSelection) -> set[str
 
 def ranking_html(rows: list[dict], present: set[str]) -> str:
     """The leading regions as a table, headed and written as the publications are
-    (``kit.labels.COLUMN_LABELS``, ``kit.formats.format_cell``); absent measures read "not
-    available"."""
+    (``kit.labels.COLUMN_LABELS``, ``kit.formats.format_cell``). A measure the data do not
+    have yet (wages, growth) gets no column but a note saying it is not available, so that
+    the table fits beside the map."""
     if not rows:
         return "<p>No rated clusters for this category, level and year.</p>"
-    shown = [m for m in RANKING_MEASURES if m != "stars_out_of"]
+    shown = [m for m in RANKING_MEASURES if m != "stars_out_of" and m in present]
     head = "".join(
         f'<th scope="col">{escape(label_for(c).header)}</th>'
         for c in ("rank_in_category", "region", *shown)
@@ -189,16 +190,23 @@ def ranking_html(rows: list[dict], present: set[str]) -> str:
         f'<tr data-region-code="{escape(row["region_code"])}">'
         f'<td class="num">{row["rank_in_category"]}</td>'
         f"<td>{escape(row['region_name'])} ({escape(row['region_code'])})</td>"
-        + "".join(f'<td class="num">{escape(_cell(row, m, present))}</td>' for m in shown)
+        + "".join(f'<td class="num">{escape(_cell(row, m))}</td>' for m in shown)
         + "</tr>"
         for row in rows[:RANKING_ROWS]
     )
-    return f'<table class="observatory-ranking"><tr>{head}</tr>{body}</table>'
+    absent = [
+        label_for(m).label for m in RANKING_MEASURES if m != "stars_out_of" and m not in present
+    ]
+    note = (
+        f'<p class="observatory-note">{escape(", ".join(absent))}: {NOT_AVAILABLE} in the '
+        "data yet (they come with the change-over-time data).</p>"
+        if absent
+        else ""
+    )
+    return f'<table class="observatory-ranking"><tr>{head}</tr>{body}</table>{note}'
 
 
-def _cell(row: dict, measure: str, present: set[str]) -> str:
-    if measure not in present:
-        return NOT_AVAILABLE
+def _cell(row: dict, measure: str) -> str:
     if measure == "stars":
         return stars_text(row["stars"], row["stars_out_of"], unrated="–")
     return format_cell(row[measure], label_for(measure), missing=NOT_AVAILABLE)
@@ -313,17 +321,6 @@ class SectorExplorer:
         png = png_button_html(
             "map", f"{stem}_{selection.indicator}.png", view.title, sources, "Map (PNG)"
         )
-        missing = [
-            label_for(m).label
-            for m in ("wage_per_employee_eur", "employment_growth_pct")
-            if m not in present
-        ]
-        note = (
-            f'<p class="observatory-note">{escape(", ".join(missing))}: not available in the '
-            "data yet (they come with the change-over-time data).</p>"
-            if missing
-            else ""
-        )
         self.legend.value = legend_html(view)
         self.summary.value = (
             '<div class="observatory-sector" '
@@ -333,7 +330,7 @@ class SectorExplorer:
             f"{len(view.codes)} regions with data.</p>"
             "<h4>Concentration of the category's employment</h4>"
             f"{concentration_html(bundle, selection)}"
-            f"<h4>Ranking of the regions</h4>{ranking_html(rows, present)}{note}"
+            f"<h4>Ranking of the regions</h4>{ranking_html(rows, present)}"
             f'<p class="observatory-downloads">{csv_link}<br>{png}</p></div>'
         )
 
