@@ -228,6 +228,17 @@ def test_parameters_validate_with_one_message(toy_bundle):
         mapping_tool.selection_from_parameters(toy_bundle, {**params, "year": 1999})
 
 
+def test_a_defaulted_indicator_is_one_with_data_at_the_level(toy_bundle):
+    # ?level=3&topic=context: the first context indicator (BERD) has no NUTS 3 data
+    params = {**mapping_tool.MAPPING_DEFAULTS, "topic": "context", "level": 3}
+    selection, _ = mapping_tool.selection_from_parameters(toy_bundle, params)
+    assert toy_bundle.years("context", selection.indicator_code, "", 3)
+    first = mapping_tool.theme_indicators(toy_bundle, "context")[0]
+    assert not toy_bundle.years("context", first, "", 3)
+    named = {**params, "indicator": first}  # named in the link: kept, even without data
+    assert mapping_tool.selection_from_parameters(toy_bundle, named)[0].indicator_code == first
+
+
 def layer_state(tool) -> tuple:
     return tool.choropleth.layer.data, tool.choropleth.colours.value
 

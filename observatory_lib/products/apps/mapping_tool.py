@@ -108,10 +108,15 @@ def selection_from_parameters(
     if level not in MAP_LEVELS:
         raise ParameterError(f"level must be 0, 1, 2 or 3 (NUTS level), not {level}.")
     theme = _choose("topic", str(params.get("topic", "clusters")), list(THEMES))
+    indicators = theme_indicators(data, theme)
+    if theme not in CATEGORY_THEMES:
+        # a defaulted indicator means the topic's first one with data at this level (at
+        # NUTS 3 most context indicators have none: an empty map is no default)
+        indicators = sorted(indicators, key=lambda code: not data.years(theme, code, "", level))
     indicator = _choose(
         f"{theme} indicator",
         str(params.get("indicator", "")),
-        theme_indicators(data, theme),
+        indicators,
         MAPPING_DEFAULTS["indicator"],
     )
     category = str(params.get("category_code", "") or "")
