@@ -216,7 +216,12 @@ def format_value(value: float | None, unit: str | None = None) -> str:
     """
     if is_missing(value):
         return NOT_AVAILABLE
-    number = float(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):  # not a number at all: say so rather than fail a panel
+        return NOT_AVAILABLE
+    if math.isnan(number) or math.isinf(number):
+        return NOT_AVAILABLE
     decimals = 0 if number.is_integer() else _decimals_for(number)
     text = format_number(number, decimals)
     if "." in text:  # 0.000100 -> 0.0001: the trailing zeros carry no information
