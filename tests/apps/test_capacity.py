@@ -12,6 +12,7 @@ import time
 import urllib.request
 
 import pytest
+from accessibility import assert_accessible
 from app_browser import POLYGONS, assert_clean, wait_for_polygons
 
 from observatory_lib.runtime import serve
@@ -73,3 +74,11 @@ def test_the_overflow_page_is_clean_in_a_browser(browser, app_page, capped_serve
         assert_clean(app_page.log)
     finally:
         first.close()
+
+
+@pytest.mark.parametrize("app", [spec.name for spec in serve.allowed_apps()])
+def test_the_overflow_pages_have_no_accessibility_violation(app_page, app_data, app):
+    # a static page the public reads when the live tool is busy: axe-clean as the portal is
+    page_file = app_data.directory / "overflow" / f"{app}.html"
+    app_page.goto(page_file.resolve().as_uri(), wait_until="load")
+    assert_accessible(app_page, f"the overflow page of the {app.replace('_', ' ')}")

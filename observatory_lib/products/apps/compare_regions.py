@@ -269,14 +269,14 @@ def comparison_html(bundle: AppBundle, codes: list[str], problems: list[str]) ->
             f"<p>Comparing {escape(names)}. "
             f'<a class="observatory-share-link" href="?{escape(query)}">'
             "Link to this comparison</a></p>",
-            "<h4>Key facts (latest year)</h4>",
+            "<h3>Key facts (latest year)</h3>",
             key_facts_html(facts, codes),
-            "<h4>Regional Ecosystem Scoreboard</h4>",
+            "<h3>Regional Ecosystem Scoreboard</h3>",
             scoreboard_html(board, codes),
             scoreboard_chart(board, codes),
-            "<h4>Cluster portfolios: leading categories</h4>",
+            "<h3>Cluster portfolios: leading categories</h3>",
             portfolio_html(bundle, chosen, cells, codes),
-            '<h4>Downloads</h4><p class="observatory-downloads">',
+            '<h3>Downloads</h3><p class="observatory-downloads">',
             " · ".join(link for link in downloads if link),
             "</p></div>",
         ]
