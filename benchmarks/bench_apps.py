@@ -8,10 +8,10 @@ load, then measures with Playwright driving Debian's chromium (never a downloade
   preheated kernel (the benchmark waits for the pool to refill between loads). Targets:
   NUTS 2 <= 2 s, NUTS 3 <= 3 s. NUTS 3 has no cluster data (regional SBS stops at NUTS 2), so
   that map shows a context indicator with NUTS-3 values (EPO patent applications).
-- **recolour**: from the indicator picker's ``change`` event to the new fills in the DOM,
-  timed inside the page with ``performance.now()`` and a MutationObserver. Target <= 150 ms
-  (NUTS 2); NUTS 3 is printed for information.
-- **payload**: the GeoJSON the map sends, per level (NUTS 2 target well under 1 MB).
+- **recolour**: from the indicator picker's ``change`` event to the frame after the one that
+  paints the new colours, timed inside the page with ``performance.now()``, a
+  MutationObserver and two animation frames. Targets <= 150 ms (NUTS 2), <= 300 ms (NUTS 3).
+- **payload**: the prepared GeoJSON layer the map sends, per level (NUTS 2 well under 1 MB).
 
 Each load uses a new browser context, so the browser cache is cold (Voila's ~6 MB of JS is
 fetched and compiled every time): a conservative figure. On a shared 2-core machine the
@@ -36,46 +36,49 @@ from observatory_lib.runtime import serve
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from browser import CHROMIUM, CHROMIUM_ARGS
 
-from observatory_lib.products.apps import app_data, parameters
+from observatory_lib.products.apps import AppMessage, load_app_data
 
 POLYGONS = "path.leaflet-interactive"
-TARGETS = {"tti_nuts2": 2.0, "tti_nuts3": 3.0, "recolour_nuts2": 0.150}
+TARGETS = {"tti_nuts2": 2.0, "tti_nuts3": 3.0, "recolour_nuts2": 0.150, "recolour_nuts3": 0.300}
 NUTS3_QUERY = {"level": 3, "topic": "context", "indicator": "patent_applications_nr"}
 NUTS3_ALTERNATE = ("patent_applications_hightech_per_mhab", "patent_applications_nr")
 REFILL_TIMEOUT = 60.0
 
-# Resolves with the milliseconds from dispatching the picker's change event to the moment the
-# polygons carry new fills (all of them drawn again). The MutationObserver's callback runs as
-# a microtask right after the task that redrew the layer.
+# Resolves with the milliseconds from dispatching the picker's change event to the frame after
+# the one that paints the polygons in their new colours. The apps recolour through a style
+# sheet (one CSS class per region) held by an HTML widget: the MutationObserver sees the new
+# sheet arrive, the computed fills are read to be sure they changed, and two animation frames
+# later the new colours are on screen (a conservative end: up to one frame late).
 RECOLOUR_JS = f"""
 ([label, count]) => new Promise((resolve, reject) => {{
   const select = document.querySelector('.observatory-indicator select');
   const read = () => Array.from(document.querySelectorAll('{POLYGONS}'))
-      .map(p => p.getAttribute('fill')).join();
+      .map(p => getComputedStyle(p).fill).join();
   const before = read();
-  const pane = document.querySelector('.leaflet-overlay-pane');
+  const sheet = document.querySelector('.observatory-map-colours');
   let t0 = 0;
   const observer = new MutationObserver(() => {{
     if (document.querySelectorAll('{POLYGONS}').length !== count) return;
     if (read() === before) return;
     observer.disconnect();
-    resolve(performance.now() - t0);
+    requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - t0)));
   }});
-  observer.observe(pane, {{subtree: true, childList: true, attributes: true}});
+  observer.observe(sheet, {{subtree: true, childList: true, characterData: true}});
   setTimeout(() => {{ observer.disconnect(); reject(new Error('no recolour in 10 s')); }}, 10000);
   t0 = performance.now();
-  select.value = label;
+  const text = o => o.text.replace(/\u00a0/g, ' ');  // ipywidgets writes no-break spaces
+  select.value = Array.from(select.options).find(o => text(o) === label).value;
   select.dispatchEvent(new Event('change', {{bubbles: true}}));
 }})
 """
 
 
-def polygon_counts() -> tuple[dict[int, int], app_data.AppData]:
-    """Regions drawn per level (what the map must show), and the app data of the store."""
-    data = app_data.load_app_data(preload_levels=(2, 3))
-    if isinstance(data, parameters.AppMessage):
+def polygon_counts():
+    """Regions drawn per level (what the map must show), and the apps' prepared data."""
+    data = load_app_data()
+    if isinstance(data, AppMessage):
         sys.exit(f"error: {data.message}")
-    return {level: len(data.collections[level]["features"]) for level in (2, 3)}, data
+    return {level: len(data.geometry_codes(level)) for level in (2, 3)}, data
 
 
 def wait_for_refill(server: serve.ServerProcess, seen: int) -> None:
@@ -160,7 +163,7 @@ def measure(scratch: Path, counts: dict, data, arguments) -> tuple[list, list, l
         ]
         labels2 = ["Employment", "Location quotient (LQ)"]
         recolour2 = recolour_times(browser, server, counts[2], {}, labels2, arguments.recolours)
-        labels3 = [data.labels[("context", code)][0] for code in NUTS3_ALTERNATE]
+        labels3 = [data.label("context", code).label for code in NUTS3_ALTERNATE]
         recolour3 = recolour_times(
             browser, server, counts[3], NUTS3_QUERY, labels3, arguments.recolours
         )
@@ -178,14 +181,14 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"error: chromium not found at {CHROMIUM} (set OBSERVATORY_CHROMIUM)")
     counts, data = polygon_counts()
     for level in (2, 3):
-        size = app_data.payload_bytes(data.collections[level]) / 1e6
+        size = (data.directory / f"geometry_nuts{level}.json").stat().st_size / 1e6
         print(f"GeoJSON payload NUTS {level}: {size:.3f} MB, {counts[level]} regions")
     with tempfile.TemporaryDirectory() as scratch:
         nuts2, nuts3, recolour2, recolour3 = measure(Path(scratch), counts, data, arguments)
     ok = summary("time to interactive NUTS 2", nuts2, TARGETS["tti_nuts2"])
     ok &= summary("time to interactive NUTS 3", nuts3, TARGETS["tti_nuts3"])
     ok &= summary("recolour NUTS 2", recolour2, TARGETS["recolour_nuts2"])
-    summary("recolour NUTS 3 (info)", recolour3)
+    ok &= summary("recolour NUTS 3", recolour3, TARGETS["recolour_nuts3"])
     return 0 if ok else 1
 
 

@@ -58,3 +58,12 @@ def output_dir() -> Path:
 def region_groups_file() -> Path:
     """The region groups file (``OBSERVATORY_REGION_GROUPS``, else data/region_groups.yaml)."""
     return _env_path("OBSERVATORY_REGION_GROUPS", DATA_DIR / "region_groups.yaml")
+
+
+def app_data_dir() -> Path:
+    """Where the apps' prepared tables and geometry live (``OBSERVATORY_APP_DATA``).
+
+    Default: an ``apps`` folder beside the store directory, so that a test store in a
+    temporary folder gets its own prepared app data.
+    """
+    return _env_path("OBSERVATORY_APP_DATA", store_dir().parent / "apps")

@@ -1,5 +1,5 @@
 """The product subcommands: ``observatory demo``, ``scorecards``, ``reports``, ``portal``,
-``serve``.
+``apps build``, ``serve``.
 
 The scorecards and reports run their notebooks through the batch (``runtime.batch``) into
 ``outputs/scorecards/`` and ``outputs/reports/<report>/``; ``--dry-run`` lists what would run
@@ -457,8 +457,30 @@ def demo_command(arguments: argparse.Namespace) -> int:
     if arguments.dry_run:
         return exit_code
     portal_command(arguments)
+    print(f"apps: prepared data {prepare_apps()}")
     print("Apps: run `.venv/bin/observatory serve` and open http://127.0.0.1:8866/")
     return exit_code
+
+
+def prepare_apps(force: bool = False):
+    """The apps' prepared data for the current store and code (built when missing or stale)."""
+    from observatory_lib.products.apps.prepare import build_app_bundle, ensure_app_bundle
+
+    ensure_store()
+    return build_app_bundle() if force else ensure_app_bundle()
+
+
+def _apps_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=["build"], help="build: prepare the apps' data")
+    parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
+
+
+@command("apps", _apps_options)
+def apps_command(arguments: argparse.Namespace) -> int:
+    """Prepare the apps' tables, geometry and overflow pages (outside the visitors' kernels)."""
+    path = prepare_apps(force=arguments.force)
+    print(f"apps: prepared data {path}")
+    return 0
 
 
 def _register_serve() -> None:
@@ -469,6 +491,8 @@ def _register_serve() -> None:
 
     def serve_command(arguments: argparse.Namespace) -> int:
         """Serve the interactive apps with Voila (loopback by default)."""
+        path = prepare_apps()
+        print(f"apps: prepared data {path}", flush=True)
         return serve.serve_from_arguments(arguments)
 
     command("serve", serve.configure_serve_parser)(serve_command)

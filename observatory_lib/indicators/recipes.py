@@ -56,7 +56,8 @@ from observatory_lib.indicators.framework import (
     Framework,
     load_framework,
 )
-from observatory_lib.indicators.panorama import PanoramaSummary
+from observatory_lib.indicators.panorama import RANKING, CategoryConcentration, PanoramaSummary
+from observatory_lib.indicators.panorama import compute_concentration as concentrate
 from observatory_lib.indicators.panorama import panorama_summary as summarise_panorama
 from observatory_lib.indicators.scoreboard import (
     EU28_COUNTRIES,
@@ -93,8 +94,10 @@ __all__ = [
     "MIN_STARS",
     "RANK_PERCENTILES",
     "available_indicators",
+    "category_concentration",
     "clear_cache",
     "cluster_levels",
+    "cluster_ranks",
     "country_names",
     "current_store",
     "eu_region_codes",
@@ -305,6 +308,60 @@ def reference_description(
         lambda: reference_set_description(
             store.cluster_employment, level=int(level), reference_countries=countries
         ),
+    )
+
+
+def cluster_ranks(
+    store: Store, level: int, star_preset: str | StarRuleSet = DEFAULT_STAR_PRESET
+) -> pd.DataFrame:
+    """The Panorama's order of the rated clusters of ``level``, for every year.
+
+    ``rank_in_category``: the regions of a category as ``panorama.category_view`` ranks them;
+    ``rank_in_region``: a region's categories as ``panorama.region_portfolio`` ranks them.
+    Both sort by ``panorama.RANKING`` (stars, LQ, employment), descending, missing last, ties
+    in the rated table's order; one stable sort for every category and region at once.
+
+    Returns:
+        ``region_code, category_code, nuts_level, year, rank_in_category, rank_in_region``.
+    """
+    rules = load_star_preset(star_preset)
+
+    def compute() -> pd.DataFrame:
+        rated = rated_clusters(store, level, rules)
+        keys = ["region_code", "category_code", "nuts_level", "year"]
+        ranks = rated[keys].copy()
+        for name, group in (
+            ("rank_in_category", "category_code"),
+            ("rank_in_region", "region_code"),
+        ):
+            ordered = rated.sort_values(
+                [group, "year", *RANKING],
+                ascending=[True, True, *[False] * len(RANKING)],
+                na_position="last",
+                kind="stable",
+            )
+            ranks.loc[ordered.index, name] = ordered.groupby([group, "year"]).cumcount() + 1
+        return ranks.astype({"rank_in_category": "int64", "rank_in_region": "int64"})
+
+    return memo((store.version, "cluster_ranks", int(level), rules), compute)
+
+
+def category_concentration(
+    store: Store,
+    level: int,
+    category_code: str,
+    star_preset: str | StarRuleSet = DEFAULT_STAR_PRESET,
+    *,
+    year: int,
+    top_n: int = 10,
+) -> CategoryConcentration:
+    """How concentrated a category's employment is across the reference regions (top-n share,
+    Herfindahl, Gini): ``panorama.compute_concentration`` on the rated clusters."""
+    rules = load_star_preset(star_preset)
+    rated = rated_clusters(store, level, rules)
+    return memo(
+        (store.version, "concentration", int(level), category_code, rules, int(year), top_n),
+        lambda: concentrate(rated, category_code, year=int(year), level=int(level), top_n=top_n),
     )
 
 

@@ -10,14 +10,17 @@ The Voila configuration lives in ``voila_config/voila.json`` and is the only con
 file read (a ``voila.json`` in the working directory or in the user's Jupyter folders is
 ignored, so a server behaves the same wherever it is started):
 
-- a pool of preheated kernels per app (two for the mapping tool, one for the explorer).
+- a pool of preheated kernels per app, sized from the memory budget of docs/DEPLOY.md.
   Preheating is compatible with the apps' URL parameters because the notebooks read them
   with ``apps.resolve_parameters``, which waits for the request (Voila's
-  ``wait_for_request``) after the slow part (imports, loading the store, building the
-  widgets) has already run in the pooled kernel. No cell timeout is set: a pooled kernel
-  waits inside that cell until a visitor comes. ``fill_delay`` is 8 s: refilling at once
-  (about 4 s of CPU for a kernel's imports and data) would compete with the visitor's page
-  load on a small machine, and the second pooled kernel covers a visitor in between;
+  ``wait_for_request`` protocol) after the slow part (imports, mapping the prepared data,
+  building the widgets) has already run in the pooled kernel. No cell timeout is set: a
+  pooled kernel waits inside that cell until a visitor comes;
+- admission and refilling (``kernel_pool``): a visitor gets a ready pooled kernel, else a
+  new one while the server is under its kernel cap, else the app's **overflow page** (a
+  static page of its default view, prepared with the app data in
+  ``paths.app_data_dir()/<CURRENT>/overflow/<app>.html``), sent at once; used kernels are
+  replaced one at a time once no visitor has arrived for a few seconds;
 - idle kernels culled (``MappingKernelManager.cull_idle_timeout``), because Voila's own
   shutdown request on page close is refused for lack of an XSRF token (voila#1458); the
   template sends its own shutdown with the token, culling is the safety net. XSRF checks
@@ -34,6 +37,7 @@ A host other than a loopback address needs a token (``--token`` or
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import logging
 import os
@@ -47,6 +51,7 @@ from pathlib import Path
 
 from observatory_lib import paths
 from observatory_lib.errors import ObservatoryError
+from observatory_lib.runtime.kernel_pool import COLD, OVERFLOW, POOL, pooled_manager_class
 
 LOGGER = logging.getLogger(__name__)
 
@@ -65,6 +70,31 @@ PORTAL_PATTERN = (
     rf"(?:{_SEGMENT}/)*{_SEGMENT}"
     r"\.(?:html|css|js|png|svg|jpg|pdf|csv|xlsx|json|geojson|parquet)"
 )
+
+
+OVERFLOW_HEADER = "X-Observatory-Overflow"
+OVERFLOW_FALLBACK = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Busy</title>'
+    '<link rel="icon" href="data:,"></head>'
+    '<body><main class="observatory-overflow"><h1>{title}</h1><p class="observatory-busy">'
+    "The live tool is busy right now: many people are using it at the same time. "
+    '<a href="{url}">Try again</a> in a minute, or browse the <a href="/portal/">reports '
+    "and downloads</a>.</p></main></body></html>"
+)
+
+
+def overflow_page(spec: AppSpec, base_url: str = "/") -> str:
+    """The static page sent instead of the app when the server is at its kernel cap.
+
+    The prepared page of the app's default view (``<app data>/<CURRENT>/overflow/<app>.html``)
+    when there is one, else a plain note that the live tool is busy.
+    """
+    root = paths.app_data_dir()
+    try:
+        key = (root / "CURRENT").read_text(encoding="utf-8").strip()
+        return (root / key / "overflow" / f"{spec.name}.html").read_text(encoding="utf-8")
+    except OSError:
+        return OVERFLOW_FALLBACK.format(title=spec.title, url=f"{base_url}{spec.route}")
 
 
 class ServeError(ObservatoryError):
@@ -225,8 +255,12 @@ def server_url(host: str, port: int, token: str | None = None) -> str:
     return f"{url}?token={token}" if token else url
 
 
-def voila_argv(host: str, port: int, token: str | None) -> list[str]:
-    """Command-line settings for Voila on top of ``voila.json``: where, and who may connect."""
+def voila_argv(host: str, port: int, token: str | None, options: Sequence[str] = ()) -> list[str]:
+    """Command-line settings for Voila on top of ``voila.json``: where, and who may connect.
+
+    ``options`` are ``Class.trait=value`` settings that override ``voila.json`` (e.g.
+    ``VoilaKernelManager.kernel_pools_config={...}`` for a smaller test server).
+    """
     argv = [
         str(paths.APP_DIR),
         f"--Voila.ip={host}",
@@ -236,6 +270,13 @@ def voila_argv(host: str, port: int, token: str | None) -> list[str]:
     ]
     if token:
         argv.append(f"--Voila.token={token}")
+    for option in options:
+        if "=" not in option or "." not in option.split("=", 1)[0]:
+            raise ServeError(
+                f"Option {option!r} is not Class.trait=value; e.g. "
+                "ObservatoryKernelPolicy.max_kernels=20."
+            )
+        argv.append(f"--{option}")
     return argv
 
 
@@ -282,6 +323,28 @@ def preheat_denylist() -> list[str]:
     return [f"^(?!(?:.*/)?(?:{names})$)"]
 
 
+def send_overflow_page(handler, notebook: str) -> None:
+    """Answer a request for an app with its overflow page (the server is at its cap)."""
+    spec = next(spec for spec in allowed_apps() if spec.notebook == notebook)
+    handler.log.info("Kernel cap reached: overflow page of %s", notebook)
+    handler.set_header("Content-Type", "text/html; charset=utf-8")
+    handler.set_header("Cache-Control", "no-store")
+    handler.set_header(OVERFLOW_HEADER, "1")
+    handler.finish(overflow_page(spec, handler.base_url))
+
+
+@contextlib.contextmanager
+def _counted_cold_start(manager, counted: bool):
+    """Count a kernel starting for a visitor while its page renders."""
+    if counted:
+        manager.cold_start(+1)
+    try:
+        yield
+    finally:
+        if counted:
+            manager.cold_start(-1)
+
+
 def _handler_classes() -> dict:
     """The observatory's tornado handlers (built on demand: importing them imports Voila)."""
     import tornado.web
@@ -291,12 +354,21 @@ def _handler_classes() -> dict:
     from voila.tornado.handler import TornadoVoilaHandler
 
     class AppHandler(TornadoVoilaHandler):
-        """Renders one allow-listed app; sets the XSRF cookie the page's shutdown beacon sends."""
+        """Renders one allow-listed app, or its overflow page when the server is at its cap.
+
+        Sets the XSRF cookie the page's shutdown beacon sends.
+        """
 
         @tornado.web.authenticated
         async def get(self, path=None):
             _ = self.xsrf_token  # the access sets the _xsrf cookie
-            await super().get(path)
+            manager = self.kernel_manager
+            decision = manager.admit(path) if hasattr(manager, "admit") else POOL
+            if decision == OVERFLOW:
+                send_overflow_page(self, path)
+                return
+            with _counted_cold_start(manager, decision == COLD):
+                await super().get(path)
 
     class LandingHandler(BaseVoilaHandler):
         """The start page: the apps and the portal."""
@@ -407,7 +479,23 @@ def _voila_application_class():
             self.config.VoilaKernelManager.preheat_denylist = preheat_denylist()
 
         def init_settings(self):
-            settings = super().init_settings()
+            # Voila builds its pooled kernel manager class inside init_settings; the
+            # observatory's admission and refilling (kernel_pool) subclass it there.
+            import voila.app
+
+            original = voila.app.voila_kernel_manager_factory
+
+            def factory(*args, **kwargs):
+                manager_class = original(*args, **kwargs)
+                if not hasattr(manager_class, "_initialize"):  # preheating switched off
+                    return manager_class
+                return pooled_manager_class(manager_class)
+
+            voila.app.voila_kernel_manager_factory = factory
+            try:
+                settings = super().init_settings()
+            finally:
+                voila.app.voila_kernel_manager_factory = original
             settings["default_handler_class"] = handlers["not_found"]
             settings["default_handler_args"] = {"voila_configuration": self.voila_configuration}
             if not is_loopback(self.ip):
@@ -426,6 +514,7 @@ def serve(
     port: int = DEFAULT_PORT,
     open_browser: bool = False,
     token: str | None = None,
+    options: Sequence[str] = (),
 ) -> int:
     """Serve the allow-listed apps with Voila until interrupted.
 
@@ -434,6 +523,7 @@ def serve(
         port: TCP port.
         open_browser: open the start page in the default web browser.
         token: access token; default ``$OBSERVATORY_SERVE_TOKEN``; required off loopback.
+        options: ``Class.trait=value`` overrides of ``voila.json``.
 
     Returns:
         The exit status (0 after a clean stop).
@@ -446,7 +536,7 @@ def serve(
     check_port(host, port)
     _prepare_environment(host)
     app = _voila_application_class().instance()
-    app.initialize(voila_argv(host, port, token))
+    app.initialize(voila_argv(host, port, token, options))
     url = server_url(host, port, token)
     print(f"Serving the apps at {url} (Ctrl+C to stop)", flush=True)
     if open_browser:
@@ -475,6 +565,15 @@ def configure_serve_parser(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=f"access token (default ${TOKEN_ENVIRONMENT_VARIABLE}); required off loopback",
     )
+    parser.add_argument(
+        "--option",
+        dest="options",
+        action="append",
+        default=[],
+        metavar="CLASS.TRAIT=VALUE",
+        help="override a setting of voila.json, e.g. ObservatoryKernelPolicy.max_kernels=20 "
+        "(repeatable; docs/DEPLOY.md lists the settings)",
+    )
 
 
 def serve_from_arguments(arguments: argparse.Namespace) -> int:
@@ -484,6 +583,7 @@ def serve_from_arguments(arguments: argparse.Namespace) -> int:
         port=arguments.port,
         open_browser=arguments.open_browser,
         token=arguments.token,
+        options=arguments.options,
     )
 
 
@@ -566,13 +666,12 @@ class ServerProcess:
     def pools_filled(self) -> bool:
         """Whether every preheated kernel is waiting for a visitor.
 
-        Voila logs "Kernel pool ... is filled" as soon as the kernels are *started*; a pooled
-        kernel has run the slow part of its notebook only when it connects to the server to
-        wait for its request (``GET /voila/query/<kernel id>``, see ``apps.read_query_string``).
+        The observatory's pool (``kernel_pool``) logs "Kernel pool of ... is filled" when all
+        of a notebook's pooled kernels are *ready*: they ran the slow part of the notebook and
+        wait for a request on ``/voila/query/<kernel id>``.
         """
         log = self.log()
-        filled = all(f"Kernel pool of {spec.notebook} is filled" in log for spec in allowed_apps())
-        return filled and log.count("/voila/query/") >= pooled_kernel_count()
+        return all(f"Kernel pool of {spec.notebook} is filled" in log for spec in allowed_apps())
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the server and its kernels."""
@@ -601,6 +700,7 @@ def launch_server(
     port: int | None = None,
     token: str | None = None,
     env: dict | None = None,
+    options: Sequence[str] = (),
 ) -> ServerProcess:
     """Start ``python -m observatory_lib.runtime.serve`` in its own session; return at once.
 
@@ -611,6 +711,7 @@ def launch_server(
         token: access token.
         env: environment of the server (default: this process's), e.g. with
             ``OBSERVATORY_STORE`` pointing at a test store.
+        options: ``Class.trait=value`` overrides of ``voila.json`` (``--option``).
     """
     import subprocess
 
@@ -619,6 +720,8 @@ def launch_server(
     argv += ["--port", str(port)]
     if token:
         argv += ["--token", token]
+    for option in options:
+        argv += ["--option", option]
     log_path = Path(log_path)
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

@@ -18,6 +18,11 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 LOCAL_SCHEMES = {"data", "blob", "about"}
 PAGE_TIMEOUT_MS = 90_000  # a load that misses the preheated pool starts a kernel (~5 s)
 POLYGONS = "path.leaflet-interactive"
+# Small pools for the test servers (the shipped voila.json pools 26 kernels for bursts).
+TEST_POOLS = (
+    'VoilaKernelManager.kernel_pools_config={"mapping_tool.ipynb": {"pool_size": 2}, '
+    '"default": {"pool_size": 1}}'
+)
 
 
 @dataclass
@@ -62,11 +67,59 @@ def wait_for_polygons(page, count: int) -> None:
     )
 
 
+FILLS_JS = (
+    f"Array.from(document.querySelectorAll('{POLYGONS}')).map(p => getComputedStyle(p).fill).join()"
+)
+
+
 def fills(page) -> list[str]:
-    """The fill colour of every drawn polygon, in DOM order."""
-    return page.evaluate(
-        f"Array.from(document.querySelectorAll('{POLYGONS}')).map(p => p.getAttribute('fill'))"
-    )
+    """The fill colour of every drawn polygon as the browser paints it, in DOM order.
+
+    The apps colour the polygons with a style sheet (one CSS class per region), so the
+    computed style is what the visitor sees; the ``fill`` attribute is Leaflet's default.
+    """
+    return page.evaluate(FILLS_JS).split(",rgb")
+
+
+def wait_for_new_fills(page, before: list[str]) -> None:
+    """Wait until the polygons are painted in other colours than ``before``."""
+    page.wait_for_function(f"(old) => {FILLS_JS} !== old", arg=",rgb".join(before))
+
+
+def kernel_rss_mib(server, page) -> float:
+    """The resident memory of the kernel serving ``page`` (MiB)."""
+    import json
+    import re
+
+    import psutil
+
+    config = json.loads(page.evaluate("document.getElementById('jupyter-config-data').textContent"))
+    for child in psutil.Process(server.process.pid).children(recursive=True):
+        if re.search(f"kernel-{config['kernelId']}\\.json", " ".join(child.cmdline())):
+            return child.memory_info().rss / 2**20
+    raise AssertionError(f"no kernel process for {config['kernelId']}")
+
+
+def saved_download(page, locator, folder):
+    """Click ``locator``, wait for the download and save it in ``folder``; return its path."""
+    with page.expect_download() as download:
+        locator.click()
+    target = folder / download.value.suggested_filename
+    download.value.save_as(target)
+    return target
+
+
+def check_png(path, min_width: int = 400) -> tuple[int, int]:
+    """A PNG that opens, is wide enough and is not blank; return its size."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        width, height = image.size
+        assert width >= min_width and height >= 200
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+        assert colours is not None and len(colours) > 20  # a drawing, not an empty canvas
+    return width, height
 
 
 def visible_polygon_point(page) -> tuple[float, float]:

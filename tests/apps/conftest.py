@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from app_browser import PAGE_TIMEOUT_MS, PageLog
+from app_browser import PAGE_TIMEOUT_MS, TEST_POOLS, PageLog
 from browser import CHROMIUM, CHROMIUM_ARGS
 
 from observatory_lib.runtime import serve
@@ -60,11 +60,19 @@ def portal_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_server(chromium_executable, built_store, portal_dir, tmp_path_factory):
+def app_data(built_store):
+    """The apps' prepared data of the test store (what ``observatory serve`` prepares)."""
+    from observatory_lib.products.apps import bundle, prepare
+
+    return bundle.load_bundle(prepare.ensure_app_bundle(built_store))
+
+
+@pytest.fixture(scope="session")
+def live_server(chromium_executable, app_data, portal_dir, tmp_path_factory):
     """``observatory serve`` on a free port with the test store; stopped after the session."""
     env = {**os.environ, "OBSERVATORY_OUTPUTS": str(portal_dir)}
     log = tmp_path_factory.mktemp("server") / "serve.log"
-    with serve.launch_server(log, env=env) as server:
+    with serve.launch_server(log, env=env, options=[TEST_POOLS]) as server:
         server.wait_ready(timeout=240)
         yield server
 

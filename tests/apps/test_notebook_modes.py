@@ -70,3 +70,19 @@ def test_bad_parameter_gives_one_message_not_an_error(built_store, tmp_path):
     messages = [v for v in html_values(notebook) if "observatory-message" in v]
     assert len(messages) == 1
     assert "Unknown topic 'weather'" in html.unescape(messages[0])
+
+
+def test_sector_explorer_takes_papermill_parameters(built_store, tmp_path):
+    notebook = run("sector_explorer", tmp_path, category_code="blue-growth", level=1)
+    assert errors(notebook) == []
+    summary = next(v for v in html_values(notebook) if "observatory-sector" in v)
+    assert 'data-category-code="blue-growth"' in summary
+    assert "NUTS 1" in summary
+
+
+def test_compare_regions_takes_papermill_parameters(built_store, tmp_path):
+    notebook = run("compare_regions", tmp_path, regions="DE21,FR10,XX99")
+    assert errors(notebook) == []
+    box = next(v for v in html_values(notebook) if "observatory-compare" in v)
+    assert 'data-regions="DE21,FR10"' in box
+    assert "Unknown NUTS region" in html.unescape(box)

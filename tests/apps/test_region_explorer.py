@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from app_browser import assert_clean
+from app_browser import assert_clean, check_png, saved_download
 
 from observatory_lib.products.kit.downloads import read_csv_table
 
@@ -26,7 +26,7 @@ def test_explorer_shows_portfolio_scoreboard_and_chart(app_page, live_server):
     assert "default peers" in text
     assert app_page.locator(".observatory-portfolio tr").count() > 5
     assert app_page.locator(".observatory-comparison tr").count() > 2
-    assert app_page.locator("img.observatory-chart").count() == 1
+    assert app_page.locator("svg.observatory-chart").count() == 1
     assert_clean(app_page.log)
 
 
@@ -70,4 +70,12 @@ def test_unknown_region_gets_one_message(app_page, live_server):
     message.wait_for()
     assert "DE2X" in message.inner_text()
     assert "Traceback" not in app_page.inner_text("body")
+    assert_clean(app_page.log)
+
+
+def test_the_chart_downloads_as_a_png(app_page, live_server, tmp_path):
+    open_explorer(app_page, live_server, "DE21")
+    saved = saved_download(app_page, app_page.locator("button.observatory-png"), tmp_path)
+    assert saved.name == "DE21_scoreboard_vs_peers.png"
+    check_png(saved)
     assert_clean(app_page.log)

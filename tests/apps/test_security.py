@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from app_browser import POLYGONS, assert_clean
+from app_browser import POLYGONS, TEST_POOLS, assert_clean
 
 from observatory_lib import paths
 from observatory_lib.data.store import current_version
@@ -179,18 +179,21 @@ def server_kernel_ids(server: serve.ServerProcess) -> list[str]:
 # --- a server with a token and a broken store ---------------------------------------------
 
 
-def broken_store(target: Path) -> Path:
-    """A copy of the current store whose geometry table is not Parquet any more.
+def broken_app_data(root: Path) -> dict:
+    """A copy of the current store and its prepared app data, whose NUTS-2 layer is broken.
 
-    The geometries are read lazily by ``geopandas.read_parquet`` when the map is prepared,
-    outside the store's own error handling: the app's kernel meets a raw pyarrow error.
+    The kernel reads the layer when it builds the map, outside any error handling of the
+    app: it meets a raw JSON error, as an unexpected bug would.
     """
     source = paths.store_dir()
     version = current_version(source)
-    shutil.copytree(source / version, target / version)
-    (target / "CURRENT").write_text(version, encoding="utf-8")
-    (target / version / "geometries.parquet").write_bytes(b"not a parquet file")
-    return target
+    shutil.copytree(source / version, root / "store" / version)
+    (root / "store" / "CURRENT").write_text(version, encoding="utf-8")
+    key = (paths.app_data_dir() / "CURRENT").read_text(encoding="utf-8").strip()
+    shutil.copytree(paths.app_data_dir() / key, root / "apps" / key)
+    (root / "apps" / "CURRENT").write_text(key, encoding="utf-8")
+    (root / "apps" / key / "geometry_nuts2.json").write_text("{not json", encoding="utf-8")
+    return {"OBSERVATORY_STORE": str(root / "store"), "OBSERVATORY_APP_DATA": str(root / "apps")}
 
 
 def wait_answering(server: serve.ServerProcess, timeout: float = 240.0) -> None:
@@ -209,12 +212,14 @@ def wait_answering(server: serve.ServerProcess, timeout: float = 240.0) -> None:
 
 
 @pytest.fixture(scope="module")
-def guarded_server(chromium_executable, built_store, tmp_path_factory):
-    """``observatory serve`` on loopback with a token and a broken store; stopped after."""
+def guarded_server(chromium_executable, app_data, tmp_path_factory):
+    """``observatory serve`` on loopback with a token and broken app data; stopped after."""
     root = tmp_path_factory.mktemp("guarded")
-    env = {**os.environ, "OBSERVATORY_STORE": str(broken_store(root / "store"))}
+    env = {**os.environ, **broken_app_data(root)}
     env.pop(serve.TOKEN_ENVIRONMENT_VARIABLE, None)
-    with serve.launch_server(root / "serve.log", token=TOKEN, env=env) as server:
+    with serve.launch_server(
+        root / "serve.log", token=TOKEN, env=env, options=[TEST_POOLS]
+    ) as server:
         wait_answering(server)
         yield server
 
@@ -250,8 +255,8 @@ def test_a_failing_app_shows_a_plain_sentence_and_logs_the_detail(browser, guard
         page.get_by_text("could not finish loading").first.wait_for(timeout=120_000)
         body = page.inner_text("body")
         assert_no_traceback(body)
-        assert "ArrowInvalid" not in body and "parquet" not in body.lower()
+        assert "JSONDecodeError" not in body and "geometry_nuts2" not in body
         assert page.locator(POLYGONS).count() == 0
     finally:
         context.close()
-    assert "geometries.parquet" in guarded_server.log() or "Arrow" in guarded_server.log()
+    assert "JSONDecodeError" in guarded_server.log()

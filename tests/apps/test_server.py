@@ -27,6 +27,8 @@ def test_landing_page_lists_the_apps_and_the_portal(live_server):
     assert status == 200
     assert 'href="/voila/render/mapping_tool.ipynb"' in body
     assert 'href="/voila/render/region_explorer.ipynb"' in body
+    assert 'href="/voila/render/sector_explorer.ipynb"' in body
+    assert 'href="/voila/render/compare_regions.ipynb"' in body
     assert 'href="/portal/"' in body
     assert "https://" not in body and "http://" not in body  # nothing from outside
 
@@ -89,5 +91,5 @@ def test_kernel_is_shut_down_when_the_page_closes(browser, live_server):
 
 def test_landing_page_in_the_browser_is_clean(app_page, live_server):
     app_page.goto(live_server.url)
-    assert app_page.locator("a.observatory-app-link").count() == 2
+    assert app_page.locator("a.observatory-app-link").count() == 4
     assert_clean(app_page.log)

@@ -23,7 +23,7 @@ from observatory_lib.products import (
     portal,
     smart_specialisation,
 )
-from observatory_lib.products.apps import app_data
+from observatory_lib.products.apps import prepare
 from observatory_lib.products.kit.downloads import read_csv_table
 from observatory_lib.products.region_scorecard import build_scorecard
 
@@ -58,7 +58,7 @@ def published(built_store, tmp_path_factory):
         "cards": cards,
         "report": ecosystem_scoreboard.scoreboard_context(built_store),
         "panorama": cluster_panorama.panorama_context(built_store),
-        "app": app_data.build_app_data(built_store),
+        "app": app_values(built_store, tmp_path_factory.mktemp("apps")),
         "rated": pd.read_parquet(downloads / "cluster_indicators.parquet"),
         "overall": pd.read_parquet(downloads / "scoreboard_overall_scores.parquet"),
         "dimensions": pd.read_parquet(downloads / "scoreboard_dimension_scores.parquet"),
@@ -67,6 +67,16 @@ def published(built_store, tmp_path_factory):
         "density": density,
         "opportunities": opportunities,
     }
+
+
+def app_values(store, folder):
+    """What the apps show: their prepared long table, read as analysts read it."""
+    prepare.write_bundle(store, prepare.DEFAULT_STAR_PRESET, folder, "consistency")
+    table = pd.read_feather(folder / "values.arrow")
+    keys = ["theme", "indicator_code", "category_code", "nuts_level", "year"]
+    table = table.astype({key: "str" for key in [*keys[:3], "region_code"]})
+    table = table.astype({"nuts_level": "int64", "year": "int64"})
+    return table.set_index(keys).sort_index()
 
 
 def _same(a, b) -> bool:
@@ -95,7 +105,7 @@ def test_every_nuts2_region_has_a_scorecard(published):
 def test_cluster_figures_agree_everywhere(published):
     rated = published["rated"].set_index(["region_code", "category_code"])
     panorama = published["panorama"].rated.set_index(["region_code", "category_code"])
-    values = published["app"].map_values
+    values = published["app"]
     problems = []
     for code, record in published["cards"].items():
         for row in [*record["portfolio"], *record["emerging"]]:
@@ -114,7 +124,7 @@ def test_cluster_figures_agree_everywhere(published):
 def test_scores_ranks_and_intervals_agree_everywhere(published):
     report = published["report"].overall.set_index("region_code")
     overall = published["overall"].set_index("region_code")
-    values = published["app"].map_values
+    values = published["app"]
     app_overall = values.loc[("scoreboard", "overall", "", 2)].set_index("region_code")["value"]
     problems = []
     checked = 0
@@ -140,7 +150,7 @@ def test_scores_ranks_and_intervals_agree_everywhere(published):
 def test_dimension_scores_agree_everywhere(published):
     report = published["report"].dimension_scores.set_index(["region_code", "dimension_code"])
     portal_table = published["dimensions"].set_index(["region_code", "dimension_code"])
-    values = published["app"].map_values
+    values = published["app"]
     problems = []
     for code, record in published["cards"].items():
         for row in record["dimensions"]:

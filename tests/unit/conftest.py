@@ -31,3 +31,18 @@ def outputs(tmp_path, monkeypatch):
     target = tmp_path / "outputs"
     monkeypatch.setenv("OBSERVATORY_OUTPUTS", str(target))
     return target
+
+
+@pytest.fixture(scope="module")
+def toy_bundle(tmp_path_factory):
+    """The apps' prepared data (``products.apps.prepare``) of a toy store, with its overflow
+    pages, read back as the kernels read them (``bundle.AppBundle``)."""
+    from observatory_lib.constants import DEFAULT_STAR_PRESET
+    from observatory_lib.products.apps import bundle, prepare
+
+    store = build_toy_store(version=f"toy-{uuid.uuid4().hex[:12]}")
+    directory = tmp_path_factory.mktemp("apps")
+    prepare.write_bundle(store, DEFAULT_STAR_PRESET, directory, "toy")
+    prepare.write_overflow_pages(directory)
+    yield bundle.AppBundle(directory)
+    recipes.clear_cache()

@@ -1,18 +1,17 @@
-"""The apps' logic without a browser: parameters, views, layer updates, panels, downloads."""
+"""The apps' logic without a browser, on the toy store's prepared data: parameters, views,
+recolouring, panels, downloads."""
 
 from __future__ import annotations
 
 import base64
 import html
+import math
 
-import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import box
 
 from observatory_lib.errors import ObservatoryError
-from observatory_lib.products.apps import app_data, map_view, mapping_tool, panels, parameters
+from observatory_lib.products.apps import map_view, mapping_tool, panels, parameters
 from observatory_lib.products.kit import map_styles
 from observatory_lib.products.kit.downloads import read_csv_table
 
@@ -112,310 +111,190 @@ def test_portal_links_in_and_outside_voila(monkeypatch):
     assert panels.scorecard_url("DE21").endswith("/scorecards/DE21/DE21.html")
 
 
-# --- a small store-like AppData ------------------------------------------------------------
+# --- views on the toy store's prepared data (tests/unit/conftest.py: toy_bundle) -------------
 
-CODES = ["XA11", "XA12", "XA13", "XA14", "XA15", "XA16"]
-
-
-def small_data() -> app_data.AppData:
-    """Six NUTS-2 squares and a country, one cluster category, one context indicator."""
-    regions = pd.DataFrame(
-        {
-            "region_code": ["XA", *CODES],
-            "region_name": ["Xland", "Alpha", "Beta", "Gamma <b>", "Delta", "Epsilon", "Zeta"],
-            "nuts_level": [0, 2, 2, 2, 2, 2, 2],
-            "country_code": "XA",
-            "parent_code": [None, "XA1", "XA1", "XA1", "XA1", "XA1", "XA1"],
-            "nuts_edition": 2016,
-        }
-    )
-    geometries = gpd.GeoDataFrame(
-        {
-            "region_code": ["XA", *CODES],
-            "nuts_level": [0, 2, 2, 2, 2, 2, 2],
-            "nuts_edition": 2016,
-        },
-        geometry=[box(0, 40, 6, 41)] + [box(i, 40, i + 1, 41) for i in range(6)],
-        crs="EPSG:4326",
-    )
-    lq = [0.5, 1.0, 1.5, np.nan, 2.5, np.nan]
-    status = [None, None, None, "confidential", None, None]
-    values = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "theme": "clusters",
-                    "indicator_code": measure,
-                    "category_code": "automotive",
-                    "nuts_level": 2,
-                    "year": 2015,
-                    "region_code": CODES,
-                    "value": np.array(lq) * factor,
-                    "unit": unit,
-                    "flag": ["c" if s else None for s in status],
-                    "status": status,
-                }
-            )
-            for measure, unit, factor in [("lq", "", 1.0), ("employment_persons", "persons", 1e4)]
-        ]
-        + [
-            pd.DataFrame(
-                {
-                    "theme": "context",
-                    "indicator_code": "gdp",
-                    "category_code": "",
-                    "nuts_level": 2,
-                    "year": year,
-                    "region_code": CODES,
-                    "value": np.arange(6.0) + year,
-                    "unit": "eur_per_hab",
-                    "flag": "e",
-                    "status": None,
-                }
-            )
-            for year in (2013, 2014)
-        ],
-        ignore_index=True,
-    )
-    indexed = app_data.index_values(values)
-    labels = {
-        ("clusters", code): (label, unit, ("sbs_r_nuts06_r2",))
-        for code, (label, unit) in app_data.CLUSTER_MEASURES.items()
-    }
-    labels[("context", "gdp")] = ("GDP per inhabitant", "eur_per_hab", ("nama_10r_2gdp",))
-    return app_data.AppData(
-        regions=regions.drop_duplicates("region_code").set_index("region_code", drop=False),
-        map_values=indexed,
-        labels=labels,
-        catalog=indexed.index.unique().to_frame(index=False),
-        categories=pd.DataFrame(
-            {
-                "category_code": ["automotive"],
-                "category_name": ["Automotive"],
-                "category_type": ["traded"],
-            }
-        ),
-        rated=pd.DataFrame({"region_code": pd.Series([], dtype="str")}),
-        scoreboards={},
-        context=pd.DataFrame(),
-        geometries=geometries,
-        provenance=pd.DataFrame(
-            {"dataset_code": ["sbs_r_nuts06_r2"], "title": ["SBS"], "vintage": ["2015"]}
-        ),
-    )
+CODES = ["AT11", "AT12", "BE10", "BE21", "DE11", "DE12"]
+BIOPHARMA = map_view.MapSelection(category_code="biopharmaceuticals")
 
 
-@pytest.fixture
-def data() -> app_data.AppData:
-    return small_data()
-
-
-def test_feature_collection_has_one_feature_per_region_with_ids(data):
-    collection = app_data.feature_collection(data, 2)
+def test_the_map_layer_sends_prepared_geometry_with_a_css_class_per_region(toy_bundle):
+    collection = toy_bundle.geometry(2)
     assert [f["id"] for f in collection["features"]] == CODES
-    assert collection["features"][2]["properties"] == {
-        "region_code": "XA13",
-        "region_name": "Gamma <b>",
-    }
-    assert app_data.feature_collection(data, 2) is collection  # cached per kernel
-    assert app_data.payload_bytes(collection) < 10_000
+    feature = collection["features"][0]
+    assert feature["properties"]["region_code"] == "AT11"
+    assert feature["properties"]["style"] == {"className": "r-AT11"}
+    assert toy_bundle.geometry(2) is collection  # read once per kernel
 
 
-def test_restyled_shares_geometry_and_leaves_the_original_alone(data):
-    collection = app_data.feature_collection(data, 2)
-    fills = [f"#00000{i}" for i in range(6)]
-    styled = app_data.restyled(collection, fills)
-    assert [f["properties"]["style"]["fillColor"] for f in styled["features"]] == fills
-    assert styled["features"][0]["geometry"] is collection["features"][0]["geometry"]
-    assert "style" not in collection["features"][0]["properties"]
+def test_classes_are_the_kits_on_the_regions_drawn(toy_bundle):
+    view = map_view.compute_map_view(toy_bundle, BIOPHARMA, CODES)
+    values = pd.Series(view.values)
+    classification = map_styles.classify(values, "quantile", 5)
+    status = pd.Series(["confidential" if c else None for c in view.confidential])
+    expected = map_styles.fill_colours(values, classification, "viridis", status=status)
+    assert view.fills == expected.tolist()
 
 
-def test_map_view_colours_missing_and_confidential_apart(data):
-    view = map_view.compute_map_view(data, map_view.MapSelection(), CODES)
+def test_map_view_colours_missing_and_confidential_apart(toy_bundle):
+    view = map_view.compute_map_view(toy_bundle, BIOPHARMA, CODES)
     assert view.year == 2015
-    assert view.n_with_data == 4
-    assert view.fills[3] == map_styles.CONFIDENTIAL_COLOUR
-    assert view.fills[5] == map_styles.NO_DATA_COLOUR
-    assert len(set(view.fills[:3] + view.fills[4:5])) == 4
-    kinds = [entry["kind"] for entry in view.legend]
-    assert kinds[-2:] == ["confidential", "no_data"]
-    assert view.title == "Location quotient (LQ) · Automotive · NUTS 2 · 2015"
+    confidential = CODES.index("BE10")
+    assert view.confidential[confidential]
+    assert math.isnan(view.values[confidential])
+    assert view.fills[confidential] == map_styles.CONFIDENTIAL_COLOUR
+    assert "confidential" in [entry["kind"] for entry in view.legend]
+    assert view.title == "Location quotient (LQ) · Biopharmaceuticals · NUTS 2 · 2015"
 
 
-def test_map_view_takes_the_latest_year_unless_asked(data):
-    latest = map_view.MapSelection(theme="context", indicator_code="gdp", category_code="")
-    assert map_view.compute_map_view(data, latest, CODES).year == 2014
-    older = map_view.MapSelection(
-        theme="context", indicator_code="gdp", category_code="", year=2013
-    )
-    assert map_view.compute_map_view(data, older, CODES).table["value"].iloc[0] == 2013.0
-
-
-def test_a_level_without_values_is_all_no_data(data):
-    view = map_view.compute_map_view(data, map_view.MapSelection(level=0), ["XA"])
+def test_a_level_without_values_is_all_no_data(toy_bundle):
+    view = map_view.compute_map_view(toy_bundle, map_view.MapSelection(level=3), ["DE111"])
     assert view.fills == [map_styles.NO_DATA_COLOUR]
     assert [entry["kind"] for entry in view.legend] == ["no_data"]
 
 
-def test_tooltip_escapes_names_and_explains_flags(data):
-    view = map_view.compute_map_view(data, map_view.MapSelection(), CODES)
-    assert "Gamma &lt;b&gt;" in panels.tooltip_html(view, "XA13", "Gamma <b>")
-    tooltip = panels.tooltip_html(view, "XA14", "Delta")
+def test_the_latest_year_unless_asked(toy_bundle):
+    selection = map_view.MapSelection(theme="context", indicator_code="gdp_pps_per_hab")
+    assert map_view.compute_map_view(toy_bundle, selection, CODES).year == 2014
+    older = map_view.MapSelection(theme="context", indicator_code="gdp_pps_per_hab", year=2012)
+    assert map_view.compute_map_view(toy_bundle, older, CODES).year == 2012
+
+
+def test_recolouring_is_one_small_style_sheet(toy_bundle):
+    view = map_view.compute_map_view(toy_bundle, map_view.MapSelection(), CODES)
+    css = map_view.fill_css(view.codes, view.fills)
+    assert css.startswith("<style>") and css.endswith("</style>")
+    for code, fill in zip(view.codes, view.fills, strict=True):
+        rule = next(rule for rule in css[7:-8].split("}") if f".r-{code}" in rule)
+        assert rule.endswith(f"{{fill:{fill}")
+    assert css.count("{fill:") == len(set(view.fills))
+
+
+def test_tooltip_escapes_and_explains_flags(toy_bundle):
+    view = map_view.compute_map_view(toy_bundle, BIOPHARMA, CODES)
+    assert "A &lt;b&gt;" in panels.tooltip_html(view, "AT11", "A <b>")
+    tooltip = panels.tooltip_html(view, "BE10", "Bruxelles")
     assert "<b>confidential</b>" in tooltip
     assert "c (confidential cells involved)" in tooltip
-    assert "<b>no data</b>" in panels.tooltip_html(view, "XA16", "Zeta")
-    assert "<b>1</b>" in panels.tooltip_html(view, "XA12", "Beta")
 
 
-def test_legend_names_the_unit(data):
-    selection = map_view.MapSelection(theme="context", indicator_code="gdp", category_code="")
-    legend = panels.legend_html(map_view.compute_map_view(data, selection, CODES))
-    assert "GDP per inhabitant (EUR per inhabitant)" in legend
+def test_legend_names_the_unit(toy_bundle):
+    selection = map_view.MapSelection(theme="context", indicator_code="gdp_pps_per_hab")
+    legend = panels.legend_html(map_view.compute_map_view(toy_bundle, selection, CODES))
+    assert "(PPS per inhabitant)" in legend
     assert 'data-kind="class"' in legend
 
 
-def test_view_download_round_trips_through_the_downloads_reader(data, tmp_path):
-    view = map_view.compute_map_view(data, map_view.MapSelection(), CODES)
+def test_view_download_round_trips_through_the_downloads_reader(toy_bundle, tmp_path):
+    view = map_view.compute_map_view(toy_bundle, BIOPHARMA, CODES)
     link = panels.download_link_html(
-        map_view.view_table(view),
+        map_view.view_rows(view),
         "view.csv",
         view.title,
-        panels.sources_for(data, ["sbs_r_nuts06_r2"]),
+        toy_bundle.sources(["sbs_r_nuts06_r2"]),
         "x",
     )
-    payload = html.unescape(link.split("base64,", 1)[1].split('"', 1)[0])
-    raw = base64.b64decode(payload)
+    raw = base64.b64decode(html.unescape(link.split("base64,", 1)[1].split('"', 1)[0]))
     assert raw.startswith("\ufeff".encode())  # BOM: Excel reads UTF-8
     (tmp_path / "view.csv").write_bytes(raw)
     table, metadata = read_csv_table(tmp_path / "view.csv")
     assert table["region_code"].tolist() == CODES
-    assert table["value"].isna().tolist() == [False, False, False, True, False, True]
+    assert pd.isna(table.loc[table["region_code"] == "BE10", "value"]).all()  # missing, not 0
+    assert table.loc[table["region_code"] == "BE10", "status"].iloc[0] == "confidential"
     assert metadata["title"] == [view.title]
-    assert metadata["source"][0].startswith("sbs_r_nuts06_r2 (SBS)")
-    assert "Source: Eurostat" in metadata["attribution"]
+    assert any("Eurostat" in line for line in metadata["attribution"])
 
 
-def test_parameters_validate_with_one_message(data):
-    params = {**mapping_tool.MAPPING_DEFAULTS, "region_code": "xa12"}
-    selection, region = mapping_tool.selection_from_parameters(data, params)
-    assert (selection.level, region) == (2, "XA12")
-    country, _ = mapping_tool.selection_from_parameters(data, {**params, "region_code": "XA"})
-    assert country.level == 0
-    # The default indicator belongs to the cluster topics; another topic takes its first one.
-    context, _ = mapping_tool.selection_from_parameters(
-        data, {**mapping_tool.MAPPING_DEFAULTS, "topic": "context"}
+def test_png_button_carries_title_source_and_attribution():
+    button = panels.png_button_html("map", "m.png", "LQ <x>", ["sbs (SBS)"])
+    assert 'data-title="LQ &lt;x&gt;"' in button
+    assert 'data-source="Source: sbs (SBS)"' in button
+    assert "EuroGeographics" in button
+
+
+def test_parameters_validate_with_one_message(toy_bundle):
+    params = dict(mapping_tool.MAPPING_DEFAULTS)
+    selection, region = mapping_tool.selection_from_parameters(toy_bundle, params)
+    assert selection == map_view.MapSelection(year=0)
+    assert region == ""
+    _, region = mapping_tool.selection_from_parameters(
+        toy_bundle, {**params, "region_code": "de111"}
     )
-    assert (context.theme, context.indicator_code) == ("context", "gdp")
-    cases = [
-        ({"topic": "weather"}, "Unknown topic 'weather'"),
-        ({"indicator": "size"}, "Unknown clusters indicator 'size'"),
-        ({"category_code": "autos"}, "Unknown clusters category 'autos'"),
-        ({"year": 1999}, "years with data: 2015"),
-        ({"region_code": "XA99"}, "XA99"),
-        ({"level": 7}, "level must be 0, 1, 2 or 3"),
-    ]
-    for change, words in cases:
-        with pytest.raises(ObservatoryError) as caught:
-            mapping_tool.selection_from_parameters(
-                data, {**mapping_tool.MAPPING_DEFAULTS, **change}
-            )
-        assert words in str(caught.value)
+    assert region == "DE111"
+    with pytest.raises(ObservatoryError, match="Unknown topic 'weather'"):
+        mapping_tool.selection_from_parameters(toy_bundle, {**params, "topic": "weather"})
+    with pytest.raises(ObservatoryError, match="DE11"):
+        mapping_tool.selection_from_parameters(toy_bundle, {**params, "region_code": "DE1X"})
+    with pytest.raises(ObservatoryError, match="years with data: 2015"):
+        mapping_tool.selection_from_parameters(toy_bundle, {**params, "year": 1999})
 
 
-def test_mapping_tool_shows_a_message_for_a_bad_link(data):
-    widget = mapping_tool.show_mapping_tool(
-        data, {**mapping_tool.MAPPING_DEFAULTS, "topic": "weather"}
-    )
-    assert "observatory-message" in widget.value
-    message = mapping_tool.show_mapping_tool(
-        data, parameters.AppMessage("No store: run observatory build.")
-    )
-    assert "observatory build" in message.value
+def test_a_defaulted_indicator_is_one_with_data_at_the_level(toy_bundle):
+    # ?level=3&topic=context: the first context indicator (BERD) has no NUTS 3 data
+    params = {**mapping_tool.MAPPING_DEFAULTS, "topic": "context", "level": 3}
+    selection, _ = mapping_tool.selection_from_parameters(toy_bundle, params)
+    assert toy_bundle.years("context", selection.indicator_code, "", 3)
+    first = mapping_tool.theme_indicators(toy_bundle, "context")[0]
+    assert not toy_bundle.years("context", first, "", 3)
+    named = {**params, "indicator": first}  # named in the link: kept, even without data
+    assert mapping_tool.selection_from_parameters(toy_bundle, named)[0].indicator_code == first
 
 
-# --- the widgets, driven from Python (no kernel, no browser) ------------------------------
+def layer_state(tool) -> tuple:
+    return tool.choropleth.layer.data, tool.choropleth.colours.value
 
 
-def layer_fills(tool) -> list[str]:
-    return [f["properties"]["style"]["fillColor"] for f in tool.choropleth.layer.data["features"]]
-
-
-def test_changing_the_indicator_recolours_the_same_layer(data):
-    tool = mapping_tool.MappingTool(data, map_view.MapSelection())
-    layer = tool.choropleth.layer
-    sent_before = layer.data
+def test_changing_the_indicator_changes_only_the_style_sheet(toy_bundle):
+    tool = mapping_tool.MappingTool(toy_bundle, map_view.MapSelection())
+    data_before, css_before = layer_state(tool)
     tool.controls["indicator_code"].value = "employment_persons"
-    assert tool.choropleth.layer is layer
-    assert tool.map.layers.count(layer) == 1
-    assert layer.data is not sent_before  # new styles were sent
+    data_after, css_after = layer_state(tool)
+    assert data_after is data_before  # no geometry sent again
+    assert css_after != css_before
     assert "persons" in tool.legend.value
-    assert 'download="clusters_employment_persons_automotive_nuts2_2015.csv"' in (
-        tool.download.value
+    assert (
+        'data-observatory-query="level=2&amp;topic=clusters&amp;indicator=employment_persons'
+        in tool.status.value
     )
 
 
-def test_changing_the_theme_updates_the_pickers(data):
-    tool = mapping_tool.MappingTool(data, map_view.MapSelection())
-    before = layer_fills(tool)
-    tool.controls["theme"].value = "context"
-    assert layer_fills(tool) != before
-    assert tool.selection.indicator_code == "gdp"
-    assert tool.controls["category_code"].layout.display == "none"
-    shown = [name for name, control in tool.controls.items() if control.layout.display != "none"]
-    assert shown == ["level", "theme", "indicator_code", "year", "classification"]
-    assert [value for _, value in tool.controls["year"].options] == [2014, 2013]
-    assert "GDP per inhabitant" in tool.status.value
-    tool.controls["year"].value = 2013
-    assert tool.view.year == 2013
+def test_changing_the_level_sends_that_levels_polygons(toy_bundle):
+    tool = mapping_tool.MappingTool(toy_bundle, map_view.MapSelection())
+    tool.controls["level"].value = 0
+    assert [f["id"] for f in tool.choropleth.layer.data["features"]] == ["AT", "BE", "DE"]
+    assert ".r-AT{" in tool.choropleth.colours.value or ".r-AT," in tool.choropleth.colours.value
 
 
-def test_hover_and_click_fill_the_tooltip_and_the_panel(data):
-    tool = mapping_tool.MappingTool(data, map_view.MapSelection())
-    tool._on_hover(feature={}, properties={"region_code": "XA12", "region_name": "Beta"})
-    assert "Beta" in tool.tooltip.value and "1" in tool.tooltip.value
-    tool._on_click(feature={}, properties={"region_code": "XA12", "region_name": "Beta"})
-    assert 'data-region-code="XA12"' in tool.panel.value
-    assert "scorecards/XA12/XA12.html" in tool.panel.value
-    assert "No cluster data" in tool.panel.value
+def test_hover_and_click_fill_the_tooltip_and_the_panel(toy_bundle):
+    tool = mapping_tool.MappingTool(toy_bundle, map_view.MapSelection())
+    tool._on_hover(properties={"region_code": "DE11", "region_name": "Stuttgart"})
+    assert "Stuttgart" in tool.tooltip.value
+    tool._on_click(properties={"region_code": "DE11"})
+    assert 'data-region-code="DE11"' in tool.panel.value
+    assert "Top clusters" in tool.panel.value
 
 
-def test_a_failing_callback_shows_a_line_not_a_traceback(data, monkeypatch):
-    tool = mapping_tool.MappingTool(data, map_view.MapSelection())
+def test_a_failing_callback_shows_a_line_not_a_traceback(toy_bundle, monkeypatch):
+    tool = mapping_tool.MappingTool(toy_bundle, map_view.MapSelection())
 
     def explode(*args, **kwargs):
-        raise ZeroDivisionError("boom")
+        raise RuntimeError("boom")
 
     monkeypatch.setattr(mapping_tool, "compute_map_view", explode)
-    tool.controls["indicator_code"].value = "employment_persons"
+    tool.controls["indicator_code"].value = "stars"
     assert "server log" in tool.status.value
     assert "boom" not in tool.status.value
 
 
-def test_prepared_tool_takes_the_visitors_selection(data):
-    tool = mapping_tool.prepare_mapping_tool(data)
-    layer = tool.choropleth.layer
-    params = {
-        **mapping_tool.MAPPING_DEFAULTS,
-        "topic": "context",
-        "indicator": "gdp",
-        "region_code": "XA14",
-    }
-    widget = mapping_tool.show_mapping_tool(data, params, tool)
-    assert widget is tool.widget
-    assert tool.choropleth.layer is layer
-    assert tool.controls["theme"].value == "context"
-    assert 'data-region-code="XA14"' in tool.panel.value
-
-
-def test_the_layer_sends_its_data_without_the_buffer_walk(data, monkeypatch):
-    tool = mapping_tool.MappingTool(data, map_view.MapSelection())
-    sent = []
-    monkeypatch.setattr(
-        tool.choropleth.layer, "_send", lambda msg, buffers=None: sent.append((msg, buffers))
+def test_a_bad_link_shows_a_message(toy_bundle):
+    widget = mapping_tool.show_mapping_tool(
+        toy_bundle, {**mapping_tool.MAPPING_DEFAULTS, "level": 7}
     )
-    tool.choropleth.recolour(["#123456"] * len(CODES))
-    message, buffers = sent[-1]
-    assert message["method"] == "update"
-    assert message["buffer_paths"] == [] and buffers == []
-    features = message["state"]["data"]["features"]
-    assert {f["properties"]["style"]["fillColor"] for f in features} == {"#123456"}
+    assert "level must be 0, 1, 2 or 3" in widget.value
+
+
+def test_the_layer_sends_its_data_without_the_buffer_walk(toy_bundle, monkeypatch):
+    tool = mapping_tool.MappingTool(toy_bundle, map_view.MapSelection())
+    sent = []
+    monkeypatch.setattr(tool.choropleth.layer, "_send", lambda msg, buffers=None: sent.append(msg))
+    tool.controls["level"].value = 1
+    assert sent and sent[-1]["buffer_paths"] == []

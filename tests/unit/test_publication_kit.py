@@ -97,6 +97,20 @@ def test_format_number(value, decimals, text):
     assert numbers.format_number(value, decimals) == text
 
 
+@pytest.mark.parametrize(
+    "value", [None, np.nan, np.float32("nan"), pd.NA, pd.NaT, float("-inf"), np.inf]
+)
+def test_missing_is_recognised_without_pandas(value):
+    # kit.formats owns the rule and imports no pandas (the apps' kernels use it)
+    assert numbers.is_missing(value)
+    assert numbers.format_cell(value, label_for("employment_persons")) == ":"
+
+
+@pytest.mark.parametrize("value", [0, 0.0, np.int64(3), "nan", "", False])
+def test_present_values_are_not_missing(value):
+    assert not numbers.is_missing(value)
+
+
 def test_percentages_shares_and_signed_changes():
     assert numbers.format_percent(23.449) == "23.4%"
     assert numbers.format_share(0.2346) == "23.5%"  # a share of 1 as a percentage

@@ -186,7 +186,12 @@ def test_template_fetches_nothing_from_outside():
 def test_app_notebooks_are_the_allow_list(tmp_path):
     found = serve.app_notebooks()
     assert set(found) == {spec.notebook for spec in serve.allowed_apps()}
-    assert set(found) == {"mapping_tool.ipynb", "region_explorer.ipynb"}
+    assert set(found) == {
+        "mapping_tool.ipynb",
+        "region_explorer.ipynb",
+        "sector_explorer.ipynb",
+        "compare_regions.ipynb",
+    }
     (tmp_path / serve.APPS_FILE_NAME).write_text(
         (serve.paths.APP_DIR / serve.APPS_FILE_NAME).read_text(encoding="utf-8")
     )

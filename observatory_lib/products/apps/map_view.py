@@ -1,26 +1,27 @@
-"""What one choice of indicator, level and year shows on the map, and the map layer itself.
+"""What one choice of indicator, level and year shows on a map, and the map itself.
 
-``compute_map_view`` turns a ``MapSelection`` into per-region values, classes, fill colours
-and a legend (``kit.map_styles``: colour-blind-safe palettes, no-data and confidential
-colours). The map is one pre-styled GeoJSON layer (``ChoroplethLayer``) whose fill colours
-are updated in place.
+``compute_map_view`` looks a ``MapSelection`` up in the prepared data (``bundle``): values,
+the prepared classes of the chosen classification, fill colours and legend; nothing is
+classified in the kernel. The map is one GeoJSON layer whose polygons carry a CSS class per
+region (``r-<code>``); ``fill_css`` turns a view's colours into one small style sheet, shown
+by an HTML widget. Recolouring sends that style sheet (a few KB), not the geometry, and the
+browser restyles the polygons in place; only a change of NUTS level sends new polygons.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from typing import Any
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
 
-import pandas as pd
+import numpy as np
 
 from observatory_lib.constants import MAP_CREDIT
-from observatory_lib.products.apps.app_data import CATEGORY_THEMES, AppData, restyled
+from observatory_lib.products.apps.bundle import CATEGORY_THEMES, REGION_CLASS_PREFIX, AppBundle
 from observatory_lib.products.apps.parameters import ParameterError
-from observatory_lib.products.kit import map_styles
 
-CLASS_COUNT = 5
-PALETTE = "viridis"  # colour-blind safe (map_styles)
+CLASSIFICATIONS = {"quantile": "Quantiles (equal counts)", "equal_interval": "Equal intervals"}
 FLAG_WORDS = {
     "b": "break in series",
     "c": "confidential cells involved",
@@ -30,11 +31,23 @@ FLAG_WORDS = {
     "u": "low reliability",
     "z": "not applicable",
 }
+EUROPE_CENTER = (53.0, 12.0)
+EUROPE_ZOOM = 4
+# fillColor: the no-data grey, for a polygon that no rule of the style sheet names.
+BASE_STYLE = {
+    "color": "#ffffff",
+    "weight": 0.6,
+    "opacity": 1.0,
+    "fillOpacity": 0.88,
+    "fillColor": "#d9d9d9",
+}
+HOVER_STYLE = {"color": "#1b1b1b", "weight": 2.0, "fillOpacity": 0.95}
+MAP_ATTRIBUTION = MAP_CREDIT
 
 
 @dataclass(frozen=True)
 class MapSelection:
-    """One view of the mapping tool: what is mapped, where and how it is classified.
+    """One view of a map: what is mapped, where and how it is classified.
 
     ``year`` 0 means the latest year with data; ``category_code`` is used by the cluster
     themes only.
@@ -47,186 +60,197 @@ class MapSelection:
     year: int = 0
     classification: str = "quantile"
 
-    def key(self, year: int) -> tuple:
-        """The ``VALUE_KEYS`` look-up key of this selection in ``year``."""
-        category = self.category_code if self.theme in CATEGORY_THEMES else ""
-        return (self.theme, self.indicator_code, category, self.level, year)
+    @property
+    def category(self) -> str:
+        """The category of the view key ('' for themes without categories)."""
+        return self.category_code if self.theme in CATEGORY_THEMES else ""
 
 
 @dataclass
 class MapView:
-    """A computed view: per-region values and colours, classes and legend."""
+    """A computed view: per-region values and colours (in the map's feature order), legend."""
 
     selection: MapSelection
     year: int
     title: str
     unit: str
-    table: pd.DataFrame
-    classification: Any
-    legend: list
-
-    @property
-    def fills(self) -> list[str]:
-        """One fill colour per feature, in feature order."""
-        return self.table["fill"].tolist()
+    codes: list[str]
+    names: list[str]
+    values: np.ndarray
+    fills: list[str]
+    class_labels: list[str]
+    flags: list[str]
+    confidential: np.ndarray
+    legend: list[dict] = field(default_factory=list)
 
     @property
     def n_with_data(self) -> int:
         """Regions with a value."""
-        return int(self.table["value"].notna().sum())
+        return int(np.isfinite(self.values).sum())
+
+    def row(self, code: str) -> int | None:
+        """The position of a region in the view (None when it is not on the map)."""
+        return self._positions.get(code)
+
+    @functools.cached_property
+    def _positions(self) -> dict[str, int]:
+        return {code: i for i, code in enumerate(self.codes)}
 
 
-def available_years(data: AppData, selection: MapSelection) -> list[int]:
-    """Years with values for the selection's indicator, category and level, latest first."""
-    theme, indicator, category, level, _ = selection.key(0)
-    catalog = data.catalog
-    rows = catalog[
-        (catalog["theme"] == theme)
-        & (catalog["indicator_code"] == indicator)
-        & (catalog["category_code"] == category)
-        & (catalog["nuts_level"] == level)
-    ]
-    return sorted({int(y) for y in rows["year"]}, reverse=True)
-
-
-def available_levels(data: AppData, theme: str, indicator_code: str) -> list[int]:
-    """NUTS levels where an indicator has values (any category, any year)."""
-    catalog = data.catalog
-    rows = catalog[(catalog["theme"] == theme) & (catalog["indicator_code"] == indicator_code)]
-    return sorted({int(level) for level in rows["nuts_level"]})
-
-
-def resolve_year(data: AppData, selection: MapSelection) -> int:
+def resolve_year(bundle: AppBundle, selection: MapSelection) -> int:
     """The year to show: the selection's, else the latest with data (0 when there is none)."""
-    years = available_years(data, selection)
+    years = bundle.years(
+        selection.theme, selection.indicator_code, selection.category, selection.level
+    )
     if selection.year in years:
         return selection.year
     return years[0] if years else 0
 
 
-def selection_title(data: AppData, selection: MapSelection, year: int) -> str:
+def selection_title(bundle: AppBundle, selection: MapSelection, year: int) -> str:
     """A one-line title: indicator, category, level and year."""
-    label = data.labels.get((selection.theme, selection.indicator_code), ("?", "", ()))[0]
-    parts = [label]
+    parts = [bundle.label(selection.theme, selection.indicator_code).label]
     if selection.theme in CATEGORY_THEMES:
-        parts.append(category_name(data, selection.category_code))
+        parts.append(bundle.category_name(selection.category_code))
     parts.append(f"NUTS {selection.level}")
     if year:
         parts.append(str(year))
     return " · ".join(parts)
 
 
-def category_name(data: AppData, category_code: str) -> str:
-    """The category's name (its code when unknown)."""
-    names = data.categories.set_index("category_code")["category_name"]
-    return str(names.get(category_code, category_code))
-
-
-def lookup_values(data: AppData, selection: MapSelection, year: int) -> pd.DataFrame:
-    """The selection's rows (``region_code, value, unit, flag, status``), possibly empty."""
-    try:
-        rows = data.map_values.loc[selection.key(year)]
-    except KeyError:
-        return pd.DataFrame(columns=["region_code", "value", "unit", "flag", "status"])
-    return rows.reset_index(drop=True)
-
-
-def compute_map_view(data: AppData, selection: MapSelection, codes: list[str]) -> MapView:
-    """Values, classes, colours and legend of a selection for the map's regions ``codes``.
+def compute_map_view(bundle: AppBundle, selection: MapSelection, codes: list[str]) -> MapView:
+    """Values, colours and legend of a selection for the map's regions ``codes``.
 
     Regions without a value stay missing ("no data"); confidential cells get their own
-    colour. Classes come from ``map_styles.classify`` on the regions shown.
+    colour. The classes are those prepared for the view (the same for every visitor).
     """
-    year = resolve_year(data, selection)
-    rows = lookup_values(data, selection, year).set_index("region_code")
-    unit = data.labels.get((selection.theme, selection.indicator_code), ("", "", ()))[1]
-    table = rows.reindex(codes)
-    values = table["value"].astype("float64")
-    status = table["status"]
-    classification = map_styles.classify(values, selection.classification, CLASS_COUNT)
-    fills = map_styles.fill_colours(values, classification, PALETTE, status=status)
-    classes = classification.class_of(values)
-    class_labels = pd.Series([*classification.labels, None], dtype="object")
-    table = pd.DataFrame(
-        {
-            "region_code": codes,
-            "region_name": data.regions["region_name"].reindex(codes).fillna("").to_numpy(),
-            "value": values.to_numpy(),
-            "unit": unit,
-            "flag": table["flag"].to_numpy(),
-            "status": status.to_numpy(),
-            "fill": fills.to_numpy(),
-            "class_label": class_labels.reindex(classes.fillna(len(class_labels) - 1)).to_numpy(),
-        }
+    year = resolve_year(bundle, selection)
+    view = bundle.view(
+        selection.theme, selection.indicator_code, selection.category, selection.level, year
     )
-    confidential = map_styles.confidential_mask(table["status"], table.index)
-    legend = map_styles.legend_entries(
-        classification,
-        PALETTE,
-        unit=unit,
-        has_missing=bool((table["value"].isna() & ~confidential).any()),
-        has_confidential=bool(confidential.any()),
+    ids = np.fromiter(
+        (bundle.index.get(code, -1) for code in codes), dtype=np.int64, count=len(codes)
     )
+    n = len(codes)
+    values = np.full(n, np.nan)
+    classes = np.full(n, -1, dtype=np.int64)
+    flags = [""] * n
+    confidential = np.zeros(n, dtype=bool)
+    labels: list[str] = []
+    if view is not None:
+        where = np.full(len(bundle.codes), -1, dtype=np.int64)
+        where[view.region_ids] = np.arange(len(view.region_ids))
+        rows = where[ids]
+        found = rows >= 0
+        values[found] = view.values[rows[found]]
+        classes[found] = view.classes[selection.classification][rows[found]]
+        dictionary = bundle.values.dictionary("status")
+        confidential_id = dictionary.index("confidential") if "confidential" in dictionary else -1
+        confidential[found] = view.statuses[rows[found]] == confidential_id
+        flag_names = bundle.values.dictionary("flag")
+        for position in np.flatnonzero(found):
+            flags[position] = flag_names[int(view.flags[rows[position]])]
+        labels = view.legends[selection.classification]
+    palette = bundle.palette(len(labels)) if labels else []
+    colours = bundle.colours
+    fills = [
+        colours["confidential"]
+        if confidential[i]
+        else (palette[classes[i]] if classes[i] >= 0 and palette else colours["no_data"])
+        for i in range(n)
+    ]
+    class_labels = [labels[c] if 0 <= c < len(labels) else "" for c in classes]
+    unit = bundle.label(selection.theme, selection.indicator_code).unit
+    legend = legend_entries(bundle, labels, palette, values, confidential)
     return MapView(
         selection=selection,
         year=year,
-        title=selection_title(data, selection, year),
+        title=selection_title(bundle, selection, year),
         unit=unit,
-        table=table,
-        classification=classification,
+        codes=list(codes),
+        names=[bundle.region_name(code) for code in codes],
+        values=values,
+        fills=fills,
+        class_labels=class_labels,
+        flags=flags,
+        confidential=confidential,
         legend=legend,
     )
 
 
-def view_table(view: MapView) -> pd.DataFrame:
+def legend_entries(bundle, labels, palette, values, confidential) -> list[dict]:
+    """Legend rows: classes low to high, then confidential, then no data (when present)."""
+    colours = bundle.colours
+    rows = [
+        {"label": label, "colour": colour, "kind": "class"}
+        for label, colour in zip(labels, palette, strict=True)
+    ]
+    if confidential.any():
+        rows.append(
+            {
+                "label": colours["confidential_label"],
+                "colour": colours["confidential"],
+                "kind": "confidential",
+            }
+        )
+    if (np.isnan(values) & ~confidential).any():
+        rows.append(
+            {"label": colours["no_data_label"], "colour": colours["no_data"], "kind": "no_data"}
+        )
+    return rows
+
+
+def fill_css(codes: list[str], fills: list[str]) -> str:
+    """One style sheet that colours every region's polygon: one rule per colour."""
+    by_colour: dict[str, list[str]] = defaultdict(list)
+    for code, fill in zip(codes, fills, strict=True):
+        by_colour[fill].append(f".{REGION_CLASS_PREFIX}{code}")
+    rules = "".join(
+        f"{','.join(selectors)}{{fill:{fill}}}" for fill, selectors in by_colour.items()
+    )
+    return f"<style>{rules}</style>"
+
+
+def view_rows(view: MapView) -> list[dict]:
     """The view as a download: one row per region of the map, missing values left empty."""
     selection = view.selection
-    return view.table.assign(
-        nuts_level=selection.level,
-        theme=selection.theme,
-        indicator_code=selection.indicator_code,
-        category_code=selection.category_code if selection.theme in CATEGORY_THEMES else "",
-        year=view.year or None,
-        map_class=view.table["class_label"],
-    )[
-        [
-            "region_code",
-            "region_name",
-            "nuts_level",
-            "theme",
-            "indicator_code",
-            "category_code",
-            "year",
-            "value",
-            "unit",
-            "flag",
-            "status",
-            "map_class",
-        ]
+    status = ["confidential" if c else "" for c in view.confidential]
+    return [
+        {
+            "region_code": code,
+            "region_name": name,
+            "nuts_level": selection.level,
+            "theme": selection.theme,
+            "indicator_code": selection.indicator_code,
+            "category_code": selection.category,
+            "year": view.year or "",
+            "value": "" if math.isnan(value) else repr(float(value)),
+            "unit": view.unit,
+            "flag": flag,
+            "status": state,
+            "map_class": label,
+        }
+        for code, name, value, flag, state, label in zip(
+            view.codes,
+            view.names,
+            view.values.tolist(),
+            view.flags,
+            status,
+            view.class_labels,
+            strict=True,
+        )
     ]
-
-
-EUROPE_CENTER = (53.0, 12.0)
-EUROPE_ZOOM = 4
-BASE_STYLE = {"color": "#ffffff", "weight": 0.6, "opacity": 1.0, "fillOpacity": 0.88}
-HOVER_STYLE = {"color": "#1b1b1b", "weight": 2.0, "fillOpacity": 0.95}
-MAP_ATTRIBUTION = MAP_CREDIT
 
 
 @functools.cache
 def styled_geojson_class():
-    """The GeoJSON layer class whose features carry their own style (built on first use).
+    """The GeoJSON layer class that sends its data as they are (built on first use).
 
-    Two costs of ipyleaflet's ``GeoJSON`` are skipped, both measured on the recolour path:
-
-    - it deep-copies its whole ``data`` to merge a style into every feature whenever ``data``
-      or ``style`` changes (stack notes 4.3). Here each feature already holds its fill colour
-      and the uniform part of the style is applied by the browser (jupyter-leaflet merges the
-      layer's ``style`` over each feature's), so ``_get_data`` returns the data as they are;
-    - ipywidgets walks every value of a state update looking for binary buffers, i.e. every
-      coordinate of the geometry (about 45 ms per NUTS-2 recolour, 90 ms at NUTS 3). The
-      layer's data are plain JSON, so ``send_state`` sends them without that walk. It keeps
-      ipywidgets 8's ``send_state`` otherwise (``_property_lock`` and ``_send``).
+    Two costs of ipyleaflet's ``GeoJSON`` are skipped: the deep copy of the whole ``data`` to
+    merge a style into every feature whenever ``data`` or ``style`` changes (the features
+    carry their CSS class; the browser merges the layer's ``style`` over it), and ipywidgets'
+    walk of every coordinate looking for binary buffers (the data are plain JSON). It keeps
+    ipywidgets 8's ``send_state`` otherwise (``_property_lock`` and ``_send``).
     """
     import ipyleaflet
 
@@ -249,21 +273,20 @@ def styled_geojson_class():
 
 
 class ChoroplethLayer:
-    """A single pre-styled GeoJSON layer; recolour and level changes update its data in place.
+    """The regions' polygons (one layer) and the style sheet that colours them.
 
-    The layer object is created once: ``recolour`` and ``show`` assign a restyled copy of
-    a cached FeatureCollection to ``layer.data`` (geometry shared, new fill colours), which
-    jupyter-leaflet redraws without creating a new layer.
+    ``recolour`` changes only the style sheet; ``show`` switches to another level's polygons.
     """
 
-    def __init__(self, collection: dict, fills: list[str] | None = None):
+    def __init__(self, collection: dict, fills: list[str]):
+        import ipywidgets as widgets
+
         self.collection = collection
-        fills = fills or [map_styles.NO_DATA_COLOUR] * len(collection["features"])
+        self.colours = widgets.HTML(
+            fill_css(self.codes, fills), layout=widgets.Layout(height="0px", overflow="hidden")
+        ).add_class("observatory-map-colours")
         self.layer = styled_geojson_class()(
-            data=restyled(collection, fills),
-            style=BASE_STYLE,
-            hover_style=HOVER_STYLE,
-            name="NUTS regions",
+            data=collection, style=BASE_STYLE, hover_style=HOVER_STYLE, name="NUTS regions"
         )
 
     @property
@@ -272,16 +295,17 @@ class ChoroplethLayer:
         return [feature["id"] for feature in self.collection["features"]]
 
     def recolour(self, fills: list[str]) -> None:
-        """Give every feature its new fill colour (one per feature, in order)."""
-        self.layer.data = restyled(self.collection, list(fills))
+        """Give every region its new fill colour (one per feature, in order)."""
+        self.colours.value = fill_css(self.codes, fills)
 
     def show(self, collection: dict, fills: list[str]) -> None:
         """Switch to another level's regions (same layer object) with their colours."""
         self.collection = collection
-        self.recolour(fills)
+        self.colours.value = fill_css(self.codes, fills)
+        self.layer.data = collection
 
 
-def build_map():
+def build_map(height: str = "620px"):
     """The map: fitted to Europe, with no basemap (a plain background, nothing fetched)."""
     import ipyleaflet
     import ipywidgets as widgets
@@ -293,8 +317,9 @@ def build_map():
         max_zoom=10,
         layers=(),
         scroll_wheel_zoom=True,
-        layout=widgets.Layout(height="620px", width="100%"),
-    )
+        attribution_control=False,
+        layout=widgets.Layout(height=height, width="100%"),
+    ).add_class("observatory-map")
 
 
 def check_tile_url(tile_url: str) -> str:

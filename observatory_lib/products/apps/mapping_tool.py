@@ -10,32 +10,22 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from observatory_lib.constants import STATISTICS_EDITION
 from observatory_lib.errors import ObservatoryError, unknown_code
-from observatory_lib.products.apps.app_data import (
-    CATEGORY_THEMES,
-    CLUSTER_MEASURES,
-    MAP_LEVELS,
-    OVERALL_CODE,
-    THEMES,
-    AppData,
-    feature_collection,
-)
+from observatory_lib.products.apps.bundle import CATEGORY_THEMES, AppBundle
 from observatory_lib.products.apps.map_view import (
+    CLASSIFICATIONS,
     MAP_ATTRIBUTION,
     ChoroplethLayer,
     MapSelection,
     MapView,
-    available_levels,
-    available_years,
     build_map,
-    category_name,
     check_tile_url,
     compute_map_view,
-    view_table,
+    view_rows,
 )
 from observatory_lib.products.apps.panels import (
     download_link_html,
@@ -44,8 +34,8 @@ from observatory_lib.products.apps.panels import (
     legend_html,
     message_html,
     message_widget,
+    png_button_html,
     region_panel_html,
-    sources_for,
     tooltip_html,
 )
 from observatory_lib.products.apps.parameters import AppMessage, ParameterError
@@ -64,28 +54,27 @@ MAPPING_DEFAULTS = {
     "tile_url": "",
 }
 
-
-CLASSIFICATIONS = {"quantile": "Quantiles (equal counts)", "equal_interval": "Equal intervals"}
+THEMES = {
+    "clusters": "Cluster categories",
+    "emerging": "Emerging industries",
+    "scoreboard": "Regional Ecosystem Scoreboard",
+    "context": "Context indicators",
+}
+MAP_LEVELS = (0, 1, 2, 3)
 LEVEL_LABELS = {0: "NUTS 0: countries", 1: "NUTS 1", 2: "NUTS 2: regions", 3: "NUTS 3"}
 
 
-def theme_indicators(data: AppData, theme: str) -> list[str]:
-    """The indicator codes of a theme, in picker order."""
-    if theme in CATEGORY_THEMES:
-        return list(CLUSTER_MEASURES)
-    codes = [code for (kind, code) in data.labels if kind == theme]
+def theme_indicators(bundle: AppBundle, theme: str) -> list[str]:
+    """The mappable indicator codes of a theme, in picker order (overall index first)."""
+    codes = bundle.theme_indicators(theme)
     if theme == "scoreboard":
-        return sorted(codes, key=lambda code: (code != OVERALL_CODE, codes.index(code)))
-    return sorted(codes, key=lambda code: data.labels[(theme, code)][0].lower())
+        return sorted(codes, key=lambda code: (code != "overall", codes.index(code)))
+    return codes
 
 
-def theme_categories(data: AppData, theme: str) -> list[str]:
+def theme_categories(bundle: AppBundle, theme: str) -> list[str]:
     """The category codes a cluster theme offers (traded or emerging), by name."""
-    if theme not in CATEGORY_THEMES:
-        return []
-    kind = "emerging" if theme == "emerging" else "traded"
-    rows = data.categories[data.categories["category_type"] == kind]
-    return rows.sort_values("category_name")["category_code"].tolist()
+    return bundle.theme_categories(theme) if theme in CATEGORY_THEMES else []
 
 
 def _choose(kind: str, value: str, choices: list[str], default: str | None = None) -> str:
@@ -101,7 +90,9 @@ def _choose(kind: str, value: str, choices: list[str], default: str | None = Non
     raise unknown_code(kind, value, choices)
 
 
-def selection_from_parameters(data: AppData, params: Mapping[str, Any]) -> tuple[MapSelection, str]:
+def selection_from_parameters(
+    data: AppBundle, params: Mapping[str, Any]
+) -> tuple[MapSelection, str]:
     """Validate the mapping tool's parameters; return the selection and the region to open.
 
     A ``region_code`` sets the map's level to the region's level.
@@ -109,20 +100,23 @@ def selection_from_parameters(data: AppData, params: Mapping[str, Any]) -> tuple
     Raises:
         ObservatoryError: one clear message naming the bad parameter and the valid values.
     """
-    from observatory_lib.data.nuts import check_region_code
-
     region_code = str(params.get("region_code") or "").strip()
     level = int(params.get("level", 2))
     if region_code:
-        region_code = check_region_code(region_code, data.regions, edition=STATISTICS_EDITION)
-        level = int(data.regions.loc[region_code, "nuts_level"])
+        region_code = data.check_region(region_code, levels=MAP_LEVELS)
+        level = data.region_level(region_code)
     if level not in MAP_LEVELS:
         raise ParameterError(f"level must be 0, 1, 2 or 3 (NUTS level), not {level}.")
     theme = _choose("topic", str(params.get("topic", "clusters")), list(THEMES))
+    indicators = theme_indicators(data, theme)
+    if theme not in CATEGORY_THEMES:
+        # a defaulted indicator means the topic's first one with data at this level (at
+        # NUTS 3 most context indicators have none: an empty map is no default)
+        indicators = sorted(indicators, key=lambda code: not data.years(theme, code, "", level))
     indicator = _choose(
         f"{theme} indicator",
         str(params.get("indicator", "")),
-        theme_indicators(data, theme),
+        indicators,
         MAPPING_DEFAULTS["indicator"],
     )
     category = str(params.get("category_code", "") or "")
@@ -139,11 +133,25 @@ def selection_from_parameters(data: AppData, params: Mapping[str, Any]) -> tuple
     selection = MapSelection(
         level, theme, indicator, category, int(params.get("year", 0)), classification
     )
-    years = available_years(data, selection)
+    years = data.years(theme, indicator, selection.category, level)
     if selection.year and selection.year not in years:
         listed = ", ".join(str(y) for y in years) or "none at this level"
         raise ParameterError(f"No data for year {selection.year}; years with data: {listed}.")
     return selection, region_code
+
+
+def view_query(view: MapView) -> str:
+    """The link parameters that reopen a view (the page's address follows them)."""
+    selection = view.selection
+    pairs = {
+        "level": selection.level,
+        "topic": selection.theme,
+        "indicator": selection.indicator_code,
+        "category_code": selection.category or None,
+        "year": view.year or None,
+        "classification": selection.classification,
+    }
+    return urllib.parse.urlencode({k: v for k, v in pairs.items() if v is not None})
 
 
 class MappingTool:
@@ -153,7 +161,7 @@ class MappingTool:
     displays.
     """
 
-    def __init__(self, data: AppData, selection: MapSelection):
+    def __init__(self, data: AppBundle, selection: MapSelection):
         import ipyleaflet
         import ipywidgets as widgets
 
@@ -176,7 +184,7 @@ class MappingTool:
         self._sync_controls()
         # The first view is computed before the layer exists, so that the layer is created
         # with its colours: its geometry crosses to the browser once, not twice.
-        collection = feature_collection(data, self.selection.level)
+        collection = data.geometry(self.selection.level)
         first = compute_map_view(data, self.selection, [f["id"] for f in collection["features"]])
         self.choropleth = ChoroplethLayer(collection, first.fills)
         self.map.add(self.choropleth.layer)
@@ -234,7 +242,9 @@ class MappingTool:
             layout=widgets.Layout(width="280px"),
         )
         credits = widgets.HTML(f'<p class="observatory-credits">{escape(MAP_ATTRIBUTION)}</p>')
-        centre = widgets.VBox([self.map, credits], layout=widgets.Layout(flex="1 1 auto"))
+        centre = widgets.VBox(
+            [self.map, credits, self.choropleth.colours], layout=widgets.Layout(flex="1 1 auto")
+        )
         return widgets.HBox(
             [side, centre, self.panel], layout=widgets.Layout(width="100%")
         ).add_class("observatory-mapping-tool")
@@ -266,7 +276,7 @@ class MappingTool:
         codes = theme_categories(self.data, self.selection.theme)
         control = self.controls["category_code"]
         control.layout.display = "" if codes else "none"
-        options = [(category_name(self.data, code), code) for code in codes] or [("", "")]
+        options = [(self.data.category_name(code), code) for code in codes] or [("", "")]
         chosen = self._set_options("category_code", options, self.selection.category_code)
         self._update(category_code=chosen)
 
@@ -274,15 +284,18 @@ class MappingTool:
         theme, level = self.selection.theme, self.selection.level
         options = []
         for code in theme_indicators(self.data, theme):
-            label = self.data.labels[(theme, code)][0]
-            if level not in available_levels(self.data, theme, code):
+            label = self.data.label(theme, code).label
+            if level not in self.data.levels_of(theme, code):
                 label += f" (no data at NUTS {level})"
             options.append((label, code))
         chosen = self._set_options("indicator_code", options, self.selection.indicator_code)
         self._update(indicator_code=chosen)
 
     def _sync_years(self) -> None:
-        years = available_years(self.data, self.selection)
+        selection = self.selection
+        years = self.data.years(
+            selection.theme, selection.indicator_code, selection.category, selection.level
+        )
         options = [(str(year), year) for year in years] or [("no data", 0)]
         chosen = self._set_options("year", options, self.selection.year or (years or [0])[0])
         self._update(year=chosen)
@@ -321,7 +334,7 @@ class MappingTool:
 
         The layer is updated first: the legend, status and download follow it.
         """
-        collection = feature_collection(self.data, self.selection.level)
+        collection = self.data.geometry(self.selection.level)
         if view is None:
             codes = [feature["id"] for feature in collection["features"]]
             view = compute_map_view(self.data, self.selection, codes)
@@ -332,24 +345,24 @@ class MappingTool:
         self.view = view
         self.legend.value = legend_html(view)
         self.status.value = (
-            f"<p><b>{escape(view.title)}</b><br>{view.n_with_data} of {len(view.table)} "
-            "regions with data</p>"
+            f'<p data-observatory-query="{escape(view_query(view))}"><b>{escape(view.title)}</b>'
+            f"<br>{view.n_with_data} of {len(view.codes)} regions with data</p>"
         )
         self.download.value = self._download_html(view)
 
     def _download_html(self, view: MapView) -> str:
         selection = view.selection
-        parts = [selection.theme, selection.indicator_code, selection.category_code]
+        parts = [selection.theme, selection.indicator_code, selection.category]
         parts += [f"nuts{selection.level}", str(view.year or "")]
-        name = "_".join(part for part in parts if part) + ".csv"
-        datasets = self.data.labels.get((selection.theme, selection.indicator_code), ("", "", ()))
-        return download_link_html(
-            view_table(view),
-            name,
-            view.title,
-            sources_for(self.data, datasets[2]),
-            "Download this view (CSV)",
+        name = "_".join(part for part in parts if part)
+        sources = self.data.sources(
+            self.data.label(selection.theme, selection.indicator_code).datasets
         )
+        csv_link = download_link_html(
+            view_rows(view), f"{name}.csv", view.title, sources, "Download this view (CSV)"
+        )
+        png = png_button_html("map", f"{name}.png", view.title, sources, "Download the map (PNG)")
+        return f'<p class="observatory-downloads">{csv_link}<br>{png}</p>'
 
     # -- interaction
 
@@ -386,7 +399,7 @@ class MappingTool:
             self.show_region(region_code)
 
 
-def prepare_mapping_tool(data: AppData | AppMessage) -> MappingTool | None:
+def prepare_mapping_tool(data: AppBundle | AppMessage) -> MappingTool | None:
     """Build the mapping tool's widgets on the default view, before any visitor arrives.
 
     In a preheated Voila kernel this runs ahead (about 0.2-0.3 s of widget creation), and the
@@ -398,14 +411,14 @@ def prepare_mapping_tool(data: AppData | AppMessage) -> MappingTool | None:
 
 
 def show_mapping_tool(
-    data: AppData | AppMessage,
+    data: AppBundle | AppMessage,
     params: Mapping[str, Any] | AppMessage,
     tool: MappingTool | None = None,
 ):
     """The mapping tool for the notebook to display, or a plain message when it cannot run.
 
     Args:
-        data: from ``load_app_data``.
+        data: from ``load_app_data`` (the prepared data).
         params: from ``resolve_parameters`` (keys of ``MAPPING_DEFAULTS``).
         tool: widgets built ahead by ``prepare_mapping_tool``; built here when None.
 

@@ -1,31 +1,45 @@
-"""The apps' HTML pieces: legend, tooltip, messages, downloads, the region summary panel.
+"""The apps' HTML pieces and the region facts they share, without pandas.
 
-Everything is escaped; missing values read "no data" or "confidential", never 0. Downloads
-are CSV data links in the format of ``kit.downloads`` (title, sources and attribution as
-``#`` lines, then the table).
+Legend, tooltip, messages, downloads (CSV data links in the format of ``kit.downloads``:
+title, sources and attribution as ``#`` lines, then the table; a PNG button that the page
+draws in the browser), a region's cluster portfolio and scoreboard position from the
+prepared data. Everything is escaped; missing values read "no data", "confidential" or
+"not available", never 0.
 """
 
 from __future__ import annotations
 
 import base64
+import csv
 import html
+import io
+import math
 import os
 from typing import Any
 
-import pandas as pd
-
-from observatory_lib.products.apps.app_data import SCOREBOARD_UNIT, AppData
+from observatory_lib.constants import DOWNLOAD_ATTRIBUTION, MAP_CREDIT
+from observatory_lib.products.apps.bundle import AppBundle, in_voila
 from observatory_lib.products.apps.map_view import FLAG_WORDS, MapView
-from observatory_lib.products.apps.parameters import AppMessage, in_voila
-from observatory_lib.products.kit import map_styles
-from observatory_lib.products.kit.downloads import DEFAULT_ATTRIBUTION, format_source
-from observatory_lib.products.kit.labels import stars_text
+from observatory_lib.products.apps.parameters import AppMessage
+from observatory_lib.products.kit.formats import format_value, stars_text, unit_label
 from observatory_lib.products.kit.links import scorecard_path
+
+CLUSTER_THEMES = ("clusters", "emerging")
+PORTFOLIO_MEASURES = (
+    "stars",
+    "stars_out_of",
+    "lq",
+    "employment_persons",
+    "size_share",
+    "wage_per_employee_eur",
+    "employment_growth_pct",
+    "rank_in_region",
+)
 
 
 def escape(value: Any) -> str:
     """HTML-escaped text; missing values become an empty string."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return html.escape(str(value))
 
@@ -55,30 +69,34 @@ def flag_text(flag: Any) -> str:
     return ", ".join(f"{letter} ({FLAG_WORDS.get(letter, 'flag')})" for letter in letters)
 
 
+def legend_title(view: MapView) -> str:
+    """The legend's heading: the indicator and its unit."""
+    unit = unit_label(view.unit)
+    label = view.title.split(" · ")[0]
+    return f"{label} ({unit})" if unit else label
+
+
 def legend_html(view: MapView) -> str:
     """The legend: title with the unit, one row per class, then confidential and no data."""
-    unit = map_styles.unit_label(view.unit)
-    label = view.title.split(" · ")[0]
-    title = f"{label} ({unit})" if unit else label
     rows = "".join(
         f'<div class="observatory-legend-row" data-kind="{escape(entry["kind"])}">'
         f'<i style="background:{escape(entry["colour"])}"></i>{escape(entry["label"])}</div>'
         for entry in view.legend
     )
-    return f'<div class="observatory-legend"><b>{escape(title)}</b>{rows}</div>'
+    return f'<div class="observatory-legend"><b>{escape(legend_title(view))}</b>{rows}</div>'
 
 
 def value_text(view: MapView, region_code: str) -> tuple[str, str]:
     """The formatted value of a region in the view, and its flag in words."""
-    rows = view.table[view.table["region_code"] == region_code]
-    if rows.empty:
+    row = view.row(region_code)
+    if row is None:
         return "no data", ""
-    row = rows.iloc[0]
-    if pd.isna(row["value"]):
-        text = "confidential" if row["status"] == map_styles.CONFIDENTIAL_STATUS else "no data"
+    value = float(view.values[row])
+    if math.isnan(value):
+        text = "confidential" if view.confidential[row] else "no data"
     else:
-        text = map_styles.format_value(row["value"], view.unit)
-    return text, flag_text(row["flag"])
+        text = format_value(value, view.unit)
+    return text, flag_text(view.flags[row])
 
 
 def tooltip_html(view: MapView, region_code: str, region_name: str) -> str:
@@ -94,24 +112,40 @@ def tooltip_html(view: MapView, region_code: str, region_name: str) -> str:
     return f'<div class="observatory-tooltip">{"<br>".join(lines)}</div>'
 
 
-def csv_text(frame: pd.DataFrame, title: str, sources: list[str]) -> str:
-    """The table as CSV in the format of ``products.downloads``: ``# `` lines, then the table.
+# --- downloads --------------------------------------------------------------------------------
 
-    The title, source and attribution lines come first (``downloads.read_csv_table`` reads
-    them back); missing values are empty cells, never 0.
+
+def csv_text(
+    rows: list[dict], title: str, sources: list[str], columns: list[str] | None = None
+) -> str:
+    """The rows as CSV in the format of ``kit.downloads``: ``# `` lines, then the table.
+
+    Missing values are empty cells, never 0.
     """
     lines = [f"# title: {title}"]
     lines += [f"# source: {source}" for source in sources or ["Eurostat"]]
-    lines += [f"# attribution: {line}" for line in DEFAULT_ATTRIBUTION]
-    body = frame.to_csv(index=False, na_rep="", lineterminator="\n")
-    return "\n".join(" ".join(line.split()) for line in lines) + "\n" + body
+    lines += [f"# attribution: {line}" for line in DOWNLOAD_ATTRIBUTION]
+    header = "\n".join(" ".join(line.split()) for line in lines) + "\n"
+    buffer = io.StringIO()
+    names = columns or (list(rows[0]) if rows else [])
+    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _cell(row.get(key)) for key in names})
+    return header + buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return value
 
 
 def download_link_html(
-    frame: pd.DataFrame, file_name: str, title: str, sources: list[str], label: str
+    rows: list[dict], file_name: str, title: str, sources: list[str], label: str, columns=None
 ) -> str:
-    """A link that downloads ``frame`` as a CSV (UTF-8 with BOM, for Excel) from a data URI."""
-    payload = ("\ufeff" + csv_text(frame, title, sources)).encode("utf-8")
+    """A link that downloads ``rows`` as a CSV (UTF-8 with BOM, for Excel) from a data URI."""
+    payload = ("\ufeff" + csv_text(rows, title, sources, columns)).encode("utf-8")
     encoded = base64.b64encode(payload).decode("ascii")
     return (
         f'<a class="observatory-download-link" download="{escape(file_name)}" '
@@ -119,14 +153,25 @@ def download_link_html(
     )
 
 
-def sources_for(data: AppData, dataset_codes) -> list[str]:
-    """Source lines for the downloads: the store's provenance rows of these datasets."""
-    provenance = data.provenance
-    if "dataset_code" not in provenance.columns:
-        return ["Eurostat"]
-    rows = provenance[provenance["dataset_code"].isin(list(dataset_codes))]
-    rows = rows.drop_duplicates("dataset_code")
-    return [format_source(row) for row in rows.to_dict("records")] or ["Eurostat"]
+def png_button_html(
+    target: str, file_name: str, title: str, sources: list[str], label: str = "Download PNG"
+) -> str:
+    """A button the page turns into a PNG of ``target`` (a map or a chart) in the browser.
+
+    The template's script (``observatory-export.js``) draws the element, its legend, the
+    title, the sources and the attribution on a canvas and saves it: the kernel draws
+    nothing (no matplotlib in a visitor's kernel) and the picture is exactly the view.
+    """
+    attribution = " · ".join([MAP_CREDIT] if target == "map" else list(DOWNLOAD_ATTRIBUTION[:1]))
+    return (
+        f'<button type="button" class="observatory-png" data-target="{escape(target)}" '
+        f'data-file="{escape(file_name)}" data-title="{escape(title)}" '
+        f'data-source="{escape("Source: " + "; ".join(sources))}" '
+        f'data-attribution="{escape(attribution)}">{escape(label)}</button>'
+    )
+
+
+# --- region facts -----------------------------------------------------------------------------
 
 
 def portal_base_url() -> str:
@@ -150,70 +195,105 @@ def scorecard_url(region_code: str, base: str | None = None) -> str:
     return f"{base}{scorecard_path(region_code)}"
 
 
-TOP_CLUSTERS = 5
+def region_portfolio(bundle: AppBundle, region_code: str, year: int | None = None) -> list[dict]:
+    """The region's clusters (traded and emerging) in the Panorama's order, latest year.
 
-
-def top_clusters(data: AppData, region_code: str, n: int = TOP_CLUSTERS) -> pd.DataFrame:
-    """The region's leading traded clusters: stars, then LQ, then employment.
-
-    Returns an empty frame when the region has no cluster data (e.g. NUTS 3: regional SBS
-    stops at NUTS 2).
+    One dict per category: code, name, type, year and the measures of ``PORTFOLIO_MEASURES``
+    (None where not available). Empty when the region has no cluster data.
     """
-    from observatory_lib.indicators.panorama import region_portfolio
+    cells: dict[tuple, dict] = {}
+    for theme, indicator, category, _level, row_year, value, _status in bundle.region_values(
+        region_code, CLUSTER_THEMES
+    ):
+        if indicator in PORTFOLIO_MEASURES:
+            entry = cells.setdefault(
+                (category, row_year),
+                {
+                    "category_code": category,
+                    "category_type": "emerging" if theme == "emerging" else "traded",
+                    "year": row_year,
+                },
+            )
+            entry[indicator] = None if math.isnan(value) else value
+    if not cells:
+        return []
+    chosen = year if year is not None else max(y for _, y in cells)
+    rows = [entry for (_, y), entry in cells.items() if y == chosen]
+    for entry in rows:
+        entry["category_name"] = bundle.category_name(entry["category_code"])
+        for measure in PORTFOLIO_MEASURES:
+            entry.setdefault(measure, None)
+    return sorted(rows, key=lambda e: (e["rank_in_region"] is None, e["rank_in_region"] or 0))
 
-    if region_code not in set(data.rated["region_code"]):
-        return pd.DataFrame()
-    portfolio = region_portfolio(
-        data.rated, region_code, data.regions.reset_index(drop=True), categories=data.categories
-    )
-    traded = portfolio[portfolio["category_type"] == "traded"]
-    return traded.head(n)
+
+def scoreboard_position(bundle: AppBundle, region_code: str) -> dict:
+    """The region's scoreboard index (EU = 100), group, rank and dimensions; {} when none."""
+    level = bundle.region_level(region_code)
+    facts = bundle.region_facts["scoreboard"].get(str(level))
+    if not facts or region_code not in facts["regions"]:
+        return {}
+    rank, group = facts["regions"][region_code]
+    relative, score, years = {}, {}, set()
+    for theme, indicator, _category, lvl, year, value, _status in bundle.region_values(
+        region_code, ("scoreboard", "scoreboard_score")
+    ):
+        if lvl == level:
+            (relative if theme == "scoreboard" else score)[indicator] = (
+                None if math.isnan(value) else value
+            )
+            years.add(year)
+    nodes = [
+        {
+            "code": code,
+            "label": label,
+            "relative_to_eu": relative.get(code),
+            "score": score.get(code),
+            "eu_average_score": facts["eu_average_score"].get(code),
+        }
+        for code, label in facts["nodes"]
+    ]
+    return {
+        "rank": rank,
+        "group": group,
+        "n_regions": facts["n_regions"],
+        "nodes": nodes,
+        "level": level,
+    }
 
 
-def scoreboard_summary(data: AppData, region_code: str) -> tuple[dict, pd.DataFrame]:
-    """The region's overall scoreboard row and its dimension scores (empty when none)."""
-    level = int(data.regions["nuts_level"].get(region_code, -1))
-    result = data.scoreboards.get(level)
-    if result is None or region_code not in set(result.overall["region_code"]):
-        return {}, pd.DataFrame()
-    overall = result.overall[result.overall["region_code"] == region_code].iloc[0].to_dict()
-    overall["n_regions"] = len(result.overall)
-    dimensions = result.dimension_scores[result.dimension_scores["region_code"] == region_code]
-    labels = result.framework.labels()
-    dimensions = dimensions.assign(label=dimensions["dimension_code"].map(labels))
-    return overall, dimensions
-
-
-def clusters_table_html(clusters: pd.DataFrame) -> str:
-    """The top clusters as a small HTML table (category, stars, LQ, employment)."""
-    if clusters.empty:
+def clusters_table_html(portfolio: list[dict], rows: int = 5, traded_only: bool = True) -> str:
+    """The leading clusters as a small HTML table (category, stars, LQ, employment)."""
+    chosen = [e for e in portfolio if e["category_type"] == "traded" or not traded_only][:rows]
+    if not chosen:
         return "<p>No cluster data for this region (regional SBS data exist at NUTS 0-2).</p>"
-    rows = "".join(
-        f"<tr><td>{escape(row.category_name)}</td>"
-        f"<td>{stars_text(row.stars, row.stars_out_of, unrated='–')}</td>"
-        f'<td class="num">{escape(map_styles.format_value(row.lq))}</td>'
-        f'<td class="num">{escape(map_styles.format_value(row.employment_persons))}</td></tr>'
-        for row in clusters.itertuples()
+    body = "".join(
+        f"<tr><td>{escape(e['category_name'])}</td>"
+        f"<td>{stars_text(e['stars'], e['stars_out_of'], unrated='–')}</td>"
+        f'<td class="num">{escape(format_value(e["lq"]))}</td>'
+        f'<td class="num">{escape(format_value(e["employment_persons"]))}</td></tr>'
+        for e in chosen
     )
     return (
         '<table class="observatory-clusters"><tr><th>Cluster category</th><th>Stars</th>'
-        f"<th>LQ</th><th>Employment</th></tr>{rows}</table>"
+        f"<th>LQ</th><th>Employment</th></tr>{body}</table>"
     )
 
 
-def scoreboard_html(overall: dict, dimensions: pd.DataFrame) -> str:
+def scoreboard_html(position: dict) -> str:
     """The scoreboard position and dimensions (EU average = 100) as HTML."""
-    if not overall:
+    if not position:
         return "<p>No scoreboard result for this region.</p>"
-    index = map_styles.format_value(overall.get("relative_to_eu"), SCOREBOARD_UNIT)
+    index = next(node for node in position["nodes"] if node["code"] == "overall")
     head = (
-        f"<p>Index: <b>{escape(index)}</b>, {escape(overall.get('performance_group'))}, rank "
-        f"{escape(overall.get('rank_europe'))} of {overall['n_regions']}</p>"
+        f"<p>Index: <b>{escape(format_value(index['relative_to_eu'], 'index_eu_100'))}</b>, "
+        f"{escape(position['group'] or 'no group')}, rank {escape(position['rank'])} of "
+        f"{position['n_regions']}</p>"
     )
     rows = "".join(
-        f'<tr><td>{escape(row.label)}</td><td class="num">'
-        f"{escape(map_styles.format_value(row.relative_to_eu))}</td></tr>"
-        for row in dimensions.itertuples()
+        f'<tr><td>{escape(node["label"])}</td><td class="num">'
+        f"{escape(format_value(node['relative_to_eu']))}</td></tr>"
+        for node in position["nodes"]
+        if node["code"] != "overall"
     )
     return (
         f'{head}<table class="observatory-dimensions"><tr><th>Dimension</th>'
@@ -222,24 +302,25 @@ def scoreboard_html(overall: dict, dimensions: pd.DataFrame) -> str:
 
 
 def region_panel_html(
-    data: AppData, region_code: str, view: MapView | None = None, portal_base: str | None = None
+    bundle: AppBundle, region_code: str, view: MapView | None = None, portal_base: str | None = None
 ) -> str:
     """The side panel for one region: value on the map, top clusters, scoreboard, scorecard."""
-    region = data.regions.loc[region_code]
+    name = bundle.region_name(region_code)
+    level = bundle.region_level(region_code)
+    country = bundle.countries[bundle.index[region_code]] if region_code in bundle.index else ""
     parts = [
         f'<div class="observatory-panel" data-region-code="{escape(region_code)}">',
-        f'<h3 class="observatory-panel-title">{escape(region["region_name"])} '
-        f"({escape(region_code)})</h3>",
-        f"<p>NUTS {int(region['nuts_level'])}, {escape(region['country_code'])}</p>",
+        f'<h3 class="observatory-panel-title">{escape(name)} ({escape(region_code)})</h3>',
+        f"<p>NUTS {level}, {escape(country)}</p>",
     ]
     if view is not None:
         value, flag = value_text(view, region_code)
         parts.append(f"<p>{escape(view.title)}: <b>{escape(value)}</b>")
         parts.append(f"<br>Flag: {flag}</p>" if flag else "</p>")
-    parts.append(f"<h4>Top clusters ({escape(data.star_preset)} stars)</h4>")
-    parts.append(clusters_table_html(top_clusters(data, region_code)))
+    parts.append(f"<h4>Top clusters ({escape(bundle.star_preset)} stars)</h4>")
+    parts.append(clusters_table_html(region_portfolio(bundle, region_code)))
     parts.append("<h4>Regional Ecosystem Scoreboard</h4>")
-    parts.append(scoreboard_html(*scoreboard_summary(data, region_code)))
+    parts.append(scoreboard_html(scoreboard_position(bundle, region_code)))
     link = scorecard_url(region_code, portal_base)
     parts.append(
         f'<p><a class="observatory-scorecard-link" href="{escape(link)}" target="_blank">'
@@ -248,12 +329,13 @@ def region_panel_html(
     return "".join(parts)
 
 
-def provenance_html(data: AppData | AppMessage) -> str:
+def provenance_html(bundle: AppBundle | AppMessage) -> str:
     """The data sources and attribution under an app."""
-    if isinstance(data, AppMessage):
+    if isinstance(bundle, AppMessage):
         return ""
-    lines = "".join(f"<li>{escape(line)}</li>" for line in DEFAULT_ATTRIBUTION)
+    lines = "".join(f"<li>{escape(line)}</li>" for line in DOWNLOAD_ATTRIBUTION)
     return (
-        '<div class="observatory-provenance"><p>Data: the observatory store, NUTS 2016, '
-        f"star rule set {escape(data.star_preset)}.</p><ul>{lines}</ul></div>"
+        '<div class="observatory-provenance"><p>Data: the observatory store '
+        f"{escape(bundle.store_version)}, NUTS 2016, star rule set "
+        f"{escape(bundle.star_preset)}.</p><ul>{lines}</ul></div>"
     )

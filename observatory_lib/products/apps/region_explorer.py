@@ -1,127 +1,179 @@
 """The region explorer (``notebooks/apps/region_explorer.ipynb``).
 
-One region's scorecard content, interactively: its cluster portfolio with star ratings and
-the Regional Ecosystem Scoreboard against its peers and the EU average, with a chart and the
-tables to download.
+One region's scorecard content, interactively: search a region by name or code, see its
+cluster portfolio and its Regional Ecosystem Scoreboard against its peers (the prepared
+default peers, or codes the visitor types) and the EU average, with a chart (SVG, exportable
+as PNG) and the tables to download. Everything comes from the prepared data: only the
+average of visitor-chosen peers is computed in the kernel.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from observatory_lib.constants import STATISTICS_EDITION
-from observatory_lib.errors import ObservatoryError
-from observatory_lib.products.apps.app_data import AppData
+from observatory_lib.errors import ObservatoryError, unknown_code
+from observatory_lib.products.apps.bundle import AppBundle
+from observatory_lib.products.apps.charts import bar_chart_svg
 from observatory_lib.products.apps.panels import (
     download_link_html,
     escape,
     first_problem,
     message_html,
     message_widget,
+    png_button_html,
+    region_portfolio,
     scoreboard_html,
-    scoreboard_summary,
+    scoreboard_position,
     scorecard_url,
-    sources_for,
 )
 from observatory_lib.products.apps.parameters import AppMessage
-from observatory_lib.products.kit import map_styles
-from observatory_lib.products.kit.labels import stars_text
+from observatory_lib.products.kit.formats import format_value, stars_text
 
 LOGGER = logging.getLogger(__name__)
 EXPLORER_DEFAULTS = {"region_code": "DE21", "peers": ""}
 EXPLORER_LEVELS = (0, 1, 2)
 PORTFOLIO_ROWS = 15
-CHART_COLOURS = {"region": "#21918c", "peers": "#fde725", "EU": "#440154"}
+# Points of difference (score 0-100) that make a strength or a weakness: the value of
+# ``indicators.peers.DEFAULT_STRENGTH_THRESHOLD`` (a test checks they agree).
+STRENGTH_THRESHOLD = 10.0
+PORTFOLIO_COLUMNS = [
+    "rank_in_region",
+    "category_code",
+    "category_name",
+    "category_type",
+    "year",
+    "stars",
+    "stars_out_of",
+    "lq",
+    "employment_persons",
+    "size_share",
+    "wage_per_employee_eur",
+    "employment_growth_pct",
+]
 
 
-def explorer_options(data: AppData) -> list[str]:
+def explorer_options(bundle: AppBundle) -> list[str]:
     """Search entries ``Name (CODE)`` of every region the explorer can show (NUTS 0-2)."""
-    regions = data.regions[data.regions["nuts_level"].isin(EXPLORER_LEVELS)]
-    regions = regions.sort_index().sort_values("nuts_level", kind="stable")
     return [
-        f"{name} ({code})" for code, name in zip(regions.index, regions["region_name"], strict=True)
+        f"{bundle.region_name(code)} ({code})"
+        for level in EXPLORER_LEVELS
+        for code in bundle.regions_at(level)
     ]
 
 
-def region_from_search(data: AppData, text: str) -> str:
+def region_from_search(bundle: AppBundle, text: str) -> str:
     """The region code typed or picked in the search box (``Oberbayern (DE21)`` or ``de21``).
 
     Raises:
         UnknownCodeError: naming the nearest valid codes.
     """
-    from observatory_lib.data.nuts import check_region_code
-
-    text = text.strip()
+    text = str(text).strip()
     if text.endswith(")") and "(" in text:
         text = text[text.rindex("(") + 1 : -1]
-    by_name = data.regions.index[data.regions["region_name"].str.lower() == text.lower()]
-    if len(by_name):
-        text = str(by_name[0])
-    pool = data.regions[data.regions["nuts_level"].isin(EXPLORER_LEVELS)]
-    return check_region_code(text, pool, edition=STATISTICS_EDITION)
+    by_name = [
+        code
+        for code, name in zip(bundle.codes, bundle.names, strict=True)
+        if name.lower() == text.lower() and bundle.region_level(code) in EXPLORER_LEVELS
+    ]
+    return bundle.check_region(by_name[0] if by_name else text, EXPLORER_LEVELS)
 
 
-def parse_peers(text: str | list) -> list[str]:
-    """Peer codes from a comma-separated string (or a list); blank means default peers."""
+def parse_codes(text: str | list) -> list[str]:
+    """Region codes from a comma-separated string (or a list), upper case, no blanks."""
     items = text.split(",") if isinstance(text, str) else list(text)
     return [str(item).strip().upper() for item in items if str(item).strip()]
 
 
-def choose_peers(data: AppData, region_code: str, peers: list[str]) -> tuple[list[str], str]:
+def choose_peers(bundle: AppBundle, region_code: str, peers: list[str]) -> tuple[list[str], str]:
     """The peers to compare with, and how they were chosen.
 
-    Without user peers the defaults are the most similar regions on GDP per inhabitant and
-    population (``peers.default_peers``).
+    Without user peers: the prepared default peers (most similar on GDP per inhabitant and
+    population, ``indicators.peers.default_peers``).
 
     Raises:
-        ObservatoryError: unknown peer codes, or no default peers for the region.
+        UnknownCodeError: a peer code is not a region of the same level (nearest codes named).
     """
-    from observatory_lib.indicators.peers import check_peers, default_peers
-
-    level = int(data.regions.loc[region_code, "nuts_level"])
+    level = bundle.region_level(region_code)
     if peers:
-        valid = data.regions.index[data.regions["nuts_level"] == level]
-        chosen = [code for code in check_peers(peers, valid) if code != region_code]
-        return chosen, "chosen peers"
-    try:
-        chosen = default_peers(
-            data.context, data.regions.reset_index(drop=True), region_code, level=level
+        valid = set(bundle.regions_at(level))
+        for code in peers:
+            if code not in valid:
+                raise unknown_code(f"NUTS {level} peer", code, valid)
+        return [code for code in dict.fromkeys(peers) if code != region_code], "chosen peers"
+    found = bundle.region_facts["default_peers"].get(region_code)
+    if not found:
+        return [], "no default peers (structural data missing); type peers"
+    return list(found), "default peers: most similar on GDP per inhabitant and population"
+
+
+def _scores(bundle: AppBundle, code: str, level: int) -> dict[str, float]:
+    return {
+        indicator: value
+        for _theme, indicator, _c, lvl, _y, value, _s in bundle.region_values(
+            code, ("scoreboard_score",)
         )
-    except ObservatoryError:
-        return [], "no default peers (structural data missing); pick peers"
-    return chosen, "default peers: most similar on GDP per inhabitant and population"
+        if lvl == level and not math.isnan(value)
+    }
 
 
-def peer_comparison(data: AppData, region_code: str, peers: list[str]) -> pd.DataFrame:
-    """Region vs peers vs EU for every scoreboard node (empty without a scoreboard)."""
-    from observatory_lib.indicators.peers import compare_with_peers
+def peer_comparison(bundle: AppBundle, region_code: str, peers: list[str]) -> list[dict]:
+    """Region vs peer average vs EU average for the index and each dimension (scores 0-100).
 
-    level = int(data.regions.loc[region_code, "nuts_level"])
-    result = data.scoreboards.get(level)
-    if result is None or region_code not in set(result.overall["region_code"]) or not peers:
-        return pd.DataFrame()
-    return compare_with_peers(result, region_code, peers)
+    The same numbers as ``indicators.peers.compare_with_peers`` (a test compares them):
+    the peers' average of the prepared scores, the difference in points and the assessment
+    (strength, similar, weakness at ``STRENGTH_THRESHOLD``). Empty without a scoreboard.
+    """
+    position = scoreboard_position(bundle, region_code)
+    if not position or not peers:
+        return []
+    level = position["level"]
+    peer_scores = [_scores(bundle, code, level) for code in peers]
+    rows = []
+    for node in position["nodes"]:
+        values = [scores[node["code"]] for scores in peer_scores if node["code"] in scores]
+        average = sum(values) / len(values) if values else None
+        own = node["score"]
+        difference = own - average if own is not None and average is not None else None
+        rows.append(
+            {
+                "region_code": region_code,
+                "node_code": node["code"],
+                "label": node["label"],
+                "region_score": own,
+                "peer_average_score": average,
+                "eu_average_score": node["eu_average_score"],
+                "difference_to_peers": difference,
+                "assessment": _assessment(difference),
+                "n_peers_with_data": len(values),
+            }
+        )
+    return rows
 
 
-def comparison_html(comparison: pd.DataFrame) -> str:
+def _assessment(difference: float | None) -> str:
+    if difference is None:
+        return ""
+    if difference >= STRENGTH_THRESHOLD:
+        return "strength"
+    if difference <= -STRENGTH_THRESHOLD:
+        return "weakness"
+    return "similar"
+
+
+def comparison_html(rows: list[dict]) -> str:
     """The index and dimensions: region, peers and EU scores (0-100) and the assessment."""
-    if comparison.empty:
+    if not rows:
         return "<p>No scoreboard comparison for this region and these peers.</p>"
-    rows = comparison[comparison["node_type"].isin(["index", "dimension"])]
     body = "".join(
-        f"<tr><td>{escape(row.label)}</td>"
-        f'<td class="num">{escape(map_styles.format_value(row.region_score))}</td>'
-        f'<td class="num">{escape(map_styles.format_value(row.peer_average_score))}</td>'
-        f'<td class="num">{escape(map_styles.format_value(row.eu_average_score))}</td>'
-        f"<td>{escape(row.assessment)}</td></tr>"
-        for row in rows.itertuples()
+        f"<tr><td>{escape(row['label'])}</td>"
+        f'<td class="num">{escape(format_value(row["region_score"]))}</td>'
+        f'<td class="num">{escape(format_value(row["peer_average_score"]))}</td>'
+        f'<td class="num">{escape(format_value(row["eu_average_score"]))}</td>'
+        f"<td>{escape(row['assessment'])}</td></tr>"
+        for row in rows
     )
     return (
         '<table class="observatory-comparison"><tr><th>Scoreboard (score 0-100)</th>'
@@ -129,61 +181,33 @@ def comparison_html(comparison: pd.DataFrame) -> str:
     )
 
 
-def comparison_chart_html(comparison: pd.DataFrame, region_code: str) -> str:
-    """A bar chart of the dimensions (region, peers, EU) as an inline PNG image."""
-    if comparison.empty:
+def comparison_chart(rows: list[dict], region_code: str) -> str:
+    """The index and dimensions of the region, its peers and the EU as an SVG bar chart."""
+    if not rows:
         return ""
-    from matplotlib.figure import Figure
-
-    rows = comparison[comparison["node_type"].isin(["index", "dimension"])].iloc[::-1]
-    series = {
-        region_code: rows["region_score"],
-        "peers": rows["peer_average_score"],
-        "EU": rows["eu_average_score"],
-    }
-    figure = Figure(figsize=(6.2, 0.45 * len(rows) + 1.0), dpi=100)
-    axes = figure.add_subplot()
-    positions = np.arange(len(rows))
-    for offset, (name, values) in zip((0.27, 0.0, -0.27), series.items(), strict=True):
-        colour = CHART_COLOURS.get(name, CHART_COLOURS["region"])
-        axes.barh(
-            positions + offset, values.astype("float64"), height=0.26, label=name, color=colour
-        )
-    axes.set_yticks(positions, rows["label"].tolist(), fontsize=8)
-    axes.set_xlim(0, 100)
-    axes.set_xlabel("score (0-100)", fontsize=8)
-    axes.legend(fontsize=8, loc="lower right")
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (
-        f'<img class="observatory-chart" alt="Scoreboard dimensions of {escape(region_code)}, '
-        f'its peers and the EU" src="data:image/png;base64,{encoded}">'
+    return bar_chart_svg(
+        [row["label"] for row in rows],
+        {
+            region_code: [row["region_score"] for row in rows],
+            "peers": [row["peer_average_score"] for row in rows],
+            "EU": [row["eu_average_score"] for row in rows],
+        },
+        maximum=100.0,
+        axis_label="score (0-100)",
+        description=f"Scoreboard dimensions of {region_code}, its peers and the EU",
     )
 
 
-def portfolio_table(data: AppData, region_code: str) -> pd.DataFrame:
-    """The region's whole cluster portfolio (empty when it has no cluster data)."""
-    from observatory_lib.indicators.panorama import region_portfolio
-
-    if region_code not in set(data.rated["region_code"]):
-        return pd.DataFrame()
-    return region_portfolio(
-        data.rated, region_code, data.regions.reset_index(drop=True), categories=data.categories
-    )
-
-
-def portfolio_html(portfolio: pd.DataFrame) -> str:
+def portfolio_html(portfolio: list[dict]) -> str:
     """The leading categories of the portfolio as an HTML table."""
-    if portfolio.empty:
+    if not portfolio:
         return "<p>No cluster data for this region.</p>"
     body = "".join(
-        f"<tr><td>{escape(row.category_name)}</td><td>{escape(row.category_type)}</td>"
-        f"<td>{stars_text(row.stars, row.stars_out_of, unrated='–')}</td>"
-        f'<td class="num">{escape(map_styles.format_value(row.lq))}</td>'
-        f'<td class="num">{escape(map_styles.format_value(row.employment_persons))}</td></tr>'
-        for row in portfolio.head(PORTFOLIO_ROWS).itertuples()
+        f"<tr><td>{escape(row['category_name'])}</td><td>{escape(row['category_type'])}</td>"
+        f"<td>{stars_text(row['stars'], row['stars_out_of'], unrated='–')}</td>"
+        f'<td class="num">{escape(format_value(row["lq"]))}</td>'
+        f'<td class="num">{escape(format_value(row["employment_persons"]))}</td></tr>'
+        for row in portfolio[:PORTFOLIO_ROWS]
     )
     return (
         '<table class="observatory-portfolio"><tr><th>Category</th><th>Type</th><th>Stars</th>'
@@ -191,51 +215,63 @@ def portfolio_html(portfolio: pd.DataFrame) -> str:
     )
 
 
-def explorer_html(data: AppData, region_code: str, peers: list[str], how: str) -> str:
+def explorer_html(bundle: AppBundle, region_code: str, peers: list[str], how: str) -> str:
     """Everything the explorer shows for a region and its peers, as one HTML block."""
-    region = data.regions.loc[region_code]
-    portfolio = portfolio_table(data, region_code)
-    comparison = peer_comparison(data, region_code, peers)
-    peer_names = ", ".join(f"{data.region_name(code)} ({code})" for code in peers) or "none"
-    sbs = sources_for(data, ["sbs_r_nuts06_r2"])
-    downloads = [
-        download_link_html(
-            portfolio,
-            f"{region_code}_cluster_portfolio.csv",
-            f"Cluster portfolio of {region['region_name']} ({region_code})",
-            sbs,
-            "Cluster portfolio (CSV)",
-        )
-        if not portfolio.empty
-        else "",
-        download_link_html(
-            comparison,
-            f"{region_code}_scoreboard_vs_peers.csv",
-            f"Scoreboard of {region['region_name']} ({region_code}) vs peers and EU",
-            sources_for(data, set(data.context["dataset_code"])),
-            "Scoreboard vs peers and EU (CSV)",
-        )
-        if not comparison.empty
-        else "",
+    name = bundle.region_name(region_code)
+    level = bundle.region_level(region_code)
+    portfolio = [
+        dict(row, region_code=region_code, region_name=name)
+        for row in region_portfolio(bundle, region_code)
     ]
+    comparison = peer_comparison(bundle, region_code, peers)
+    peer_names = ", ".join(f"{bundle.region_name(code)} ({code})" for code in peers) or "none"
+    sbs = bundle.sources(bundle.label("clusters", "lq").datasets)
+    board = bundle.sources(bundle.label("scoreboard", "overall").datasets)
+    downloads = []
+    if portfolio:
+        downloads.append(
+            download_link_html(
+                portfolio,
+                f"{region_code}_cluster_portfolio.csv",
+                f"Cluster portfolio of {name} ({region_code})",
+                sbs,
+                "Cluster portfolio (CSV)",
+                ["region_code", "region_name", *PORTFOLIO_COLUMNS],
+            )
+        )
+    if comparison:
+        title = f"Scoreboard of {name} ({region_code}) vs peers and EU"
+        downloads.append(
+            download_link_html(
+                comparison,
+                f"{region_code}_scoreboard_vs_peers.csv",
+                title,
+                board,
+                "Scoreboard vs peers and EU (CSV)",
+            )
+        )
+        downloads.append(
+            png_button_html(
+                "chart", f"{region_code}_scoreboard_vs_peers.png", title, board, "Chart (PNG)"
+            )
+        )
     return "".join(
         [
-            f'<div class="observatory-panel observatory-explorer" '
+            '<div class="observatory-panel observatory-explorer" '
             f'data-region-code="{escape(region_code)}">',
-            f'<h3 class="observatory-panel-title">{escape(region["region_name"])} '
-            f"({escape(region_code)})</h3>",
-            f"<p>NUTS {int(region['nuts_level'])}, {escape(region['country_code'])}. "
+            f'<h3 class="observatory-panel-title">{escape(name)} ({escape(region_code)})</h3>',
+            f"<p>NUTS {level}, {escape(bundle.countries[bundle.index[region_code]])}. "
             f'<a class="observatory-scorecard-link" href="{escape(scorecard_url(region_code))}" '
             'target="_blank">Scorecard in the portal</a></p>',
             f"<p>Peers ({escape(how)}): {escape(peer_names)}</p>",
             "<h4>Cluster portfolio</h4>",
             portfolio_html(portfolio),
             "<h4>Regional Ecosystem Scoreboard against peers and the EU</h4>",
-            scoreboard_html(*scoreboard_summary(data, region_code)),
+            scoreboard_html(scoreboard_position(bundle, region_code)),
             comparison_html(comparison),
-            comparison_chart_html(comparison, region_code),
+            comparison_chart(comparison, region_code),
             '<h4>Downloads</h4><p class="observatory-downloads">',
-            " · ".join(link for link in downloads if link) or "No table to download.",
+            " · ".join(downloads) or "No table to download.",
             "</p></div>",
         ]
     )
@@ -244,14 +280,14 @@ def explorer_html(data: AppData, region_code: str, peers: list[str], how: str) -
 class RegionExplorer:
     """Pick a region (search by name or code) and peers; see its scorecard content."""
 
-    def __init__(self, data: AppData, region_code: str, peers: list[str]):
+    def __init__(self, bundle: AppBundle, region_code: str, peers: list[str]):
         import ipywidgets as widgets
 
-        self.data = data
+        self.bundle = bundle
         self.region_code = region_code
         self.search = widgets.Combobox(
-            value=f"{data.region_name(region_code)} ({region_code})",
-            options=explorer_options(data),
+            value=f"{bundle.region_name(region_code)} ({region_code})",
+            options=explorer_options(bundle),
             placeholder="Type a region name or code",
             description="Region",
             ensure_option=False,
@@ -276,17 +312,13 @@ class RegionExplorer:
 
     def show(self, region_code: str, peers: list[str]) -> None:
         """Show a region with peers (``[]`` for the default peers)."""
-        chosen, how = choose_peers(self.data, region_code, peers)
+        chosen, how = choose_peers(self.bundle, region_code, peers)
         self.region_code = region_code
-        level = int(self.data.regions.loc[region_code, "nuts_level"])
-        self.peers.allowed_tags = self.data.regions.index[
-            self.data.regions["nuts_level"] == level
-        ].tolist()
+        self.peers.allowed_tags = self.bundle.regions_at(self.bundle.region_level(region_code))
         self._set_quietly(self.peers, self._on_peers, list(chosen))
-        self._set_quietly(
-            self.search, self._on_search, f"{self.data.region_name(region_code)} ({region_code})"
-        )
-        self.content.value = explorer_html(self.data, region_code, chosen, how)
+        label = f"{self.bundle.region_name(region_code)} ({region_code})"
+        self._set_quietly(self.search, self._on_search, label)
+        self.content.value = explorer_html(self.bundle, region_code, chosen, how)
         self.status.value = ""
 
     @staticmethod
@@ -311,46 +343,48 @@ class RegionExplorer:
 
     def _on_search(self, change) -> None:
         text = str(change["new"])
-        if text.endswith(")") or text.strip().upper() in self.data.regions.index:
-            self._guarded(lambda: self.show(region_from_search(self.data, text), []))
+        if text.endswith(")") or text.strip().upper() in self.bundle.index:
+            self._guarded(lambda: self.show(region_from_search(self.bundle, text), []))
 
     def _on_peers(self, change) -> None:
-        self._guarded(self.show, self.region_code, parse_peers(list(change["new"])))
+        self._guarded(self.show, self.region_code, parse_codes(list(change["new"])))
 
     def _on_default_peers(self, _button) -> None:
         self._guarded(self.show, self.region_code, [])
 
 
-def prepare_region_explorer(data: AppData | AppMessage) -> RegionExplorer | None:
+def prepare_region_explorer(bundle: AppBundle | AppMessage) -> RegionExplorer | None:
     """Build the explorer on the default region before any visitor arrives (preheated kernel)."""
-    if isinstance(data, AppMessage):
+    if isinstance(bundle, AppMessage):
         return None
     try:
-        return RegionExplorer(data, region_from_search(data, EXPLORER_DEFAULTS["region_code"]), [])
+        return RegionExplorer(
+            bundle, region_from_search(bundle, EXPLORER_DEFAULTS["region_code"]), []
+        )
     except ObservatoryError:
-        return None  # e.g. a store without the default region: built on request instead
+        return None  # e.g. data without the default region: built on request instead
 
 
 def show_region_explorer(
-    data: AppData | AppMessage,
+    bundle: AppBundle | AppMessage,
     params: Mapping[str, Any] | AppMessage,
     explorer: RegionExplorer | None = None,
 ):
     """The region explorer for the notebook to display, or a plain message.
 
     Args:
-        data: from ``load_app_data``.
+        bundle: from ``load_app_data``.
         params: from ``resolve_parameters`` (keys of ``EXPLORER_DEFAULTS``).
         explorer: widgets built ahead by ``prepare_region_explorer``; built here when None.
     """
-    problem = first_problem(data, params)
+    problem = first_problem(bundle, params)
     if problem is not None:
         return message_widget(problem.message)
     try:
-        region_code = region_from_search(data, str(params.get("region_code", "")))
-        peers = parse_peers(params.get("peers", ""))
+        region_code = region_from_search(bundle, str(params.get("region_code", "")))
+        peers = parse_codes(params.get("peers", ""))
         if explorer is None:
-            return RegionExplorer(data, region_code, peers).widget
+            return RegionExplorer(bundle, region_code, peers).widget
         if peers or region_code != explorer.region_code:
             explorer.show(region_code, peers)
         return explorer.widget

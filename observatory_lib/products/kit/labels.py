@@ -9,14 +9,17 @@ table's header row comes from here. Add a column here before showing it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
 
 from observatory_lib.constants import EU_LABEL
 
-# How running text, tooltips and cards write a value that is missing (never 0).
-NOT_AVAILABLE = "not available"
+# The missing-value text and the stars are scalar rules of the pandas-free kit.formats (the
+# apps' kernels use them too); re-exported here, where the publications look for them.
+from observatory_lib.products.kit.formats import (  # noqa: F401 - re-exported
+    EMPTY_STAR,
+    NOT_AVAILABLE,
+    STAR,
+    stars_text,
+)
 
 
 @dataclass(frozen=True)
@@ -208,8 +211,6 @@ COLUMN_LABELS: dict[str, ColumnLabel] = {
 }
 del _L
 
-STAR, EMPTY_STAR = "★", "☆"
-
 
 def label_for(column: str) -> ColumnLabel:
     """The label of ``column``.
@@ -225,19 +226,3 @@ def label_for(column: str) -> ColumnLabel:
             f"Column {column!r} has no label; add it to COLUMN_LABELS in "
             "observatory_lib/products/kit/labels.py before publishing it."
         ) from None
-
-
-def stars_text(
-    stars: Any, out_of: Any = None, n_missing: Any = 0, unrated: str = NOT_AVAILABLE
-) -> str:
-    """Stars as symbols: ``★★☆`` is 2 of 3 criteria met.
-
-    Criteria whose metric is missing for the cluster are not drawn as empty stars but named:
-    ``☆ (+2 not available)``. An unrated cluster reads ``unrated`` ("not available").
-    """
-    if stars is None or pd.isna(stars):
-        return unrated
-    total = int(out_of) if out_of is not None and not pd.isna(out_of) else int(stars)
-    missing = 0 if n_missing is None or pd.isna(n_missing) else int(n_missing)
-    symbols = STAR * int(stars) + EMPTY_STAR * max(total - missing - int(stars), 0)
-    return f"{symbols} (+{missing} {NOT_AVAILABLE})" if missing else symbols

@@ -23,167 +23,32 @@ import numpy as np
 import pandas as pd
 
 from observatory_lib.errors import ObservatoryError
-from observatory_lib.products.kit import numbers
-from observatory_lib.products.kit.labels import NOT_AVAILABLE
-
-NO_DATA_COLOUR = "#d9d9d9"
-CONFIDENTIAL_COLOUR = "#a6a6a6"
-OUTLINE_COLOUR = "#ffffff"
-COUNTRY_OUTLINE_COLOUR = "#4d4d4d"
-HIGHLIGHT_COLOUR = "#e31a1c"
-BACKGROUND_COLOUR = "#f0f0f0"
-
-NO_DATA_LABEL = "no data"
-CONFIDENTIAL_LABEL = "confidential"
-CONFIDENTIAL_STATUS = "confidential"
-
-METHODS = ("quantile", "equal_interval")
-
-# Eleven evenly spaced stops of matplotlib's colormaps (0, 0.1, ..., 1), copied from
-# matplotlib 3.11 so that this module needs no matplotlib import; a test checks they agree.
-_STOPS: dict[str, tuple[str, ...]] = {
-    "viridis": (
-        "#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c",
-        "#22a884", "#44bf70", "#7ad151", "#bddf26", "#fde725",
-    ),
-    "cividis": (
-        "#00224e", "#083370", "#35456c", "#4f576c", "#666970", "#7d7c78",
-        "#948e77", "#aea371", "#c8b866", "#e5cf52", "#fee838",
-    ),
-    # Diverging, for "relative to EU = 100": orange below, near-white at the centre, purple above.
-    "puor": (
-        "#7f3b08", "#b25706", "#e08214", "#fcb761", "#fee0b6", "#f6f6f7",
-        "#d8daeb", "#b1aad1", "#8073ac", "#532687", "#2d004b",
-    ),
-}  # fmt: skip
-_ALIASES = {"diverging": "puor"}
-PALETTES = (*_STOPS, *_ALIASES)
-
-# Readable names for the unit codes of docs/CONVENTIONS.md; unknown units fall back to the
-# code with spaces.
-_UNIT_LABELS = {
-    "pct": "%",
-    "pct_gdp": "% of GDP",
-    "pct_emp": "% of employment",
-    "share": "share",
-    "persons": "persons",
-    "ths_persons": "thousand persons",
-    "eur": "EUR",
-    "mio_eur": "million EUR",
-    "eur_per_hab": "EUR per inhabitant",
-    "pps_per_hab": "PPS per inhabitant",
-    "eu27_2020_100": "index, EU = 100",
-    "index_eu_100": "index, EU = 100",
-    "number": "number",
-}
-# Units written straight after the number without a space.
-_TIGHT_UNITS = {"%"}
-# Index units: after a number only the reference is worth repeating, "112 (EU = 100)".
-_INDEX_SUFFIX = {"index, EU = 100": "(EU = 100)"}
-# --------------------------------------------------------------------------------------------
-# Palettes
-
-
-def _hex_to_rgb(colour: str) -> np.ndarray:
-    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
-
-
-def _resolve_palette(name: str) -> tuple[tuple[str, ...], bool]:
-    key = str(name).lower()
-    reverse = key.endswith("_r")
-    key = key.removesuffix("_r")
-    key = _ALIASES.get(key, key)
-    if key not in _STOPS:
-        valid = ", ".join(PALETTES)
-        raise ObservatoryError(
-            f"Unknown palette {name!r}; valid palettes: {valid} (add '_r' to reverse one)."
-        )
-    return _STOPS[key], reverse
-
-
-def palette(name: str, k: int) -> list[str]:
-    """Return ``k`` colours evenly spaced along a colour-blind-safe palette.
-
-    Args:
-        name: ``viridis``, ``cividis``, ``puor`` (alias ``diverging``); add ``_r`` to reverse.
-        k: number of colours (>= 1). One colour is the middle of the palette.
-
-    Returns:
-        Lower-case ``#rrggbb`` strings, from the low end to the high end.
-
-    Raises:
-        ObservatoryError: unknown palette name or ``k < 1``.
-    """
-    stops, reverse = _resolve_palette(name)
-    if int(k) < 1:
-        raise ObservatoryError(f"A palette needs at least one colour, got k={k}; pass k >= 1.")
-    rgb = np.stack([_hex_to_rgb(c) for c in stops])
-    positions = np.array([0.5]) if k == 1 else np.linspace(0.0, 1.0, int(k))
-    if reverse:
-        positions = 1.0 - positions
-    grid = np.linspace(0.0, 1.0, len(stops))
-    channels = [np.interp(positions, grid, rgb[:, i]) for i in range(3)]
-    ints = np.clip(np.rint(np.stack(channels, axis=1)), 0, 255).astype(int)
-    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in ints]
-
-
-# --------------------------------------------------------------------------------------------
-# Number formatting
-
-
-def unit_label(unit: str | None) -> str:
-    """Return the readable name of a unit code (``eur_per_hab`` -> ``EUR per inhabitant``)."""
-    if unit is None or (isinstance(unit, float) and math.isnan(unit)) or str(unit) == "":
-        return ""
-    return _UNIT_LABELS.get(str(unit), str(unit).replace("_", " "))
-
-
-def _decimals_for(value: float) -> int:
-    """Decimals that keep about three significant digits, none for large numbers."""
-    magnitude = abs(value)
-    if magnitude == 0 or magnitude >= 100:
-        return 0
-    if magnitude >= 10:
-        return 1
-    if magnitude >= 1:
-        return 2
-    # Small numbers: three significant digits, capped to stay readable.
-    return min(6, 2 - math.floor(math.log10(magnitude)))
-
-
-def _format_number(value: float, decimals: int) -> str:
-    # one owner of the house number style (kit/numbers)
-    return numbers.format_number(value, decimals)
-
-
-def format_value(value: float | None, unit: str | None = None) -> str:
-    """Format one number for a label or tooltip: ``12,345 persons``, ``3.42 %``.
-
-    Thousands separators; whole numbers without decimals; otherwise about three significant
-    digits (none at or above 100). Missing values read ``not available``, never ``0``.
-
-    Args:
-        value: the number (None, NaN and pd.NA count as missing).
-        unit: a unit code from docs/CONVENTIONS.md, or None for a bare number.
-
-    Returns:
-        The formatted text.
-    """
-    if value is None or pd.isna(value):
-        return NOT_AVAILABLE
-    number = float(value)
-    if math.isinf(number):
-        return NOT_AVAILABLE
-    decimals = 0 if number.is_integer() else _decimals_for(number)
-    text = _format_number(number, decimals)
-    if "." in text:  # 0.000100 -> 0.0001: the trailing zeros carry no information
-        text = text.rstrip("0").rstrip(".")
-    label = unit_label(unit)
-    label = _INDEX_SUFFIX.get(label, label)
-    if not label:
-        return text
-    return f"{text}{label}" if label in _TIGHT_UNITS else f"{text} {label}"
-
+from observatory_lib.products.kit.formats import (  # noqa: F401 - re-exported
+    _ALIASES,
+    _INDEX_SUFFIX,
+    _STOPS,
+    _TIGHT_UNITS,
+    _UNIT_LABELS,
+    BACKGROUND_COLOUR,
+    CONFIDENTIAL_COLOUR,
+    CONFIDENTIAL_LABEL,
+    CONFIDENTIAL_STATUS,
+    COUNTRY_OUTLINE_COLOUR,
+    HIGHLIGHT_COLOUR,
+    METHODS,
+    NO_DATA_COLOUR,
+    NO_DATA_LABEL,
+    NOT_AVAILABLE,
+    OUTLINE_COLOUR,
+    PALETTES,
+    _decimals_for,
+    _hex_to_rgb,
+    _resolve_palette,
+    format_number,
+    format_value,
+    palette,
+    unit_label,
+)
 
 # --------------------------------------------------------------------------------------------
 # Classification
@@ -271,12 +136,12 @@ def _distinct_classes(distinct: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]
     middles = (distinct[:-1] + distinct[1:]) / 2.0
     edges = np.concatenate([distinct[:1], middles, distinct[-1:]])
     decimals = _label_decimals(distinct)
-    return edges, tuple(_format_number(float(v), decimals) for v in distinct)
+    return edges, tuple(format_number(float(v), decimals) for v in distinct)
 
 
 def _labels(edges: np.ndarray) -> tuple[str, ...]:
     decimals = _label_decimals(edges)
-    texts = [_format_number(float(e), decimals) for e in edges]
+    texts = [format_number(float(e), decimals) for e in edges]
     return tuple(f"{low} – {high}" for low, high in itertools.pairwise(texts))
 
 
@@ -288,8 +153,8 @@ def _whole_number_labels(edges: np.ndarray) -> tuple[str, ...]:
         low = math.ceil(edges[position])
         last = position == len(edges) - 2
         high = math.floor(edges[position + 1]) if last else math.ceil(edges[position + 1]) - 1
-        labels.append(_format_number(low, 0) if high <= low else f"{_format_number(low, 0)}–"
-                      f"{_format_number(high, 0)}")  # fmt: skip
+        labels.append(format_number(low, 0) if high <= low else f"{format_number(low, 0)}–"
+                      f"{format_number(high, 0)}")  # fmt: skip
     return tuple(labels)
 
 

@@ -9,87 +9,26 @@ never written 0.
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 import pandas as pd
 
-from observatory_lib.products.kit.labels import ColumnLabel, stars_text
-
-NBSP = "\u00a0"
-MINUS = "\u2212"
-MISSING_CELL = ":"
-YES, NO = "yes", "no"
-
-
-def is_missing(value: Any) -> bool:
-    """None, NaN, NA and infinities are missing."""
-    if value is None:
-        return True
-    try:
-        if pd.isna(value):
-            return True
-    except (TypeError, ValueError):
-        return False
-    return isinstance(value, float) and math.isinf(value)
-
-
-def format_number(value: Any, decimals: int = 0, missing: str = MISSING_CELL) -> str:
-    """``12 500``, ``5.24``, ``−3.1``: a non-breaking space between thousands, a decimal
-    point and the minus sign (one glyph for negatives everywhere, as ``format_signed``)."""
-    if is_missing(value):
-        return missing
-    text = f"{float(value):,.{int(decimals)}f}"
-    if text.startswith("-"):
-        digits = text[1:]
-        # no "−0" for a tiny negative number rounded away
-        text = digits if float(digits.replace(",", "")) == 0 else MINUS + digits
-    return text.replace(",", NBSP)
-
-
-def format_percent(value: Any, decimals: int = 1, missing: str = MISSING_CELL) -> str:
-    """A value already in percent: ``23.4%``."""
-    if is_missing(value):
-        return missing
-    return f"{format_number(value, decimals)}%"
-
-
-def format_share(value: Any, decimals: int = 1, missing: str = MISSING_CELL) -> str:
-    """A share of 1 as a percentage: ``0.234`` -> ``23.4%``."""
-    if is_missing(value):
-        return missing
-    return format_percent(100 * float(value), decimals)
-
-
-def format_signed(value: Any, decimals: int = 1, missing: str = MISSING_CELL) -> str:
-    """A change with its sign: ``+2.5``, ``−1.0`` (the minus sign, not a hyphen)."""
-    if is_missing(value):
-        return missing
-    text = format_number(abs(float(value)), decimals)
-    if float(text.replace(NBSP, "")) == 0:
-        return text
-    return f"+{text}" if float(value) > 0 else f"{MINUS}{text}"
-
-
-def format_cell(value: Any, label: ColumnLabel, missing: str = MISSING_CELL) -> str:
-    """One table cell as ``label.kind`` says (``kit.labels.COLUMN_LABELS``)."""
-    if label.kind == "stars":
-        return stars_text(value, unrated=missing)
-    if is_missing(value):
-        return missing
-    if label.kind in ("count", "rank"):
-        return format_number(value, 0)
-    if label.kind == "number":
-        return format_number(value, label.decimals)
-    if label.kind == "percent":
-        return format_percent(value, label.decimals)
-    if label.kind == "share":
-        return format_share(value, label.decimals)
-    if label.kind == "year":
-        return f"{int(value)}"
-    if label.kind == "flag":
-        return YES if bool(value) else NO
-    return str(value)
+# The scalar rules (one number, percentage, change, missing value, one table cell) are owned
+# by the pandas-free kit.formats, which the apps' kernels import; this module adds whole
+# columns for the publications' tables.
+from observatory_lib.products.kit.formats import (  # noqa: F401 - re-exported
+    MINUS,
+    MISSING_CELL,
+    NBSP,
+    NO,
+    YES,
+    format_cell,
+    format_number,
+    format_percent,
+    format_share,
+    format_signed,
+    is_missing,
+    stars_text,
+)
+from observatory_lib.products.kit.labels import ColumnLabel
 
 
 def format_column(values: pd.Series, label: ColumnLabel) -> pd.Series:

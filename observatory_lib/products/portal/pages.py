@@ -177,6 +177,7 @@ def index_context(portal: Portal) -> dict:
     return {
         "page_title": "Home",
         "current": "home",
+        "apps": portal.apps,
         "traded": traded,
         "emerging": emerging,
         "n_categories_traded": len(traded),
