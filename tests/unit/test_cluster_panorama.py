@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from toy_store import CATEGORIES, COUNTRIES, COUNTRY_NAMES, REGIONS, TOTALS, YEAR
@@ -99,7 +101,10 @@ def test_panorama_level_0(toy_store):
     report = panorama.panorama_context(toy_store, YEAR, "eocic", 0)
     assert report.nuts_level == 0
     assert set(report.by_region["region_code"]) == set(COUNTRIES)
-    assert "productivity not available" in report.methods_markdown()
+    # the toy store has wages: the productivity star counts (the methods note says so)
+    assert "3 of 3 criteria counted (size, specialisation, productivity)" in (
+        report.methods_markdown()
+    )
     # Belgium's biopharmaceuticals cell sums a missing region: missing, not rated
     rated = report.rated.set_index(["region_code", "category_code"])
     assert np.isnan(rated.loc[("BE", "biopharmaceuticals"), "employment_persons"])
@@ -145,7 +150,12 @@ def test_sensitivity_varies_lq_and_top_shares(report):
 
 
 def test_sensitivity_skips_criteria_without_data(toy_store):
-    report = panorama.panorama_context(toy_store, YEAR, "eocic", 2)
+    without_wages = dataclasses.replace(
+        toy_store,
+        version=f"{toy_store.version}-no-wages",
+        cluster_employment=toy_store.cluster_employment.drop(columns="wages_eur"),
+    )
+    report = panorama.panorama_context(without_wages, YEAR, "eocic", 2)
     assert "productivity" not in set(report.sensitivity["criterion"])
     assert set(report.sensitivity["criterion"]) == {"size", "specialisation"}
 

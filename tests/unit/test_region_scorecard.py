@@ -192,7 +192,7 @@ def test_key_facts_equal_the_store_and_the_eu_average(toy_store, de11):
 
 
 def test_portfolio_ranks_traded_categories_by_stars_then_lq_then_employment(toy_store, de11):
-    rated = recipes.rated_clusters(toy_store, 2)
+    rated = recipes.rated_clusters(toy_store, 2, year=YEAR)
     portfolio = de11.portfolio
     assert portfolio["category_code"].tolist() == _portfolio_order(rated, "DE11", "traded")
     assert portfolio["rank"].tolist() == list(range(1, len(portfolio) + 1))
@@ -216,7 +216,7 @@ def test_portfolio_ranks_traded_categories_by_stars_then_lq_then_employment(toy_
 @pytest.mark.parametrize("region_code", ["AT11", "AT12", "BE10", "BE21", "DE12"])
 def test_portfolio_order_in_every_region(toy_store, region_code):
     card = build_scorecard(toy_store, region_code, peers="DE11", n_draws=20)
-    rated = recipes.rated_clusters(toy_store, 2)
+    rated = recipes.rated_clusters(toy_store, 2, year=YEAR)
     assert card.portfolio["category_code"].tolist() == _portfolio_order(
         rated, region_code, "traded"
     )
@@ -226,7 +226,7 @@ def test_portfolio_order_in_every_region(toy_store, region_code):
 
 
 def test_emerging_industries(toy_store, de11):
-    rated = recipes.rated_clusters(toy_store, 2)
+    rated = recipes.rated_clusters(toy_store, 2, year=YEAR)
     emerging = rated[(rated["region_code"] == "DE11") & (rated["category_type"] == "emerging")]
     record = de11.record()
     assert [row["category_code"] for row in record["emerging"]] == ["blue-growth"]
@@ -237,7 +237,7 @@ def test_emerging_industries(toy_store, de11):
 
 
 def test_cluster_summary_counts_the_rated_traded_clusters(toy_store, de11):
-    rated = recipes.rated_clusters(toy_store, 2)
+    rated = recipes.rated_clusters(toy_store, 2, year=YEAR)
     traded = rated[(rated["region_code"] == "DE11") & (rated["category_type"] == "traded")]
     summary = de11.record()["cluster_summary"]
     assert summary["has_cluster_data"] is True
@@ -247,8 +247,8 @@ def test_cluster_summary_counts_the_rated_traded_clusters(toy_store, de11):
     total = traded["region_employment_persons"].iloc[0]
     assert summary["region_employment_persons"] == total
     assert summary["starred_employment_share_pct"] == pytest.approx(100 * starred / total)
-    totals = toy_store.region_employment_totals.set_index(["region_code", "nuts_level"])
-    assert summary["n_sections_imputed"] == totals.loc[("DE11", 2), "n_sections_imputed"] > 0
+    totals = toy_store.region_employment_totals.set_index(["region_code", "nuts_level", "year"])
+    assert summary["n_sections_imputed"] == totals.loc[("DE11", 2, YEAR), "n_sections_imputed"] > 0
     assert "estimated from the parent region" in de11.cluster_summary_markdown()
 
 
@@ -354,7 +354,7 @@ def test_provenance_and_methods_are_printed(de11):
 
 def test_region_with_missing_lqs_says_not_available_never_zero(toy_store):
     card = build_scorecard(toy_store, "DE12", peers="DE11", n_draws=20)
-    rated = recipes.rated_clusters(toy_store, 2)
+    rated = recipes.rated_clusters(toy_store, 2, year=YEAR)
     assert rated.loc[rated["region_code"] == "DE12", "lq"].isna().all()  # DE12's total is unknown
     record = card.record()
     json.dumps(record, allow_nan=False)
@@ -465,8 +465,11 @@ def test_peer_at_another_level_is_refused(toy_store):
 
 
 def test_year_without_cluster_data_is_refused(toy_store):
-    with pytest.raises(UnknownCodeError, match="Years with cluster data at NUTS level 2: 2015"):
-        build_scorecard(toy_store, "DE11", year=YEAR - 1)
+    with pytest.raises(
+        UnknownCodeError,
+        match="Years with cluster data at NUTS level 2: 2011, 2012, 2013, 2014, 2015",
+    ):
+        build_scorecard(toy_store, "DE11", year=2010)
 
 
 @pytest.mark.parametrize(

@@ -20,9 +20,13 @@ from observatory_lib.constants import (
 )
 from observatory_lib.errors import unknown_code
 
+# The boundaries of the edition the statistics are shown in, and the crosswalks that took
+# them there (catalog source_code prefixes).
+EDITION_GEOMETRIES = {2013: "nuts_rg_20m_2013", 2016: "nuts_rg_20m_2016", 2021: "nuts_rg_60m_2021"}
+_GEOGRAPHY = (EDITION_GEOMETRIES[STATISTICS_EDITION], "jrc_nuts_cm")
 # Which inputs each family of products reads, by catalog source_code prefix.
 PRODUCT_SOURCES = {
-    "clusters": ("sbs_r_nuts06_r2", "eco_", "nuts_rg_20m_2016", "nuts2_2013"),
+    "clusters": ("sbs_r_nuts06_r2", "eco_", *_GEOGRAPHY),
     "scoreboard": (
         "sbs_r_nuts06_r2",
         "nama_",
@@ -30,8 +34,7 @@ PRODUCT_SOURCES = {
         "trng_",
         "eurito_",
         "regional_main_tables",
-        "nuts_rg_20m_2016",
-        "nuts2_2013",
+        *_GEOGRAPHY,
     ),
 }
 
