@@ -78,6 +78,7 @@ TRANSITION_COLUMNS = [
     "criteria_gained",
     "criteria_lost",
     "criteria_compared",
+    "spans_break",
     "rule_set",
 ]
 TREND_COLUMNS = [
@@ -268,7 +269,9 @@ def compute_star_transitions(rated: pd.DataFrame, start_year: int, end_year: int
     Only the criteria that can be judged in both years at the level are compared (e.g. the
     dynamism star, not available before 2012, is left out of a 2011-2015 comparison), so a
     transition never comes from a criterion appearing. ``transition`` is ``gained``, ``lost``,
-    ``kept`` or ``not rated`` (no criterion judged in one of the years).
+    ``kept`` or ``not rated`` (no criterion judged in one of the years). A transition across a
+    series break is kept but flagged (``spans_break``): stars are positions within each year,
+    yet a break (France's enterprise-based data from 2014) can move them.
 
     Returns:
         ``TRANSITION_COLUMNS``, one row per region x category with a row in the end year.
@@ -284,7 +287,8 @@ def compute_star_transitions(rated: pd.DataFrame, start_year: int, end_year: int
         c for c in criteria if _available(rated, c, start_year) and _available(rated, c, end_year)
     ]
     start = rated.loc[rated["year"] == start_year, [*CELL, *(f"{c}_pass" for c in compared)]]
-    end = rated[rated["year"] == end_year]
+    breaks = series_break_between(rated, np.full(len(rated), start_year))
+    end = rated.assign(spans_break=breaks)[rated["year"] == end_year]
     paired = end.merge(start, on=CELL, how="left", suffixes=("", "_start"))
     gained = np.full(len(paired), "", dtype=object)
     lost = np.full(len(paired), "", dtype=object)
@@ -391,7 +395,8 @@ def compute_europe_change(
         regions, ``compute_category_trends``), ``n_regions`` (in that set),
         ``n_regions_growing`` and ``n_regions_compared`` (reference regions with a usable
         change), ``n_stars_gained``, ``n_stars_lost``, ``n_kept`` (regional clusters whose star
-        count rose, fell, stayed).
+        count rose, fell, stayed, on series without a break) and ``n_across_break`` (the
+        transitions left out of those counts because the series breaks).
     """
     start_year = int(shift_share["start_year"].iloc[0]) if len(shift_share) else np.nan
     end_year = int(shift_share["end_year"].iloc[0]) if len(shift_share) else np.nan
@@ -423,7 +428,9 @@ def compute_europe_change(
         n_regions_compared=("region_code", "nunique"),
         n_regions_growing=("actual_change", lambda change: int((change > 0).sum())),
     )
-    moves = pd.crosstab(transitions["category_code"], transitions["transition"])
+    comparable = transitions[~transitions["spans_break"].astype(bool)]
+    moves = pd.crosstab(comparable["category_code"], comparable["transition"])
+    across = transitions[transitions["spans_break"].astype(bool)].groupby("category_code").size()
     summary = summary.merge(growing, on="category_code", how="left")
     for name, column in (
         ("gained", "n_stars_gained"),
@@ -432,6 +439,7 @@ def compute_europe_change(
     ):
         values = moves[name] if name in moves.columns else pd.Series(dtype=float)
         summary[column] = summary["category_code"].map(values).fillna(0).astype("int64")
+    summary["n_across_break"] = summary["category_code"].map(across).fillna(0).astype("int64")
     return summary.sort_values("employment_growth_pct_per_year", ascending=False, ignore_index=True)
 
 

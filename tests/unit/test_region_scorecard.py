@@ -28,6 +28,7 @@ from observatory_lib.products.region_scorecard import (
     table_html,
     write_scorecard_files,
 )
+from observatory_lib.products.region_scorecard import change as change_module
 from observatory_lib.products.region_scorecard import files as scorecard_files
 from observatory_lib.products.region_scorecard.spec import (
     DEFAULT_DRAWS,
@@ -493,7 +494,7 @@ def test_bad_parameters_are_refused_naming_the_accepted_values(toy_store, kwargs
 
 def test_scorecard_images_are_png_bytes(toy_store, de11):
     images = scorecard_images(de11, toy_store)
-    assert set(images) == {"locator", "category_map", "dimension_chart"}
+    assert set(images) == {"locator", "category_map", "change_chart", "dimension_chart"}
     for name, image in images.items():
         assert image.name == name
         assert image.png.startswith(PNG_SIGNATURE), name
@@ -521,11 +522,15 @@ def test_write_scorecard_files(toy_store, de11, tmp_path, monkeypatch):
     names = sorted(path.name for path in written)
     assert names == [
         "DE11_category_map.png",
+        "DE11_change_chart.png",
         "DE11_clusters.csv",
+        "DE11_clusters_panel.csv",
         "DE11_dimension_chart.png",
         "DE11_locator.png",
     ]
     assert sorted(atomic) == [name for name in names if name.endswith(".png")]
+    panel = (target / "DE11_clusters_panel.csv").read_text(encoding="utf-8-sig")
+    assert "region_code,nuts_level,category_code,category_type,year,indicator_code" in panel
     assert sorted(path.name for path in target.iterdir()) == names  # no temporary file left
     csv = (target / "DE11_clusters.csv").read_text(encoding="utf-8-sig")
     assert "Source: Eurostat" in csv
@@ -577,3 +582,51 @@ def test_clear_cache_forgets_the_recipe_tables(toy_store):
     assert recipes.scoreboard(toy_store, 2) is board
     region_scorecard.clear_cache()
     assert recipes.scoreboard(toy_store, 2) is not board
+
+
+# --- change over time ---------------------------------------------------------------------
+
+
+def test_change_part_takes_its_numbers_from_the_recipe_layer(toy_store, de11):
+    change = de11.change
+    assert change["available"] and change["window"] == (2011, 2015)
+    table = change["table"].set_index("category_code")
+    assert list(table.index) == de11.portfolio["category_code"].head(5).tolist()
+    shift = recipes.shift_share(toy_store, 2, (2011, 2015)).set_index(
+        ["region_code", "category_code"]
+    )
+    for code, row in table.iterrows():
+        expected = shift.loc[("DE11", code)]
+        assert row["regional_component"] == pytest.approx(expected["regional_component"])
+        parts = (
+            row["european_growth_component"]
+            + row["category_mix_component"]
+            + row["regional_component"]
+        )
+        assert parts == pytest.approx(row["actual_change"])
+    # DE11 grows 3 % a year in the toy store, every category alike
+    assert table.loc["automotive", "employment_growth_pct_per_year"] == pytest.approx(3.0, abs=0.05)
+    record = de11.record()["change"]
+    assert record["window"] == [2011, 2015] and record["available"] is True
+    assert {row["category_code"] for row in record["categories"]} == set(table.index)
+    shown = de11.change_table()
+    assert list(shown.columns)[1] == "Employment 2011 → 2015"
+    assert shown["Growth per year"].iloc[0] == "+3.0 %"
+
+
+def test_a_change_across_a_series_break_is_not_computed_and_said_so(toy_store):
+    card = build_scorecard(toy_store, "BE21", peers="DE11", n_draws=N_DRAWS)
+    table = card.change["table"]
+    assert (table["status"] == change_module.STATUS_BREAK).all()
+    assert table["regional_component"].isna().all()
+    shown = card.change_table()
+    assert set(shown["Growth per year"]) == {"series break"}
+    assert any("series breaks" in note for note in card.notes)
+    assert "series break" in card.change_notes_markdown()
+
+
+def test_the_first_year_has_no_change(toy_store):
+    card = build_scorecard(toy_store, "DE11", year=2011, peers="AT11", n_draws=N_DRAWS)
+    assert not card.change["available"]
+    assert "first year with cluster data" in card.change_markdown()
+    assert card.record()["change"]["categories"] == []

@@ -21,6 +21,7 @@ from observatory_lib.products.region_scorecard.figures import (
 )
 from observatory_lib.products.region_scorecard.files import write_scorecard_files
 from observatory_lib.products.region_scorecard.layout import (
+    change_output,
     clusters_output,
     dimensions_output,
     key_facts_output,
@@ -33,6 +34,7 @@ __all__ = [
     "Scorecard",
     "ScorecardImage",
     "build_scorecard",
+    "change_output",
     "clear_cache",
     "clusters_output",
     "coerce_peers",

@@ -45,6 +45,16 @@ def clusters_output(card: Scorecard):
     )
 
 
+def change_output(card: Scorecard):
+    """The change over time of the leading clusters: how to read it, the table, its notes."""
+    return section_output(
+        "### Change over time",
+        card.change_markdown(),
+        table_html(card.change_table(), empty_text=""),
+        card.change_notes_markdown(),
+    )
+
+
 def scoreboard_output(card: Scorecard):
     """The ecosystem scoreboard's headline: index, group, ranks and rank interval."""
     return section_output("### Ecosystem scoreboard", card.scoreboard_markdown())

@@ -1,0 +1,363 @@
+"""The scorecard's "change over time" part: its leading clusters from one year to another.
+
+For the region's leading traded categories (the portfolio's first ``N_CHANGE_CATEGORIES``
+with a known employment), over the window ending in the scorecard's year
+(``constants.GROWTH_WINDOW_YEARS`` back, or from the first year with data): the employment
+trend, the wage per person employed against the category's European average (= 100), the
+star transition with the criterion that flipped, and the shift-share of the employment change
+(European growth, category mix, regional component: jobs created beyond or below what the
+category's European growth would have brought). One compact figure (``change_figure``: the
+trend indexed to the start year, and the shift-share bars) and one table.
+
+Every number comes from the recipe layer; a change across a series break is "not computed"
+and said so, never shown as plain growth.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from observatory_lib.constants import GROWTH_WINDOW_YEARS
+from observatory_lib.indicators import recipes
+from observatory_lib.indicators.change import STATUS_AVAILABLE, STATUS_BREAK
+from observatory_lib.products.kit.labels import stars_text
+from observatory_lib.products.kit.map_styles import NOT_AVAILABLE, format_value
+from observatory_lib.products.region_scorecard.spec import ScorecardContext
+from observatory_lib.products.region_scorecard.text import escaped, text_number
+
+N_CHANGE_CATEGORIES = 5
+CHANGE_COLUMNS = [
+    "category_code",
+    "category_name",
+    "employment_start",
+    "employment_end",
+    "employment_growth_pct_per_year",
+    "relative_wage_index",
+    "stars_start",
+    "stars_end",
+    "stars_compared_out_of",
+    "transition",
+    "criteria_gained",
+    "criteria_lost",
+    "transition_spans_break",
+    "actual_change",
+    "expected_change",
+    "european_growth_component",
+    "category_mix_component",
+    "regional_component",
+    "status",
+    "flag",
+]
+TREND_COLUMNS = ["category_code", "category_name", "year", "employment_persons"]
+COMPONENTS = {
+    "european_growth_component": "European growth",
+    "category_mix_component": "Category mix",
+    "regional_component": "Regional (vs expected)",
+}
+INTRO = (
+    "The leading traded categories over {window}: employment, its compound annual growth, the "
+    "wage per person employed against the category's European average (= 100), stars in both "
+    "years and the shift-share of the employment change: what Europe's overall growth and the "
+    "category's own European growth would have brought, and the regional component, the jobs "
+    "created beyond (or below) that expectation."
+)
+
+
+def window_for(context: ScorecardContext) -> tuple[int, int] | None:
+    """The scorecard's change window: ``GROWTH_WINDOW_YEARS`` back from its year (or from the
+    first year with data); None when the year is the first year with data."""
+    years = recipes.cluster_years(context.store)
+    start = max(context.year - GROWTH_WINDOW_YEARS, years[0])
+    while start not in years and start < context.year:
+        start += 1
+    return (start, context.year) if start < context.year else None
+
+
+def empty_change(reason: str) -> dict:
+    return {
+        "available": False,
+        "reason": reason,
+        "window": None,
+        "table": pd.DataFrame(columns=CHANGE_COLUMNS),
+        "trend": pd.DataFrame(columns=TREND_COLUMNS),
+        "notes": [f"Change over time not available: {reason}."],
+    }
+
+
+def change_section(context: ScorecardContext, portfolio: pd.DataFrame) -> dict:
+    """The table, the trend and the notes of the change part (``empty_change`` when none)."""
+    if portfolio.empty:
+        return empty_change("the region has no rated cluster")
+    window = window_for(context)
+    if window is None:
+        return empty_change(f"{context.year} is the first year with cluster data")
+    store, level = context.store, context.level
+    leading = portfolio.loc[
+        portfolio["employment_persons"].notna(), ["category_code", "category_name"]
+    ]
+    leading = leading.head(N_CHANGE_CATEGORIES).reset_index(drop=True)
+    shift = _region_rows(recipes.shift_share(store, level, window), context.region_code)
+    moves = _region_rows(
+        recipes.star_transitions(store, level, context.rule_set, window), context.region_code
+    )
+    indicators = _region_rows(recipes.cluster_indicators(store, level), context.region_code)
+    end = indicators[indicators["year"] == window[1]].set_index("category_code")
+    table = leading.merge(shift, on="category_code", how="left").merge(
+        moves.rename(columns={"spans_break": "transition_spans_break"})[
+            [
+                "category_code",
+                "transition_spans_break",
+                "stars_start",
+                "stars_end",
+                "stars_compared_out_of",
+                "transition",
+                "criteria_gained",
+                "criteria_lost",
+            ]
+        ],
+        on="category_code",
+        how="left",
+    )
+    table = table.assign(
+        relative_wage_index=table["category_code"].map(end["relative_wage_index"]),
+        flag=table["category_code"].map(end["flag"]),
+    )
+    trend = indicators[
+        indicators["category_code"].isin(leading["category_code"])
+        & indicators["year"].between(*window)
+    ].merge(leading, on="category_code")
+    return {
+        "available": True,
+        "reason": "",
+        "window": window,
+        "table": table.reindex(columns=CHANGE_COLUMNS),
+        "trend": trend[TREND_COLUMNS].sort_values(["category_code", "year"], ignore_index=True),
+        "notes": _notes(table, window),
+    }
+
+
+def region_panel(context: ScorecardContext) -> pd.DataFrame:
+    """The region's cluster indicators of every year as a long panel (for its download)."""
+    store, level, rules = context.store, context.level, context.rule_set
+    if level not in recipes.cluster_levels(store):
+        return pd.DataFrame()
+    by_region = recipes.memo(
+        (store.version, "panel_by_region", level, rules),
+        lambda: dict(iter(recipes.change_panel(store, level, rules).groupby("region_code"))),
+    )
+    return by_region.get(context.region_code, pd.DataFrame()).reset_index(drop=True)
+
+
+def _region_rows(frame: pd.DataFrame, region_code: str) -> pd.DataFrame:
+    return frame.loc[frame["region_code"] == region_code]
+
+
+def _notes(table: pd.DataFrame, window: tuple[int, int]) -> list[str]:
+    notes = []
+    broken = table.loc[table["status"] == STATUS_BREAK, "category_name"].astype("str")
+    if len(broken):
+        notes.append(
+            f"Change {window[0]}-{window[1]} not computed for {', '.join(broken)}: the series "
+            "breaks between the two years (Eurostat flag b, or d in some years only)."
+        )
+    missing = table.loc[
+        ~table["status"].isin([STATUS_AVAILABLE, STATUS_BREAK]), "category_name"
+    ].astype("str")
+    if len(missing):
+        notes.append(
+            f"Change {window[0]}-{window[1]} not available for {', '.join(missing)}: "
+            "employment is not known in both years."
+        )
+    return notes
+
+
+# --- text and table ------------------------------------------------------------------------
+
+
+def change_intro(section: dict) -> str:
+    if not section["available"]:
+        return f"*Change over time: {NOT_AVAILABLE} ({section['reason']}).*"
+    start, end = section["window"]
+    return INTRO.format(window=f"{start}–{end}")
+
+
+def change_table(section: dict) -> pd.DataFrame:
+    """The change table formatted for display; every missing value reads "not available"."""
+    table = section["table"]
+    if table.empty:
+        return pd.DataFrame()
+    start, end = section["window"]
+    return pd.DataFrame(
+        {
+            "Category": table["category_name"].astype("str"),
+            f"Employment {start} → {end}": [
+                _arrow(a, b)
+                for a, b in zip(table["employment_start"], table["employment_end"], strict=True)
+            ],
+            "Growth per year": [
+                _growth(v, s)
+                for v, s in zip(
+                    table["employment_growth_pct_per_year"], table["status"], strict=True
+                )
+            ],
+            "Wage vs Europe (= 100)": [text_number(v, 0) for v in table["relative_wage_index"]],
+            f"Stars {start} → {end}": [_stars(row) for row in table.itertuples(index=False)],
+            "Jobs vs expected": [
+                _signed(v, s)
+                for v, s in zip(table["regional_component"], table["status"], strict=True)
+            ],
+        }
+    )
+
+
+def _arrow(start: Any, end: Any) -> str:
+    return f"{format_value(start)} → {format_value(end)}"
+
+
+def _growth(value: Any, status: Any) -> str:
+    if status == STATUS_BREAK:
+        return "series break"
+    return NOT_AVAILABLE if value is None or pd.isna(value) else f"{float(value):+.1f} %"
+
+
+def _signed(value: Any, status: Any) -> str:
+    if status == STATUS_BREAK:
+        return "series break"
+    if value is None or pd.isna(value):
+        return NOT_AVAILABLE
+    return f"{float(value):+,.0f}"
+
+
+def _stars(row: Any) -> str:
+    if pd.isna(row.transition) or row.transition == "not rated":
+        return NOT_AVAILABLE
+    out_of = row.stars_compared_out_of
+    text = f"{stars_text(row.stars_start, out_of)} → {stars_text(row.stars_end, out_of)}"
+    flipped = [f"+{c}" for c in _names(row.criteria_gained)] + [
+        f"−{c}" for c in _names(row.criteria_lost)
+    ]
+    text = f"{text} ({', '.join(flipped)})" if flipped else text
+    spans_break = row.transition_spans_break
+    return f"{text}, series break" if pd.notna(spans_break) and bool(spans_break) else text
+
+
+def _names(text: Any) -> list[str]:
+    return [] if text is None or pd.isna(text) else [part.strip() for part in str(text).split(",")]
+
+
+def change_notes_markdown(section: dict) -> str:
+    """The change part's notes and how to read it, one paragraph."""
+    if not section["available"]:
+        return ""
+    parts = [
+        "Stars compare the criteria judged in both years; growth is a compound annual rate; "
+        "'jobs vs expected' is the regional component of the shift-share."
+    ]
+    parts += [escaped(note) for note in section["notes"]]
+    return "*" + " ".join(parts) + "*"
+
+
+def change_record(section: dict) -> dict:
+    """The change part for the scorecard's JSON twin."""
+    table = section["table"]
+    return {
+        "available": section["available"],
+        "reason": section["reason"] or None,
+        "window": list(section["window"]) if section["window"] else None,
+        "categories": []
+        if table.empty
+        else table.reindex(columns=CHANGE_COLUMNS).to_dict("records"),
+    }
+
+
+# --- the figure ------------------------------------------------------------------------------
+
+_COLOURS = ("#1d3c5e", "#6f9fd1", "#d4a017", "#8c564b", "#5c8a3a")
+_COMPONENT_COLOURS = ("#b3b3b3", "#6f9fd1", "#1d3c5e")
+
+
+def change_figure(section: dict):
+    """Two small panels: employment indexed to the start year, and the shift-share bars.
+
+    Returns None when there is nothing to draw. Categories whose change is not computed
+    (series break, missing year) are left out of both panels; the table says why.
+    """
+    from matplotlib.figure import Figure
+
+    if not section["available"]:
+        return None
+    table = section["table"]
+    usable = table[table["status"] == STATUS_AVAILABLE].reset_index(drop=True)
+    if usable.empty:
+        return None
+    start, end = section["window"]
+    figure = Figure(figsize=(7.0, 2.6), facecolor="white")
+    trend_axes = figure.add_axes((0.06, 0.25, 0.3, 0.6))
+    bar_axes = figure.add_axes((0.62, 0.25, 0.36, 0.6))
+    _draw_trend(trend_axes, section["trend"], usable, start)
+    _draw_shift_share(bar_axes, usable)
+    figure.text(0.01, 0.97, f"Employment, {start} = 100", fontsize=8, va="top")
+    figure.text(0.42, 0.97, f"Employment change {start}–{end}, persons", fontsize=8, va="top")
+    return figure
+
+
+def _draw_trend(ax, trend: pd.DataFrame, usable: pd.DataFrame, start: int) -> None:
+    for position, row in enumerate(usable.itertuples(index=False)):
+        series = trend[trend["category_code"] == row.category_code].sort_values("year")
+        base = series.loc[series["year"] == start, "employment_persons"]
+        if base.empty or not base.iloc[0] > 0:
+            continue
+        ax.plot(
+            series["year"], 100 * series["employment_persons"] / base.iloc[0],
+            color=_COLOURS[position % len(_COLOURS)], linewidth=1.4, marker="o", markersize=2.5,
+        )  # fmt: skip
+    ax.axhline(100, color="#808080", linewidth=0.6, linestyle=":")
+    years = sorted(trend["year"].unique())
+    ax.set_xticks(years, [str(y) for y in years], fontsize=6)
+    ax.tick_params(axis="y", labelsize=6)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _draw_shift_share(ax, usable: pd.DataFrame) -> None:
+    from matplotlib.patches import Patch
+
+    positions = np.arange(len(usable))[::-1]
+    labels = [_short(name) for name in usable["category_name"]]
+    for y_value, row in zip(positions, usable.itertuples(index=False), strict=True):
+        positive, negative = 0.0, 0.0
+        for column, colour in zip(COMPONENTS, _COMPONENT_COLOURS, strict=True):
+            value = float(getattr(row, column))
+            left = positive if value >= 0 else negative + value
+            ax.barh(y_value, abs(value), left=left, height=0.6, color=colour)
+            positive, negative = (
+                (positive + value, negative) if value >= 0 else (positive, negative + value)
+            )
+        ax.plot([row.actual_change], [y_value], marker="|", markersize=9, color="black")
+    ax.axvline(0, color="#404040", linewidth=0.6)
+    ax.set_yticks(positions, labels, fontsize=6)
+    # the labels are coloured like the category's trend line: they are the left panel's legend
+    colours = {label: _COLOURS[i % len(_COLOURS)] for i, label in enumerate(labels)}
+    for tick in ax.get_yticklabels():
+        tick.set_color(colours.get(tick.get_text(), "black"))
+    ax.tick_params(axis="x", labelsize=6)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    handles = [
+        Patch(color=c, label=label)
+        for c, label in zip(_COMPONENT_COLOURS, COMPONENTS.values(), strict=True)
+    ]
+    handles.append(
+        ax.plot([], [], marker="|", linestyle="", color="black", label="Actual change")[0]
+    )
+    ax.figure.legend(
+        handles=handles, fontsize=6, loc="lower right", bbox_to_anchor=(0.99, 0.0), ncols=4,
+        frameon=False, handlelength=1.2, columnspacing=1.2,
+    )  # fmt: skip
+
+
+def _short(name: str, width: int = 34) -> str:
+    return name if len(name) <= width else name[: width - 1].rstrip() + "…"
