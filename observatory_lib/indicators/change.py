@@ -477,3 +477,43 @@ def to_long_panel(rated: pd.DataFrame, indicators: Iterable[str] | None = None) 
     return long.reindex(columns=PANEL_COLUMNS).sort_values(
         ["region_code", "category_code", "indicator_code", "year"], ignore_index=True
     )
+
+
+def summarise_europe_change(trends: pd.DataFrame, transitions: pd.DataFrame) -> dict:
+    """Europe's headline change over the traded categories (emerging ones overlap them).
+
+    Returns:
+        ``employment_start``, ``employment_end`` and ``employment_growth_pct_per_year`` (the
+        traded categories' employment summed over each category's constant regions,
+        ``compute_category_trends``), ``n_clusters_compared`` (those region x category
+        cells), ``n_gained``, ``n_lost``, ``n_kept`` (traded regional clusters by star
+        transition, series without a break) and ``n_across_break``.
+    """
+    traded = trends[trends["category_type"] == "traded"]
+    years = sorted(int(y) for y in traded["year"].unique())
+    moves = transitions[transitions["category_type"] == "traded"]
+    across = moves["spans_break"].astype(bool)
+    counts = moves.loc[~across, "transition"].value_counts()
+    summary = {
+        "employment_start": np.nan,
+        "employment_end": np.nan,
+        "employment_growth_pct_per_year": np.nan,
+        "n_clusters_compared": 0,
+        "n_gained": int(counts.get("gained", 0)),
+        "n_lost": int(counts.get("lost", 0)),
+        "n_kept": int(counts.get("kept", 0)),
+        "n_across_break": int(across.sum()),
+    }
+    if not years:
+        return summary
+    totals = traded.groupby("year")["employment_persons"].sum()
+    start, end = years[0], years[-1]
+    growth = compound_growth_pct(
+        np.array([totals[end]]), np.array([totals[start]]), np.array([end - start])
+    )
+    return summary | {
+        "employment_start": float(totals[start]),
+        "employment_end": float(totals[end]),
+        "employment_growth_pct_per_year": float(growth[0]),
+        "n_clusters_compared": int(traded.loc[traded["year"] == end, "n_regions"].sum()),
+    }

@@ -102,6 +102,7 @@ __all__ = [
     "current_store",
     "eu_region_codes",
     "europe_change",
+    "europe_change_headline",
     "fastest_growing_regions",
     "framework",
     "geometries",
@@ -120,6 +121,7 @@ __all__ = [
     "statistics_edition",
     "statistics_regions",
     "structural_indicators",
+    "window_ending",
 ]
 
 
@@ -626,6 +628,14 @@ def change_window(store: Store, window: Sequence[int] | None = None) -> tuple[in
     return start, end
 
 
+def window_ending(store: Store, year: int) -> tuple[int, int] | None:
+    """The change window the products show for ``year``: ``GROWTH_WINDOW_YEARS`` back (or from
+    the first year with data after that); None when ``year`` is the first year with data."""
+    years = cluster_years(store)
+    later = [y for y in years if max(int(year) - GROWTH_WINDOW_YEARS, years[0]) <= y < int(year)]
+    return (later[0], int(year)) if later and int(year) in years else None
+
+
 def shift_share(store: Store, level: int = 2, window: Sequence[int] | None = None) -> pd.DataFrame:
     """Shift-share of every regional cluster's employment change over the window
     (``change.compute_shift_share``; every country present forms Europe)."""
@@ -677,6 +687,24 @@ def europe_change(
             shift_share(store, level, (start, end)),
             star_transitions(store, level, rules, (start, end)),
             category_trends(store, level, (start, end)),
+        ),
+    )
+
+
+def europe_change_headline(
+    store: Store,
+    level: int = 2,
+    star_preset: str | StarRuleSet = DEFAULT_STAR_PRESET,
+    window: Sequence[int] | None = None,
+) -> dict:
+    """Europe's headline change over the traded categories (``change.summarise_europe_change``)."""
+    rules = load_star_preset(star_preset)
+    start, end = change_window(store, window)
+    return memo(
+        (store.version, "europe_headline", int(level), rules, start, end),
+        lambda: change.summarise_europe_change(
+            category_trends(store, level, (start, end)),
+            star_transitions(store, level, rules, (start, end)),
         ),
     )
 

@@ -93,6 +93,23 @@ EMERGING_TABLE = TableSpec(
         "leading_region_stars",
     )
 )
+CHANGE_TABLE = TableSpec(
+    columns=(
+        "category_name",
+        "category_type",
+        "employment_start",
+        "employment_end",
+        "employment_growth_pct_per_year",
+        "n_regions",
+        "n_regions_growing",
+        "n_regions_compared",
+        "n_stars_gained",
+        "n_stars_lost",
+        "n_across_break",
+    ),
+    units={"employment_growth_pct_per_year": "pct"},
+    empty_text="No change can be measured at this level and year.",
+)
 CRITERIA_TABLE = TableSpec(columns=("criterion", "metric", "cutoff_text", "is_verified", "note"))
 SENSITIVITY_TABLE = TableSpec(
     columns=(
@@ -123,6 +140,15 @@ RATED_DOWNLOAD_COLUMNS = [
     "size_rank",
     "lq",
     "focus_share",
+    "wages_eur",
+    "wage_per_employee_eur",
+    "relative_wage_index",
+    "local_units",
+    "persons_per_local_unit",
+    "employment_growth_pct",
+    "growth_base_year",
+    "growth_spans_break",
+    "flag",
     "stars",
     "stars_out_of",
     "stars_basis",
@@ -130,10 +156,44 @@ RATED_DOWNLOAD_COLUMNS = [
     "is_in_reference_set",
     "is_derived_by_allocation",
     "has_confidential_cells",
+    "is_apportioned",
     "is_small_base",
     "nuts_edition",
     "dataset_code",
 ]
+
+
+@dataclasses.dataclass(frozen=True)
+class PanoramaChange:
+    """How Europe's clusters changed over a window (``recipes.europe_change`` and its parts).
+
+    Attributes:
+        window: (start, end) years.
+        by_category: one row per category: employment on constant regions, growth per year,
+            regions growing, stars gained and lost (traded and emerging, with names).
+        shift_share, transitions: every regional cluster's shift-share and star transition.
+        europe: the headline counts over the traded categories.
+    """
+
+    window: tuple[int, int]
+    by_category: pd.DataFrame
+    shift_share: pd.DataFrame
+    transitions: pd.DataFrame
+    europe: dict[str, Any]
+
+    def headline_markdown(self) -> str:
+        start, end = self.window
+        e = self.europe
+        growth = map_styles.format_value(e["employment_growth_pct_per_year"], "pct")
+        return (
+            f"From {start} to {end}, employment in Europe's traded clusters changed by "
+            f"**{growth} a year** ({e['n_clusters_compared']:,} regional clusters whose employment "
+            "is known in every year, without a series break). "
+            f"**{e['n_gained']:,}** traded regional clusters gained stars, **{e['n_lost']:,}** "
+            f"lost some and {e['n_kept']:,} kept their count; {e['n_across_break']:,} whose series "
+            "breaks between the two years are not counted. The categories below are ranked by "
+            "their European growth."
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,6 +225,20 @@ class PanoramaReport:
     criteria: pd.DataFrame
     sensitivity: pd.DataFrame
     europe: dict[str, Any]
+    change: PanoramaChange | None = None
+
+    def change_by_category(self) -> pd.DataFrame:
+        """The categories ranked by European growth over the window (empty when none)."""
+        return pd.DataFrame() if self.change is None else self.change.by_category
+
+    def change_markdown(self) -> str:
+        """The change section's headline, or why there is none."""
+        if self.change is None:
+            return (
+                f"Change over time: not available ({self.year} is the first year with cluster "
+                "data)."
+            )
+        return self.change.headline_markdown()
 
     def headline_markdown(self) -> str:
         """The Europe-wide result in two sentences."""
@@ -193,6 +267,9 @@ class PanoramaReport:
             "star_preset": self.star_preset,
             "reference_countries": list(self.reference_countries),
             **self.europe,
+            "change": None
+            if self.change is None
+            else {"window": list(self.change.window), **self.change.europe},
         }
 
 
@@ -253,6 +330,22 @@ def panorama_context(
         criteria=star_criteria_table(rules),
         sensitivity=compute_panorama_sensitivity(rated, rules, lq_cutoffs, top_shares),
         europe=_europe_counts(rated, by_region),
+        change=_panorama_change(store, int(level), rules, int(year)),
+    )
+
+
+def _panorama_change(store, level: int, rules: StarRuleSet, year: int) -> PanoramaChange | None:
+    """Europe's change over the window ending in ``year`` (None in the first year with data)."""
+    window = recipes.window_ending(store, year)
+    if window is None:
+        return None
+    by_category = recipes.europe_change(store, level, rules, window)
+    return PanoramaChange(
+        window=window,
+        by_category=with_category_names(by_category, store.cluster_categories),
+        shift_share=recipes.shift_share(store, level, window),
+        transitions=recipes.star_transitions(store, level, rules, window),
+        europe=recipes.europe_change_headline(store, level, rules, window),
     )
 
 
@@ -350,16 +443,25 @@ def write_panorama_downloads(
     """Write the Panorama tables (CSV with BOM + XLSX, with provenance) under outputs/.
 
     Files: ``starred_clusters_by_region``, ``starred_clusters_by_country``,
-    ``leaders_by_category``, ``emerging_industries``, ``rated_clusters`` and
-    ``star_sensitivity``, each suffixed ``_<preset>_nuts<level>_<year>``. Tables above
-    ``XLSX_MAX_CELLS`` cells (the full ``rated_clusters`` at NUTS 2) are written as CSV only.
+    ``leaders_by_category``, ``emerging_industries`` and ``star_sensitivity``, each suffixed
+    ``_<preset>_nuts<level>_<year>``; ``rated_clusters_<preset>_nuts<level>_<first>-<last>``,
+    every rated regional cluster of every year (a panel: region, category, year); and, over
+    the change window, ``europe_change``, ``shift_share`` and ``star_transitions``
+    (``_<preset>_nuts<level>_<start>-<end>``). Tables above ``XLSX_MAX_CELLS`` cells (the
+    rated clusters at NUTS 2) are written as CSV only.
 
     Returns:
         The written paths.
     """
     regions = recipes.region_names(store, report.nuts_level)
-    rated = report.rated.merge(regions, on="region_code", how="left")
+    every_year = recipes.rated_clusters(
+        store, report.nuts_level, report.rule_set, reference_countries=report.reference_countries
+    )
+    rated = with_category_names(every_year, store.cluster_categories).merge(
+        regions, on="region_code", how="left"
+    )
     what = f"NUTS {report.nuts_level}, {report.year}, star rule set {report.star_preset}"
+    sources = product_sources(store, "clusters")
     tables = {
         "starred_clusters_by_region": (
             report.by_region,
@@ -371,11 +473,39 @@ def write_panorama_downloads(
         ),
         "leaders_by_category": (report.leaders, f"Leading regions per cluster category, {what}"),
         "emerging_industries": (report.emerging, f"Emerging industries, {what}"),
-        "rated_clusters": (
-            rated.reindex(columns=RATED_DOWNLOAD_COLUMNS),
-            f"Rated regional clusters, {what}",
-        ),
         "star_sensitivity": (report.sensitivity, f"Star sensitivity to the cut-offs, {what}"),
     }
     suffix = f"{report.star_preset}_nuts{report.nuts_level}_{report.year}"
-    return write_tables(tables, output_subdir, suffix, product_sources(store, "clusters"))
+    written = write_tables(tables, output_subdir, suffix, sources)
+    years = recipes.cluster_years(store)
+    panel = {
+        "rated_clusters": (
+            rated.reindex(columns=RATED_DOWNLOAD_COLUMNS),
+            f"Rated regional clusters of every year {years[0]}-{years[-1]} (region x category x "
+            f"year), NUTS {report.nuts_level}, star rule set {report.star_preset}",
+        )
+    }
+    panel_suffix = f"{report.star_preset}_nuts{report.nuts_level}_{years[0]}-{years[-1]}"
+    written += write_tables(panel, output_subdir, panel_suffix, sources)
+    if report.change is not None:
+        written += _write_change_downloads(report, output_subdir, sources)
+    return written
+
+
+def _write_change_downloads(report: PanoramaReport, output_subdir: str, sources) -> list[Path]:
+    change = report.change
+    start, end = change.window
+    what = f"{start}-{end}, NUTS {report.nuts_level}, star rule set {report.star_preset}"
+    tables = {
+        "europe_change": (change.by_category, f"How Europe's cluster categories changed, {what}"),
+        "shift_share": (
+            change.shift_share,
+            f"Shift-share of every regional cluster's employment change, {what}",
+        ),
+        "star_transitions": (
+            change.transitions,
+            f"Stars gained, lost or kept by every regional cluster, {what}",
+        ),
+    }
+    suffix = f"{report.star_preset}_nuts{report.nuts_level}_{start}-{end}"
+    return write_tables(tables, output_subdir, suffix, sources)

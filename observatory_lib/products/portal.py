@@ -244,8 +244,12 @@ def write_portal_downloads(
 ) -> list[Path]:
     """Machine-readable downloads for the portal: Parquet tables and a GeoJSON map layer.
 
-    ``cluster_indicators.parquet`` (every region x category with stars, the default rule
-    set), ``scoreboard_overall_scores.parquet`` (with rank intervals) and
+    ``cluster_indicators.parquet`` (every region x category x year with stars, the default
+    rule set), ``cluster_indicators_long.parquet`` (the same as a long panel: region,
+    category, year, indicator, value, unit, flag), over the change window
+    ``cluster_shift_share_<window>.parquet``, ``cluster_star_transitions_<window>.parquet``
+    and ``cluster_category_trends_<window>.parquet`` (``<window>``: e.g. ``2011-2015``),
+    ``scoreboard_overall_scores.parquet`` (with rank intervals) and
     ``scoreboard_dimension_scores.parquet``, and ``regions_nuts<level>_<edition>.geojson``:
     simplified polygons carrying the headline numbers (starred traded clusters, the
     scoreboard index relative to the EU), missing where unknown. Every number comes from the
@@ -260,9 +264,27 @@ def write_portal_downloads(
     board = recipes.scoreboard_tables(store, level)
     written = [
         _write_parquet(pd.DataFrame(rated), folder / "cluster_indicators.parquet"),
+        _write_parquet(
+            recipes.change_panel(store, level, DEFAULT_STAR_PRESET),
+            folder / "cluster_indicators_long.parquet",
+        ),
         _write_parquet(board.dimension_scores, folder / "scoreboard_dimension_scores.parquet"),
         _write_parquet(board.overall, folder / "scoreboard_overall_scores.parquet"),
     ]
+    window = recipes.window_ending(store, year)
+    if window is not None:
+        span = f"{window[0]}-{window[1]}"
+        changes = {
+            "cluster_shift_share": recipes.shift_share(store, level, window),
+            "cluster_star_transitions": recipes.star_transitions(
+                store, level, DEFAULT_STAR_PRESET, window
+            ),
+            "cluster_category_trends": recipes.category_trends(store, level, window),
+        }
+        written += [
+            _write_parquet(frame, folder / f"{name}_{span}.parquet")
+            for name, frame in changes.items()
+        ]
     starred = recipes.panorama_summary(store, level, DEFAULT_STAR_PRESET, year=year).by_region
     headline = (
         starred[["region_code", "n_starred_clusters"]]

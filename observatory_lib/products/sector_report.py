@@ -85,6 +85,33 @@ CONCENTRATION_TABLE = TableSpec(columns=("label", "value"))
 OVERLAP_EMERGING_TABLE = TableSpec(
     empty_text="The category shares no NACE class with an emerging industry."
 )
+TREND_TABLE = TableSpec(
+    columns=(
+        "year",
+        "employment_persons",
+        "employment_index",
+        "wage_per_employee_eur",
+        "n_regions",
+    ),
+    units={"employment_persons": "persons", "wage_per_employee_eur": "eur"},
+    empty_text="No trend: no region has the category's employment in every year of the window.",
+)
+FASTEST_TABLE = TableSpec(
+    columns=(
+        "region_code",
+        "region_name",
+        "country_code",
+        "growth_base_year",
+        "employment_persons",
+        "employment_growth_pct",
+        "relative_wage_index",
+        "stars",
+    ),
+    units={"employment_persons": "persons", "employment_growth_pct": "pct"},
+    empty_text="No region has a growth rate for the category over the window (no data, or "
+    "every series breaks).",
+)
+N_FASTEST = 10
 OVERLAP_TRADED_TABLE = TableSpec(
     empty_text="The category shares no NACE class with another traded category."
 )
@@ -102,6 +129,10 @@ class SectorReport:
         overlap_emerging: emerging industries sharing NACE classes with the category.
         overlap_traded: traded categories sharing classes (non-empty for emerging industries).
         notes: what limits the report (classes outside the SBS scope, missing cells).
+        window: the change window (None in the first year with data).
+        trend: the category's European employment per year on constant regions.
+        fastest_growing: the regions where it grew fastest over the window (at least 1,000
+            persons employed, series without a break), with stars and wages against Europe.
     """
 
     category_code: str
@@ -120,6 +151,31 @@ class SectorReport:
     overlap_emerging: pd.DataFrame
     overlap_traded: pd.DataFrame
     notes: tuple[str, ...]
+    window: tuple[int, int] | None = None
+    trend: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    fastest_growing: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+
+    def trend_markdown(self) -> str:
+        """The category's change over the window in one sentence, or why there is none."""
+        if self.window is None:
+            return f"Trend: not available ({self.year} is the first year with cluster data)."
+        start, end = self.window
+        if self.trend.empty:
+            return (
+                f"Trend {start}–{end}: not available (no region has the category's employment "
+                "in every year without a series break)."
+            )
+        first, last = self.trend.iloc[0], self.trend.iloc[-1]
+        index = map_styles.format_value(last["employment_index"])
+        return (
+            f"From {start} to {end}, the category's employment in the "
+            f"{int(last['n_regions'])} reference regions with data in every year (no series "
+            f"break) went from {map_styles.format_value(first['employment_persons'], 'persons')}"
+            f" to {map_styles.format_value(last['employment_persons'], 'persons')} (index "
+            f"{index}, {start} = 100). "
+            f"The fastest-growing regions below grew at the compound annual rate shown over "
+            f"{start}–{end}; regions below 1,000 persons and series with a break are left out."
+        )
 
     @property
     def n_starred_regions(self) -> int:
@@ -267,7 +323,25 @@ def sector_report_content(
             nace_classes, category_code, categories, against="traded"
         ),
         notes=_sector_notes(n_classes, n_in_scope, composition, concentration),
+        **_change_parts(store, category_code, int(level), rules, int(year)),
     )
+
+
+def _change_parts(store, category_code: str, level: int, rules, year: int) -> dict:
+    """The trend and the fastest-growing regions over the window ending in ``year``."""
+    window = recipes.window_ending(store, year)
+    if window is None:
+        return {"window": None}
+    trends = recipes.category_trends(store, level, window)
+    trend = trends[trends["category_code"] == category_code].reset_index(drop=True)
+    fastest = recipes.fastest_growing_regions(store, level, category_code, year=year, n=N_FASTEST)
+    rated = recipes.rated_clusters(store, level, rules, year=year)
+    stars = rated.loc[rated["category_code"] == category_code].set_index("region_code")["stars"]
+    names = recipes.region_names(store, level)
+    fastest = fastest.merge(names, on="region_code", how="left").assign(
+        stars=lambda frame: frame["region_code"].map(stars)
+    )
+    return {"window": window, "trend": trend, "fastest_growing": fastest.reset_index(drop=True)}
 
 
 def _leading_regions(table: pd.DataFrame, n_leaders: int) -> pd.DataFrame:
@@ -422,6 +496,34 @@ def write_sector_downloads(
             f"{name}: traded categories sharing NACE classes",
         ),
     }
+    if report.window is not None:
+        window = f"{report.window[0]}-{report.window[1]}"
+        tables["trend"] = (
+            report.trend,
+            f"{name}: European employment per year on constant regions, {window}",
+        )
+        tables["fastest_growing_regions"] = (
+            report.fastest_growing,
+            f"{name}: fastest-growing regions, compound annual growth {window}",
+        )
     subdir = f"{output_stem(output_subdir, report.category_code)}"
     suffix = f"{report.star_preset}_nuts{report.nuts_level}_{report.year}"
-    return write_tables(tables, subdir, suffix, product_sources(store, "clusters"))
+    sources = product_sources(store, "clusters")
+    written = write_tables(tables, subdir, suffix, sources)
+    rated = recipes.rated_clusters(store, report.nuts_level, report.rule_set)
+    panel = rated[rated["category_code"] == report.category_code]
+    panel = panel.drop(columns=[c for c in panel if c.endswith(("_value", "_threshold"))])
+    years = recipes.cluster_years(store)
+    written += write_tables(
+        {
+            "regions_panel": (
+                panel.reset_index(drop=True),
+                f"{name}: every region and year {years[0]}-{years[-1]}, NUTS "
+                f"{report.nuts_level}, star rule set {report.star_preset}",
+            )
+        },
+        subdir,
+        f"{report.star_preset}_nuts{report.nuts_level}_{years[0]}-{years[-1]}",
+        sources,
+    )
+    return written

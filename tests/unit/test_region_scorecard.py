@@ -159,7 +159,7 @@ def test_header_names_the_region_and_the_store(toy_store, de11):
     markdown = de11.header_markdown()
     assert markdown.startswith(f"## {REGION_NAMES['DE11']} (DE11)")
     assert f"store version {toy_store.version}" in markdown
-    assert "cluster employment (SBS) 2015" in header["data_vintage"]
+    assert "cluster data (SBS) 2015 and 2017-07-31" in header["data_vintage"]
 
 
 def test_key_facts_equal_the_store_and_the_eu_average(toy_store, de11):

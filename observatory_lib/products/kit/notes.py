@@ -54,7 +54,12 @@ def stars_methods_note(
     for criterion in rules.criteria:
         status = "verified" if criterion.verified else "**unverified**"
         cutoff = _cutoff_text(criterion.rule, criterion.cutoff, criterion.metric)
-        lines.append(f"- `{criterion.name}`: {cutoff} ({status}; {criterion.note})")
+        floor = (
+            f"; clusters of at least {criterion.min_employment:,.0f} persons only"
+            if criterion.min_employment
+            else ""
+        )
+        lines.append(f"- `{criterion.name}`: {cutoff} ({status}; {criterion.note}{floor})")
     lines.append("")
     if unverified:
         names = ", ".join(

@@ -23,7 +23,12 @@ from observatory_lib.errors import unknown_code
 # The boundaries of the edition the statistics are shown in, and the crosswalks that took
 # them there (catalog source_code prefixes).
 EDITION_GEOMETRIES = {2013: "nuts_rg_20m_2013", 2016: "nuts_rg_20m_2016", 2021: "nuts_rg_60m_2021"}
-_GEOGRAPHY = (EDITION_GEOMETRIES[STATISTICS_EDITION], "jrc_nuts_cm")
+EDITION_CROSSWALKS = {
+    2013: ("jrc_nuts_cm_n2_2013_2016",),  # the NUTS 2016 sources shown on NUTS 2013
+    2016: ("jrc_nuts_cm_n2_2013_2016",),
+    2021: ("jrc_nuts_cm_n2_2013_2016", "jrc_nuts_cm_n2_2016_2021"),
+}
+_GEOGRAPHY = (EDITION_GEOMETRIES[STATISTICS_EDITION], *EDITION_CROSSWALKS[STATISTICS_EDITION])
 # Which inputs each family of products reads, by catalog source_code prefix.
 PRODUCT_SOURCES = {
     "clusters": ("sbs_r_nuts06_r2", "eco_", *_GEOGRAPHY),

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from observatory_lib.constants import GROWTH_WINDOW_YEARS
 from observatory_lib.indicators import recipes
 from observatory_lib.indicators.change import STATUS_AVAILABLE, STATUS_BREAK
 from observatory_lib.products.kit.labels import stars_text
@@ -66,16 +65,6 @@ INTRO = (
 )
 
 
-def window_for(context: ScorecardContext) -> tuple[int, int] | None:
-    """The scorecard's change window: ``GROWTH_WINDOW_YEARS`` back from its year (or from the
-    first year with data); None when the year is the first year with data."""
-    years = recipes.cluster_years(context.store)
-    start = max(context.year - GROWTH_WINDOW_YEARS, years[0])
-    while start not in years and start < context.year:
-        start += 1
-    return (start, context.year) if start < context.year else None
-
-
 def empty_change(reason: str) -> dict:
     return {
         "available": False,
@@ -91,7 +80,7 @@ def change_section(context: ScorecardContext, portfolio: pd.DataFrame) -> dict:
     """The table, the trend and the notes of the change part (``empty_change`` when none)."""
     if portfolio.empty:
         return empty_change("the region has no rated cluster")
-    window = window_for(context)
+    window = recipes.window_ending(context.store, context.year)
     if window is None:
         return empty_change(f"{context.year} is the first year with cluster data")
     store, level = context.store, context.level

@@ -124,7 +124,7 @@ def _vintage_line(store: Store) -> str:
     others = sorted(set(statistics.loc[statistics["dataset_code"] != "sbs_r_nuts06_r2", "vintage"]))
     parts = []
     if len(sbs):
-        parts.append(f"cluster employment (SBS) {sbs.iloc[0]}")
+        parts.append(f"cluster data (SBS) {' and '.join(sorted(set(sbs)))}")
     if others:
         span = others[0] if len(others) == 1 else f"{others[0]} to {others[-1]}"
         parts.append(f"context indicators {span}")

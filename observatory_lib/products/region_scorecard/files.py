@@ -24,8 +24,8 @@ def write_scorecard_files(
     Files: ``<region>_clusters.csv`` (the top traded categories and the emerging industries),
     ``<region>_clusters_panel.csv`` (every cluster indicator of the region per category and
     year, a long panel) and ``<region>_<figure>.png``. An empty ``output_dir`` writes nothing
-    (the notebook's default); a relative one is placed under ``paths.output_dir()``, never the working
-    directory. Every file is written atomically.
+    (the notebook's default); a relative one is placed under ``paths.output_dir()``, never
+    the working directory. Every file is written atomically.
 
     Returns:
         The written paths.
