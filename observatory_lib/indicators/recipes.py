@@ -321,8 +321,21 @@ def rated_clusters(
         indicators = cluster_indicators(store, level, reference_countries=countries)
         return rate_stars(indicators, rules)
 
-    rated = memo((store.version, "rated", level, rules, countries), compute)
-    return _select_year(rated, year)
+    key = (store.version, "rated", level, rules, countries)
+    rated = memo(key, compute)
+    if year is None:
+        return _select_year(rated, None)
+    by_year = memo(
+        (*key, "by_year"),
+        lambda: {
+            int(value): rows.reset_index(drop=True)
+            for value, rows in rated.groupby("year", sort=True)
+        },
+    )
+    if int(year) not in by_year:
+        _select_year(rated, year)  # raises, naming the years with data
+    # a shallow copy: under copy-on-write a caller's changes never reach the memo's table
+    return by_year[int(year)].copy(deep=False)
 
 
 def structural_indicators(
@@ -721,16 +734,24 @@ def fastest_growing_regions(
     """The regions where the category's employment grew fastest over the growth window
     ending in ``year`` (compound annual rate; clusters of at least ``min_employment``
     persons, series without a break), fastest first."""
-    rows = cluster_indicators(store, level)
-    rows = rows.loc[
-        (rows["category_code"] == category_code)
-        & (rows["year"] == int(year))
-        & rows["employment_growth_pct"].notna()
-        & (rows["employment_persons"] >= min_employment)
-    ]
-    return rows.sort_values(["employment_growth_pct", "region_code"], ascending=[False, True]).head(
-        n
-    )
+
+    def by_category() -> dict[str, pd.DataFrame]:
+        rows = cluster_indicators(store, level)
+        rows = rows.loc[
+            (rows["year"] == int(year))
+            & rows["employment_growth_pct"].notna()
+            & (rows["employment_persons"] >= min_employment)
+        ]
+        ordered = rows.sort_values(
+            ["employment_growth_pct", "region_code"], ascending=[False, True]
+        )
+        return dict(iter(ordered.groupby("category_code", sort=False)))
+
+    key = (store.version, "growing_by_category", int(level), int(year), float(min_employment))
+    chosen = memo(key, by_category).get(category_code)
+    if chosen is None:
+        return cluster_indicators(store, level).iloc[0:0]
+    return chosen.head(n).reset_index(drop=True)
 
 
 def change_panel(

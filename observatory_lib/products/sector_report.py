@@ -327,6 +327,20 @@ def sector_report_content(
     )
 
 
+def view_stars(store, level: int, rules, year: int, category_code: str) -> pd.Series:
+    """The category's stars per region in ``year`` (the rated table split by category once)."""
+
+    def split() -> dict[str, pd.Series]:
+        rated = recipes.rated_clusters(store, level, rules, year=year)
+        return {
+            code: rows.set_index("region_code")["stars"]
+            for code, rows in rated.groupby("category_code", sort=False)
+        }
+
+    key = (store.version, "stars_by_category", level, rules, year)
+    return recipes.memo(key, split).get(category_code, pd.Series(dtype="Int64"))
+
+
 def _change_parts(store, category_code: str, level: int, rules, year: int) -> dict:
     """The trend and the fastest-growing regions over the window ending in ``year``."""
     window = recipes.window_ending(store, year)
@@ -335,8 +349,7 @@ def _change_parts(store, category_code: str, level: int, rules, year: int) -> di
     trends = recipes.category_trends(store, level, window)
     trend = trends[trends["category_code"] == category_code].reset_index(drop=True)
     fastest = recipes.fastest_growing_regions(store, level, category_code, year=year, n=N_FASTEST)
-    rated = recipes.rated_clusters(store, level, rules, year=year)
-    stars = rated.loc[rated["category_code"] == category_code].set_index("region_code")["stars"]
+    stars = view_stars(store, level, rules, year, category_code)
     names = recipes.region_names(store, level)
     fastest = fastest.merge(names, on="region_code", how="left").assign(
         stars=lambda frame: frame["region_code"].map(stars)

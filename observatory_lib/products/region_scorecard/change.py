@@ -88,11 +88,19 @@ def change_section(context: ScorecardContext, portfolio: pd.DataFrame) -> dict:
         portfolio["employment_persons"].notna(), ["category_code", "category_name"]
     ]
     leading = leading.head(N_CHANGE_CATEGORIES).reset_index(drop=True)
-    shift = _region_rows(recipes.shift_share(store, level, window), context.region_code)
-    moves = _region_rows(
-        recipes.star_transitions(store, level, context.rule_set, window), context.region_code
+    code = context.region_code
+    shift = _region_rows(
+        context, ("shift", window), lambda: recipes.shift_share(store, level, window), code
     )
-    indicators = _region_rows(recipes.cluster_indicators(store, level), context.region_code)
+    moves = _region_rows(
+        context,
+        ("moves", context.rule_set, window),
+        lambda: recipes.star_transitions(store, level, context.rule_set, window),
+        code,
+    )
+    indicators = _region_rows(
+        context, ("indicators",), lambda: recipes.cluster_indicators(store, level), code
+    )
     end = indicators[indicators["year"] == window[1]].set_index("category_code")
     table = leading.merge(shift, on="category_code", how="left").merge(
         moves.rename(columns={"spans_break": "transition_spans_break"})[
@@ -140,8 +148,12 @@ def region_panel(context: ScorecardContext) -> pd.DataFrame:
     return by_region.get(context.region_code, pd.DataFrame()).reset_index(drop=True)
 
 
-def _region_rows(frame: pd.DataFrame, region_code: str) -> pd.DataFrame:
-    return frame.loc[frame["region_code"] == region_code]
+def _region_rows(context: ScorecardContext, what: tuple, table, region_code: str) -> pd.DataFrame:
+    """One region's rows of a Europe-wide table, split by region once per process."""
+    key = (context.store.version, "change_rows", context.level, *what)
+    by_region = recipes.memo(key, lambda: dict(iter(table().groupby("region_code"))))
+    empty = table().iloc[0:0]
+    return by_region.get(region_code, empty)
 
 
 def _notes(table: pd.DataFrame, window: tuple[int, int]) -> list[str]:
