@@ -5,7 +5,8 @@ industries, the change over time, the scoreboard and its dimensions), the scoreb
 tables, the Cluster Panorama's rated table and change tables, the sector reports' fastest-
 growing regions, the mapping tool's values and the portal's downloads (Parquet and GeoJSON)
 must carry the same location quotients, stars, employment, wages, growth, shift-share,
-star transitions, scores, ranks and rank intervals. They all come from the recipe layer; this test proves nothing computes its own.
+star transitions, scores, ranks and rank intervals. They all come from the recipe layer;
+this test proves nothing computes its own.
 """
 
 from __future__ import annotations
