@@ -242,7 +242,8 @@ def _fill_from_parent(sections: pd.DataFrame, level: int) -> pd.DataFrame:
 
     The parent's section total minus its known children is shared among the children where the
     section is unknown, in proportion to their known employment in the other sections (the
-    regional counterpart of the original observatory's walk up the hierarchy).
+    regional counterpart of the original observatory's walk up the hierarchy). A parent whose
+    section was apportioned from another NUTS edition is not used.
     """
     section_keys = ["year", "nace_section"]
     children = sections[sections["nuts_level"] == level].assign(
@@ -250,9 +251,16 @@ def _fill_from_parent(sections: pd.DataFrame, level: int) -> pd.DataFrame:
     )
     size = children.groupby(["region_code", "year"])["section_persons"].transform("sum")
     children = children.assign(size_weight=size.where(children["section_persons"].isna(), 0.0))
-    parents = sections[sections["nuts_level"] == level - 1].rename(
-        columns={"region_code": "parent_code", "section_persons": "parent_persons"}
-    )[["parent_code", *section_keys, "parent_persons"]]
+    parents = sections[sections["nuts_level"] == level - 1]
+    # An apportioned parent (a NUTS 2013 region shared out by population) is too rough to
+    # estimate its children's suppressed sections from: its remainder is not used.
+    parents = parents.assign(
+        section_persons=parents["section_persons"].where(
+            ~parents["section_apportioned"].astype("boolean").fillna(False)
+        )
+    ).rename(columns={"region_code": "parent_code", "section_persons": "parent_persons"})[
+        ["parent_code", *section_keys, "parent_persons"]
+    ]
     group = ["parent_code", *section_keys]
     pooled = children.groupby(group).agg(
         known_persons=("section_persons", "sum"), missing_weight=("size_weight", "sum")

@@ -713,17 +713,31 @@ def recode_statistics(
             f"The recoding table lacks the region codes {missing}. Fix: pass every code of the "
             "table to build_recoding_table."
         )
-    merged = merged[merged["region_code"].notna()].drop(columns="nuts_edition_source")
+    merged = merged[merged["region_code"].notna()]
     direct = merged[merged["recode_relation"].isin(DIRECT)]
     shared = merged[merged["recode_relation"].eq(APPORTIONED)]
     parts = [direct]
     if additive and not shared.empty:
-        parts.append(_sum_parts(shared, list(keys), list(values), list(flags), list(carry)))
+        summed = _sum_parts(
+            shared.drop(columns="nuts_edition_source"),
+            list(keys),
+            list(values),
+            list(flags),
+            list(carry),
+        )
+        parts.append(summed.assign(nuts_edition_source=0))
     combined = pd.concat(parts, ignore_index=True)
-    rank = combined["recode_relation"].map(_PRIORITY)
-    combined = combined.assign(_rank=rank).sort_values(["region_code", *keys, "_rank"])
-    combined = combined.drop_duplicates(["region_code", *keys]).drop(columns="_rank")
-    return combined.reset_index(drop=True)
+    # One row per target key: 1:1 rows before apportioned parts, and among 1:1 rows the code
+    # of the newer edition (FRA1, NUTS 2013, before FR91, its NUTS 2010 name, which old files
+    # still list with no value).
+    combined = combined.assign(
+        _rank=combined["recode_relation"].map(_PRIORITY),
+        _edition=-combined["nuts_edition_source"].astype("int64"),
+    ).sort_values(["region_code", *keys, "_rank", "_edition"])
+    combined = combined.drop_duplicates(["region_code", *keys])
+    return combined.drop(columns=["_rank", "_edition", "nuts_edition_source"]).reset_index(
+        drop=True
+    )
 
 
 def _sum_parts(

@@ -238,3 +238,23 @@ def test_the_nuts2010_reference_file_is_consistent():
     assert renames["code_2013"].str.len().eq(renames["code_2010"].str.len()).all()
     assert set(table.loc[table["code_2010"].isin(["SI01", "SI02"]), "relation"]) == {"left out"}
     assert table["code_2010"].is_unique
+
+
+def test_a_renamed_code_never_hides_its_successors_value(maps):
+    # old files list FR7A (NUTS 2010) beside FR71 (NUTS 2013): both map 1:1 to FRK2
+    seen = pd.DataFrame(
+        {"region_code_source": ["FR7A", "FR71"], "nuts_edition_declared": 2013, "source_file": "f"}
+    )
+    recoding = editions.build_recoding_table(maps, seen, 2016)
+    frame = pd.DataFrame(
+        {
+            "region_code": ["FR7A", "FR71", "FR7A"],
+            "nuts_edition_source": [2010, 2013, 2010],
+            "year": [2015, 2015, 2010],
+            "persons": [float("nan"), 5.0, 3.0],
+        }
+    )
+    moved = editions.recode_statistics(frame, recoding, keys=["year"], values=["persons"])
+    by_year = moved.set_index("year")
+    assert by_year.loc[2015, "persons"] == 5.0 and by_year.loc[2015, "region_code_source"] == "FR71"
+    assert by_year.loc[2010, "persons"] == 3.0 and by_year.loc[2010, "region_code_source"] == "FR7A"
