@@ -29,6 +29,7 @@ import pandas as pd
 from observatory_lib.errors import ObservatoryError, unknown_code
 from observatory_lib.indicators.clusters import (
     compound_growth_pct,
+    estimated_between,
     require_columns,
     series_break_between,
 )
@@ -39,6 +40,10 @@ STATUS_BREAK = (
     "not computed: a series break (flag b, or d in some years only) lies between the years"
 )
 STATUS_MISSING = "missing: employment not known in both years"
+STATUS_ESTIMATED = (
+    "not computed: estimated from suppressed cells in one of the years (estimates are not "
+    "compared over time)"
+)
 STATUS_NOT_RATED = "not rated in both years"
 SHIFT_SHARE_COLUMNS = [
     "region_code",
@@ -58,7 +63,7 @@ SHIFT_SHARE_COLUMNS = [
     "european_growth_pct",
     "category_growth_pct",
     "regional_growth_pct",
-    "employment_growth_pct_per_year",
+    "employment_cagr_pct",
     "spans_break",
     "is_small_base",
     "is_in_reference_set",
@@ -155,7 +160,8 @@ def check_years(rated: pd.DataFrame, start_year: int, end_year: int) -> tuple[in
 def _pair(rated: pd.DataFrame, start_year: int, end_year: int) -> pd.DataFrame:
     """The end-year rows with the start year's employment and totals, and the break flag."""
     breaks = series_break_between(rated, np.full(len(rated), start_year))
-    rated = rated.assign(_spans_break=breaks)
+    estimated = estimated_between(rated, np.full(len(rated), start_year))
+    rated = rated.assign(_spans_break=breaks, _estimated=estimated)
     end = rated[rated["year"] == end_year]
     start = rated.loc[
         rated["year"] == start_year, [*CELL, "employment_persons", "region_employment_persons"]
@@ -181,7 +187,7 @@ def compute_shift_share(rated: pd.DataFrame, start_year: int, end_year: int) -> 
         ``SHIFT_SHARE_COLUMNS``, one row per region x category. ``actual_change`` =
         ``european_growth_component`` + ``category_mix_component`` + ``regional_component``;
         ``expected_change`` is the first two (the change at the category's European growth).
-        Growth rates are in % over the whole period, ``employment_growth_pct_per_year`` the
+        Growth rates are in % over the whole period, ``employment_cagr_pct`` the
         compound annual rate. Missing (with ``status``) where a year is unknown or the series
         breaks.
     """
@@ -189,7 +195,7 @@ def compute_shift_share(rated: pd.DataFrame, start_year: int, end_year: int) -> 
     start_year, end_year = check_years(rated, start_year, end_year)
     paired = _pair(rated, start_year, end_year)
     known = paired["employment_start"].notna() & paired["employment_end"].notna()
-    usable = known & ~paired["_spans_break"]
+    usable = known & ~paired["_spans_break"] & ~paired["_estimated"]
     reference = usable & paired["is_in_reference_set"].astype("boolean").fillna(False)
     category_growth = _growth_by(paired, reference, "category_code")
     europe = _europe_growth(paired, reference)
@@ -201,7 +207,9 @@ def compute_shift_share(rated: pd.DataFrame, start_year: int, end_year: int) -> 
     regional = actual - start * g_i
     own_growth = actual / start.where(start > 0)
     status = np.select(
-        [~known, paired["_spans_break"]], [STATUS_MISSING, STATUS_BREAK], STATUS_AVAILABLE
+        [~known, paired["_spans_break"], paired["_estimated"]],
+        [STATUS_MISSING, STATUS_BREAK, STATUS_ESTIMATED],
+        STATUS_AVAILABLE,
     )
     result = paired.assign(
         start_year=start_year,
@@ -214,7 +222,7 @@ def compute_shift_share(rated: pd.DataFrame, start_year: int, end_year: int) -> 
         european_growth_pct=100 * europe,
         category_growth_pct=100 * g_i,
         regional_growth_pct=100 * own_growth,
-        employment_growth_pct_per_year=np.where(
+        employment_cagr_pct=np.where(
             usable,
             compound_growth_pct(
                 paired["employment_end"],
@@ -354,8 +362,13 @@ def compute_category_trends(rated: pd.DataFrame, start_year: int, end_year: int)
     window = rated[rated["year"].between(start_year, end_year)]
     n_years = window["year"].nunique()
     breaks = series_break_between(window, np.full(len(window), start_year))
+    estimated = (
+        window["has_confidential_cells"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        if "has_confidential_cells" in window.columns
+        else np.zeros(len(window), dtype=bool)
+    )
     reference = window["is_in_reference_set"].astype("boolean").fillna(False).to_numpy()
-    ok_row = reference & window["employment_persons"].notna().to_numpy() & ~breaks
+    ok_row = reference & window["employment_persons"].notna().to_numpy() & ~breaks & ~estimated
     counts = pd.Series(ok_row, index=window.index).groupby([window[c] for c in CELL]).sum()
     balanced = counts[counts == n_years].index
     keep = pd.MultiIndex.from_frame(window[CELL]).isin(balanced)
@@ -391,7 +404,7 @@ def compute_europe_change(
 
     Returns:
         One row per category: ``category_code, category_type, start_year, end_year,
-        employment_start, employment_end, employment_growth_pct_per_year`` (constant
+        employment_start, employment_end, employment_cagr_pct`` (constant
         regions, ``compute_category_trends``), ``n_regions`` (in that set),
         ``n_regions_growing`` and ``n_regions_compared`` (reference regions with a usable
         change), ``n_stars_gained``, ``n_stars_lost``, ``n_kept`` (regional clusters whose star
@@ -413,7 +426,7 @@ def compute_europe_change(
     summary = summary.assign(
         start_year=start_year,
         end_year=end_year,
-        employment_growth_pct_per_year=compound_growth_pct(
+        employment_cagr_pct=compound_growth_pct(
             summary["employment_end"],
             summary["employment_start"],
             np.full(len(summary), end_year - start_year),
@@ -440,7 +453,7 @@ def compute_europe_change(
         values = moves[name] if name in moves.columns else pd.Series(dtype=float)
         summary[column] = summary["category_code"].map(values).fillna(0).astype("int64")
     summary["n_across_break"] = summary["category_code"].map(across).fillna(0).astype("int64")
-    return summary.sort_values("employment_growth_pct_per_year", ascending=False, ignore_index=True)
+    return summary.sort_values("employment_cagr_pct", ascending=False, ignore_index=True)
 
 
 def to_long_panel(rated: pd.DataFrame, indicators: Iterable[str] | None = None) -> pd.DataFrame:
@@ -483,7 +496,7 @@ def summarise_europe_change(trends: pd.DataFrame, transitions: pd.DataFrame) -> 
     """Europe's headline change over the traded categories (emerging ones overlap them).
 
     Returns:
-        ``employment_start``, ``employment_end`` and ``employment_growth_pct_per_year`` (the
+        ``employment_start``, ``employment_end`` and ``employment_cagr_pct`` (the
         traded categories' employment summed over each category's constant regions,
         ``compute_category_trends``), ``n_clusters_compared`` (those region x category
         cells), ``n_gained``, ``n_lost``, ``n_kept`` (traded regional clusters by star
@@ -497,7 +510,7 @@ def summarise_europe_change(trends: pd.DataFrame, transitions: pd.DataFrame) -> 
     summary = {
         "employment_start": np.nan,
         "employment_end": np.nan,
-        "employment_growth_pct_per_year": np.nan,
+        "employment_cagr_pct": np.nan,
         "n_clusters_compared": 0,
         "n_gained": int(counts.get("gained", 0)),
         "n_lost": int(counts.get("lost", 0)),
@@ -514,6 +527,6 @@ def summarise_europe_change(trends: pd.DataFrame, transitions: pd.DataFrame) -> 
     return summary | {
         "employment_start": float(totals[start]),
         "employment_end": float(totals[end]),
-        "employment_growth_pct_per_year": float(growth[0]),
+        "employment_cagr_pct": float(growth[0]),
         "n_clusters_compared": int(traded.loc[traded["year"] == end, "n_regions"].sum()),
     }

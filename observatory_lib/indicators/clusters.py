@@ -51,6 +51,10 @@ STATUS_SINGLE_YEAR = "not available: a single year; growth needs at least two ye
 STATUS_BASE_YEAR = "not available: base year of the growth period"
 STATUS_BASE_YEAR_ABSENT = "not available: the base year of the growth window is not in the data"
 STATUS_GROWTH_CELL_MISSING = "missing: employment not available in the year or base year"
+STATUS_ESTIMATED_CELL = (
+    "not available: the year or the base year was estimated from suppressed cells; "
+    "estimates are not compared over time"
+)
 STATUS_SERIES_BREAK = (
     "not available: the growth window spans a series break (Eurostat flag b, or d in some "
     "years only)"
@@ -456,9 +460,16 @@ def _add_dynamism(frame: pd.DataFrame, growth_window: int | None) -> pd.DataFram
     is_growth_year = span > 0
     growth = compound_growth_pct(frame["employment_persons"].to_numpy(), base_employment, span)
     spans_break = series_break_between(frame, base_year) & is_growth_year
+    estimated = estimated_between(frame, base_year) & is_growth_year
     status_codes = np.select(
-        [~is_growth_year, ~np.isin(base_year, years.unique()), spans_break, ~np.isnan(growth)],
-        [1, 2, 4, 0],
+        [
+            ~is_growth_year,
+            ~np.isin(base_year, years.unique()),
+            spans_break,
+            estimated & ~np.isnan(growth),
+            ~np.isnan(growth),
+        ],
+        [1, 2, 4, 5, 0],
         default=3,
     )
     statuses = [
@@ -467,13 +478,14 @@ def _add_dynamism(frame: pd.DataFrame, growth_window: int | None) -> pd.DataFram
         STATUS_BASE_YEAR_ABSENT,
         STATUS_GROWTH_CELL_MISSING,
         STATUS_SERIES_BREAK,
+        STATUS_ESTIMATED_CELL,
     ]
     base_years = pd.array(base_year, dtype="Int64")
     base_years[~is_growth_year] = pd.NA
     breaks = pd.array(spans_break, dtype="boolean")
     breaks[~is_growth_year] = pd.NA
     return frame.assign(
-        employment_growth_pct=np.where(spans_break, np.nan, growth),
+        employment_growth_pct=np.where(spans_break | estimated, np.nan, growth),
         growth_base_year=base_years,
         growth_spans_break=breaks,
         dynamism_status=pd.array(statuses, dtype="str").take(status_codes),
@@ -529,15 +541,28 @@ def series_break_between(frame: pd.DataFrame, start_year: np.ndarray) -> np.ndar
     return start_known & ((after_start > 0) | mixed_d)
 
 
-def _employment_in_year(frame: pd.DataFrame, target_years: np.ndarray) -> np.ndarray:
-    """Employment of each row's region x category in ``target_years`` (NaN where absent)."""
+def _employment_in_year(
+    frame: pd.DataFrame, target_years: np.ndarray, column: str = "employment_persons"
+) -> np.ndarray:
+    """``column`` of each row's region x category in ``target_years`` (NaN where absent)."""
     cell_ids = frame.groupby(["region_code", "category_code"], sort=False).ngroup().to_numpy()
-    employment = pd.Series(
-        frame["employment_persons"].to_numpy(),
+    values = pd.Series(
+        frame[column].astype(float).to_numpy(),
         index=pd.MultiIndex.from_arrays([cell_ids, frame["year"].to_numpy()]),
     )
     wanted = pd.MultiIndex.from_arrays([cell_ids, target_years])
-    return employment.reindex(wanted).to_numpy(dtype=float)
+    return values.reindex(wanted).to_numpy(dtype=float)
+
+
+def estimated_between(frame: pd.DataFrame, start_year: np.ndarray) -> np.ndarray:
+    """Whether each row's cell was estimated from suppressed cells in its year or in
+    ``start_year`` (``has_confidential_cells``): such estimates are not compared over time,
+    since the section remainder they come from moves with every other division."""
+    if "has_confidential_cells" not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    own = frame["has_confidential_cells"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    base = _employment_in_year(frame, np.asarray(start_year), "has_confidential_cells")
+    return own | (np.nan_to_num(base, nan=0.0) > 0)
 
 
 def _add_small_base_flag(frame: pd.DataFrame, floor: float) -> pd.DataFrame:

@@ -96,18 +96,12 @@ EMERGING_TABLE = TableSpec(
 CHANGE_TABLE = TableSpec(
     columns=(
         "category_name",
-        "category_type",
-        "employment_start",
         "employment_end",
-        "employment_growth_pct_per_year",
-        "n_regions",
-        "n_regions_growing",
-        "n_regions_compared",
+        "employment_cagr_pct",
         "n_stars_gained",
         "n_stars_lost",
-        "n_across_break",
     ),
-    units={"employment_growth_pct_per_year": "pct"},
+    units={"employment_cagr_pct": "pct"},
     empty_text="No change can be measured at this level and year.",
 )
 CRITERIA_TABLE = TableSpec(columns=("criterion", "metric", "cutoff_text", "is_verified", "note"))
@@ -184,7 +178,7 @@ class PanoramaChange:
     def headline_markdown(self) -> str:
         start, end = self.window
         e = self.europe
-        growth = map_styles.format_value(e["employment_growth_pct_per_year"], "pct")
+        growth = map_styles.format_value(e["employment_cagr_pct"], "pct")
         return (
             f"From {start} to {end}, employment in Europe's traded clusters changed by "
             f"**{growth} a year** ({e['n_clusters_compared']:,} regional clusters whose employment "
@@ -228,8 +222,18 @@ class PanoramaReport:
     change: PanoramaChange | None = None
 
     def change_by_category(self) -> pd.DataFrame:
-        """The categories ranked by European growth over the window (empty when none)."""
-        return pd.DataFrame() if self.change is None else self.change.by_category
+        """The categories ranked by European growth over the window (empty when none); an
+        emerging industry's name says so (Biopharmaceuticals is both a category and one)."""
+        if self.change is None:
+            return pd.DataFrame()
+        table = self.change.by_category
+        emerging = table["category_type"].eq("emerging")
+        names = (
+            table["category_name"]
+            .astype("str")
+            .where(~emerging, table["category_name"].astype("str") + " (emerging industry)")
+        )
+        return table.assign(category_name=names)
 
     def change_markdown(self) -> str:
         """The change section's headline, or why there is none."""

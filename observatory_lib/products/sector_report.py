@@ -97,17 +97,8 @@ TREND_TABLE = TableSpec(
     empty_text="No trend: no region has the category's employment in every year of the window.",
 )
 FASTEST_TABLE = TableSpec(
-    columns=(
-        "region_code",
-        "region_name",
-        "country_code",
-        "growth_base_year",
-        "employment_persons",
-        "employment_growth_pct",
-        "relative_wage_index",
-        "stars",
-    ),
-    units={"employment_persons": "persons", "employment_growth_pct": "pct"},
+    columns=("region_code", "region_name", "employment_persons", "employment_growth_pct", "stars"),
+    units={"employment_growth_pct": "pct"},
     empty_text="No region has a growth rate for the category over the window (no data, or "
     "every series breaks).",
 )

@@ -221,7 +221,7 @@ def test_europe_change_counts_regions_and_star_moves():
         change.compute_star_transitions(rated, 2011, 2015),
         change.compute_category_trends(indicators, 2011, 2015),
     ).set_index("category_code")
-    assert summary.loc["bio", "employment_growth_pct_per_year"] == pytest.approx(
+    assert summary.loc["bio", "employment_cagr_pct"] == pytest.approx(
         ((400 / 350) ** 0.25 - 1) * 100
     )
     assert summary.loc["auto", "n_regions_growing"] == 1  # AT11 only
@@ -253,3 +253,21 @@ def test_bad_years_are_refused_with_the_valid_ones():
         change.compute_shift_share(indicators, 2015, 2011)
     with pytest.raises(UnknownCodeError, match=r"2013.*2015, 2011"):
         change.compute_shift_share(indicators, 2013, 2015)
+
+
+def test_a_cell_estimated_from_suppressed_cells_is_not_compared_over_time():
+    cells = _cells()
+    estimated = (cells["region_code"] == "AT12") & (cells["category_code"] == "bio")
+    cells.loc[estimated & (cells["year"] == 2011), "has_confidential_cells"] = True
+    indicators = compute_cluster_indicators(cells, _totals(), growth_window=4)
+    assert math.isnan(_get(indicators, "AT12", "bio", "employment_growth_pct", 2015))
+    assert "estimated" in _get(indicators, "AT12", "bio", "dynamism_status", 2015)
+    table = change.compute_shift_share(indicators, 2011, 2015).set_index(
+        ["region_code", "category_code"]
+    )
+    assert table.loc[("AT12", "bio"), "status"] == change.STATUS_ESTIMATED
+    assert math.isnan(table.loc[("AT12", "bio"), "regional_component"])
+    trends = change.compute_category_trends(indicators, 2011, 2015).set_index(
+        ["category_code", "year"]
+    )
+    assert trends.loc[("bio", 2015), "n_regions"] == 2  # AT12 leaves the constant set

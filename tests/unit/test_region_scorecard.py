@@ -605,7 +605,7 @@ def test_change_part_takes_its_numbers_from_the_recipe_layer(toy_store, de11):
         )
         assert parts == pytest.approx(row["actual_change"])
     # DE11 grows 3 % a year in the toy store, every category alike
-    assert table.loc["automotive", "employment_growth_pct_per_year"] == pytest.approx(3.0, abs=0.05)
+    assert table.loc["automotive", "employment_cagr_pct"] == pytest.approx(3.0, abs=0.05)
     record = de11.record()["change"]
     assert record["window"] == [2011, 2015] and record["available"] is True
     assert {row["category_code"] for row in record["categories"]} == set(table.index)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from observatory_lib.indicators import recipes
-from observatory_lib.indicators.change import STATUS_AVAILABLE, STATUS_BREAK
+from observatory_lib.indicators.change import STATUS_AVAILABLE, STATUS_BREAK, STATUS_ESTIMATED
 from observatory_lib.products.kit.labels import stars_text
 from observatory_lib.products.kit.map_styles import NOT_AVAILABLE, format_value
 from observatory_lib.products.region_scorecard.spec import ScorecardContext
@@ -33,7 +33,7 @@ CHANGE_COLUMNS = [
     "category_name",
     "employment_start",
     "employment_end",
-    "employment_growth_pct_per_year",
+    "employment_cagr_pct",
     "relative_wage_index",
     "stars_start",
     "stars_end",
@@ -157,20 +157,25 @@ def _region_rows(context: ScorecardContext, what: tuple, table, region_code: str
 
 
 def _notes(table: pd.DataFrame, window: tuple[int, int]) -> list[str]:
+    span = f"{window[0]}-{window[1]}"
+    reasons = {
+        STATUS_BREAK: "the series breaks between the two years (Eurostat flag b, or d in some "
+        "years only)",
+        STATUS_ESTIMATED: "the cluster was estimated from suppressed cells in one of the years "
+        "(estimates are not compared over time)",
+    }
     notes = []
-    broken = table.loc[table["status"] == STATUS_BREAK, "category_name"].astype("str")
-    if len(broken):
-        notes.append(
-            f"Change {window[0]}-{window[1]} not computed for {', '.join(broken)}: the series "
-            "breaks between the two years (Eurostat flag b, or d in some years only)."
-        )
+    for status, reason in reasons.items():
+        names = table.loc[table["status"] == status, "category_name"].astype("str")
+        if len(names):
+            notes.append(f"Change {span} not computed for {', '.join(names)}: {reason}.")
     missing = table.loc[
-        ~table["status"].isin([STATUS_AVAILABLE, STATUS_BREAK]), "category_name"
+        ~table["status"].isin([STATUS_AVAILABLE, *reasons]), "category_name"
     ].astype("str")
     if len(missing):
         notes.append(
-            f"Change {window[0]}-{window[1]} not available for {', '.join(missing)}: "
-            "employment is not known in both years."
+            f"Change {span} not available for {', '.join(missing)}: employment is not known "
+            "in both years."
         )
     return notes
 
@@ -200,9 +205,7 @@ def change_table(section: dict) -> pd.DataFrame:
             ],
             "Growth per year": [
                 _growth(v, s)
-                for v, s in zip(
-                    table["employment_growth_pct_per_year"], table["status"], strict=True
-                )
+                for v, s in zip(table["employment_cagr_pct"], table["status"], strict=True)
             ],
             "Wage vs Europe (= 100)": [text_number(v, 0) for v in table["relative_wage_index"]],
             f"Stars {start} → {end}": [_stars(row) for row in table.itertuples(index=False)],
@@ -218,15 +221,18 @@ def _arrow(start: Any, end: Any) -> str:
     return f"{format_value(start)} → {format_value(end)}"
 
 
+_NOT_COMPUTED = {STATUS_BREAK: "series break", STATUS_ESTIMATED: "estimated cell"}
+
+
 def _growth(value: Any, status: Any) -> str:
-    if status == STATUS_BREAK:
-        return "series break"
+    if status in _NOT_COMPUTED:
+        return _NOT_COMPUTED[status]
     return NOT_AVAILABLE if value is None or pd.isna(value) else f"{float(value):+.1f} %"
 
 
 def _signed(value: Any, status: Any) -> str:
-    if status == STATUS_BREAK:
-        return "series break"
+    if status in _NOT_COMPUTED:
+        return _NOT_COMPUTED[status]
     if value is None or pd.isna(value):
         return NOT_AVAILABLE
     return f"{float(value):+,.0f}"
