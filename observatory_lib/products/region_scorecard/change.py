@@ -227,7 +227,10 @@ _NOT_COMPUTED = {STATUS_BREAK: "series break", STATUS_ESTIMATED: "estimated cell
 def _growth(value: Any, status: Any) -> str:
     if status in _NOT_COMPUTED:
         return _NOT_COMPUTED[status]
-    return NOT_AVAILABLE if value is None or pd.isna(value) else f"{float(value):+.1f} %"
+    if value is None or pd.isna(value):
+        return NOT_AVAILABLE
+    rounded = round(float(value), 1)
+    return "0.0 %" if rounded == 0 else f"{rounded:+.1f} %"
 
 
 def _signed(value: Any, status: Any) -> str:
