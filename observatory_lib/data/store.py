@@ -29,6 +29,7 @@ from observatory_lib.constants import (
 )
 from observatory_lib.data import cluster_definitions, context, editions, eurostat, nuts, sbs
 from observatory_lib.data.cluster_employment import build_cluster_employment, build_region_totals
+from observatory_lib.data.recoding import recode_statistics
 from observatory_lib.data.retrieval import Catalog, fetch, load_catalog
 from observatory_lib.errors import StoreError
 from observatory_lib.files import replace_directory, write_text_atomic
@@ -210,13 +211,13 @@ def _move(
     edition: int,
     **options,
 ) -> pd.DataFrame:
-    """``editions.recode_statistics`` on a table read from the inputs, with level and edition."""
+    """``recoding.recode_statistics`` on a table read from the inputs, with level and edition."""
     keyed = frame.assign(
         nuts_edition_source=editions.source_editions(
             frame["region_code"], frame["nuts_edition_declared"], maps
         )
     ).drop(columns=["nuts_edition_declared", "source_file", "nuts_level"], errors="ignore")
-    moved = editions.recode_statistics(keyed, recoding, **options)
+    moved = recode_statistics(keyed, recoding, **options)
     return moved.assign(
         nuts_level=(moved["region_code"].str.len() - 2).astype("int64"),
         nuts_edition=np.int64(edition),

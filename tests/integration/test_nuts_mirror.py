@@ -10,6 +10,7 @@ import pytest
 import shapely
 
 from observatory_lib.data import editions, nuts
+from observatory_lib.data.recoding import recode_statistics
 
 pytestmark = pytest.mark.integration
 
@@ -192,9 +193,7 @@ def test_mostly_2016_file_with_old_codes(mirror_file, maps):
     frame = frame.assign(
         nuts_edition_source=editions.source_editions(frame["region_code"], declared, maps)
     )
-    recoded = editions.recode_statistics(
-        frame, table, keys=["year"], values=["value"], additive=False
-    )
+    recoded = recode_statistics(frame, table, keys=["year"], values=["value"], additive=False)
     assert not recoded.duplicated(["region_code", "year"]).any()
     hu11 = recoded[recoded["region_code"] == "HU11"]
     assert set(hu11["recode_relation"]) == {"same"}

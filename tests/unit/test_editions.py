@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from observatory_lib.data import editions
+from observatory_lib.data.recoding import recode_statistics
 from observatory_lib.errors import DataSourceError, UnknownCodeError
 
 # A 2013 -> 2016 matrix in the JRC layout: a split (HU10), a rename (FR71), a boundary change
@@ -104,7 +105,7 @@ def test_apportioning_a_split_region_by_the_crosswalk_weight(maps):
             "flag": ["b", "c"],
         }
     )
-    moved = editions.recode_statistics(
+    moved = recode_statistics(
         frame, recoding, keys=["year"], values=["persons"], flags=["flag"]
     ).set_index(["region_code", "year"])
     share = 1727341 / (1727341 + 1218889)
@@ -134,7 +135,7 @@ def test_parts_of_a_boundary_change_are_summed_and_flags_united(maps):
             "flag": ["d", "b"],
         }
     )
-    moved = editions.recode_statistics(
+    moved = recode_statistics(
         frame, recoding, keys=["year"], values=["persons"], flags=["flag"]
     ).set_index("region_code")
     expected = 100 * 406045 / (831207 + 406045) + 200 * 1793009 / (1534363 + 1793009)
@@ -159,9 +160,7 @@ def test_rates_are_never_apportioned(maps):
             "rate": [5.0, 3.0],
         }
     )
-    moved = editions.recode_statistics(
-        frame, recoding, keys=["year"], values=["rate"], additive=False
-    )
+    moved = recode_statistics(frame, recoding, keys=["year"], values=["rate"], additive=False)
     assert moved["region_code"].tolist() == ["DE11"]
 
 
@@ -177,7 +176,7 @@ def test_a_native_code_wins_over_apportioned_parts(maps):
         )
     )
     assert frame["nuts_edition_source"].tolist() == [2013, 2016]
-    moved = editions.recode_statistics(frame, recoding, keys=["year"], values=["n"])
+    moved = recode_statistics(frame, recoding, keys=["year"], values=["n"])
     by_code = moved.set_index("region_code")
     assert by_code.loc["HU11", "n"] == 7.0 and by_code.loc["HU11", "recode_relation"] == "same"
     assert moved["region_code"].is_unique
@@ -254,7 +253,7 @@ def test_a_renamed_code_never_hides_its_successors_value(maps):
             "persons": [float("nan"), 5.0, 3.0],
         }
     )
-    moved = editions.recode_statistics(frame, recoding, keys=["year"], values=["persons"])
+    moved = recode_statistics(frame, recoding, keys=["year"], values=["persons"])
     by_year = moved.set_index("year")
     assert by_year.loc[2015, "persons"] == 5.0 and by_year.loc[2015, "region_code_source"] == "FR71"
     assert by_year.loc[2010, "persons"] == 3.0 and by_year.loc[2010, "region_code_source"] == "FR7A"
