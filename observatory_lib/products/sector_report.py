@@ -313,7 +313,8 @@ def sector_report_content(
         overlap_traded=compute_category_overlap(
             nace_classes, category_code, categories, against="traded"
         ),
-        notes=_sector_notes(n_classes, n_in_scope, composition, concentration),
+        notes=_sector_notes(n_classes, n_in_scope, composition, concentration)
+        + _apportioned_note(view.table),
         **_change_parts(store, category_code, int(level), rules, int(year)),
     )
 
@@ -407,6 +408,19 @@ def _missing_like(column: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(column.dtype):
         return pd.Series(np.nan, index=column.index, dtype=float)
     return pd.Series(None, index=column.index, dtype=object)
+
+
+def _apportioned_note(table: pd.DataFrame) -> tuple[str, ...]:
+    """Name the regions whose figures were apportioned from another NUTS edition."""
+    if "is_apportioned" not in table.columns:
+        return ()
+    flagged = table.loc[table["is_apportioned"].astype("boolean").fillna(False), "region_code"]
+    if flagged.empty:
+        return ()
+    return (
+        f"{len(flagged)} regions' figures are apportioned from NUTS 2013 regions by 2011 "
+        f"population (JRC NUTS converter): {', '.join(sorted(flagged.astype(str)))}.",
+    )
 
 
 def _sector_notes(
