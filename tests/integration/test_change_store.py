@@ -215,3 +215,16 @@ def test_every_indicator_is_a_tidy_long_panel(built_store):
     } <= set(panel.columns)
     assert not panel.duplicated(["region_code", "category_code", "year", "indicator_code"]).any()
     assert sorted(panel["year"].unique()) == list(range(2008, 2016))
+
+
+def test_apportioned_regions_say_so_in_the_products(built_store):
+    from observatory_lib.products import sector_report
+    from observatory_lib.products.region_scorecard import build_scorecard
+
+    card = build_scorecard(built_store, "HU11", n_draws=20)
+    assert any("apportioned" in note for note in card.notes)
+    assert not any(
+        "apportioned" in note for note in build_scorecard(built_store, "DE11", n_draws=20).notes
+    )
+    report = sector_report.sector_report_content(built_store, "furniture")
+    assert any("HU11" in note and "apportioned" in note for note in report.notes)
