@@ -97,16 +97,21 @@ def test_notebook_publishes_the_library_record(built_store, tmp_path, region_cod
     assert record["peers"] == peers.split(",")
     assert len(_outputs(nb, RECORD_MIME)) == 1
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
-    assert len(_outputs(nb, "image/png")) == 3  # locator, category map, dimension chart
+    # locator, category map, dimension chart, and the change chart where a change is computed
+    has_chart = any(row["status"] == "available" for row in expected["change"]["categories"])
+    assert len(_outputs(nb, "image/png")) == 3 + int(has_chart)
     text = _text(nb)
     assert "© EuroGeographics for the administrative boundaries" in text
     assert "Source: Eurostat" in text
     assert "Methods" in text
     if region_code == "MT00":
         assert "not available" in text
+    chart = [f"{region_code}_change_chart.png"] if has_chart else []
     assert sorted(path.name for path in files.iterdir()) == [
         f"{region_code}_category_map.png",
+        *chart,
         f"{region_code}_clusters.csv",
+        f"{region_code}_clusters_panel.csv",
         f"{region_code}_dimension_chart.png",
         f"{region_code}_locator.png",
     ]
