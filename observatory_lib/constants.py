@@ -54,6 +54,9 @@ GROWTH_WINDOW_YEARS = 4
 # The window the products' change-over-time sections show (start, end).
 DEFAULT_CHANGE_WINDOW = (DEFAULT_YEAR - GROWTH_WINDOW_YEARS, DEFAULT_YEAR)
 
+# How the reference set of the averages and the scoreboard (the EU-28 countries) is named.
+EU_LABEL = "EU-28"
+
 # Attribution (Eurostat's reuse policy, GISCO's copyright notice).
 EUROSTAT_ATTRIBUTION = "Source: Eurostat"
 GISCO_ATTRIBUTION = "© EuroGeographics for the administrative boundaries"

@@ -59,3 +59,38 @@ def built_store(mirror_dir, tmp_path_factory):
     yield store
     patch.undo()
     del info
+
+
+@pytest.fixture(scope="session")
+def rendered_publications(built_store, tmp_path_factory) -> dict:
+    """The published products, rendered once per session as ``make demo`` renders them.
+
+    The real CLI in a subprocess on the session's store: the Panorama, the scoreboard report,
+    the sector report for automotive and the scorecard of Stuttgart (DE11), in HTML and PDF.
+    Returns ``{product: {"html": path, "pdf": path}}``.
+    """
+    import subprocess
+    import sys
+
+    outputs = tmp_path_factory.mktemp("publications")
+    env = {**os.environ, "OBSERVATORY_OUTPUTS": str(outputs)}
+    options = ["--formats", "html,pdf", "--no-progress", "--workers", "2"]
+    cli = [sys.executable, "-m", "observatory_lib.cli.main"]
+    for arguments in (
+        ["reports", "--only", "panorama,scoreboard,sector_reports", "--categories", "automotive"],
+        ["scorecards", "--regions", "DE11"],
+    ):
+        run = subprocess.run(
+            [*cli, *arguments, *options], env=env, capture_output=True, text=True, timeout=900
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+    places = {
+        "panorama": "reports/panorama/cluster_panorama/cluster_panorama",
+        "scoreboard": "reports/scoreboard/ecosystem_scoreboard/ecosystem_scoreboard",
+        "sector_report": "reports/sector_reports/automotive/automotive",
+        "scorecard": "scorecards/DE11/DE11",
+    }
+    return {
+        product: {kind: outputs / f"{stem}.{kind}" for kind in ("html", "pdf")}
+        for product, stem in places.items()
+    }

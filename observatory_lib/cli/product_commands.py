@@ -170,14 +170,22 @@ def reports_command(arguments: argparse.Namespace) -> int:
 
 @command("portal", no_options)
 def portal_command(arguments: argparse.Namespace) -> int:
-    """Write outputs/index.html, the offline "Reports and downloads" page."""
+    """Write the portal (outputs/index.html and its pages), the single access point that
+    works offline, and its Parquet and GeoJSON downloads."""
+    from observatory_lib.errors import ObservatoryError
     from observatory_lib.indicators import recipes
     from observatory_lib.products.portal import build_portal, write_portal_downloads
 
+    try:  # the apps `observatory serve` offers, for the mapping-tool page
+        from observatory_lib.runtime import serve
+
+        apps = serve.allowed_apps()
+    except (ImportError, ObservatoryError):
+        apps = ()  # the page then points to the server's start page
     store = recipes.current_store()
     for path in write_portal_downloads(store):
         print(f"download: {path}")
-    page = build_portal(store)
+    page = build_portal(store, apps=apps)
     print(f"portal: {page}")
     return 0
 

@@ -127,6 +127,14 @@ class Framework:
                 return spec
         raise KeyError(code)
 
+    @property
+    def weights_text(self) -> str:
+        """The variant's weights as readers name them: ``the framework's own weights`` or
+        ``innovation focus weights``."""
+        if self.variant == "default":
+            return "the framework's own weights"
+        return f"{self.variant.replace('_', ' ')} weights"
+
     def labels(self) -> dict[str, str]:
         """Label of every dimension, sub-dimension and indicator code."""
         nodes = (*self.dimensions, *self.subdimensions, *self.indicators)

@@ -37,6 +37,7 @@ from observatory_lib import paths
 from observatory_lib.constants import (
     DEFAULT_CHANGE_WINDOW,
     DEFAULT_STAR_PRESET,
+    EU_LABEL,
     GROWTH_WINDOW_YEARS,
     STATISTICS_EDITION,
 )
@@ -73,7 +74,6 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 EU_COUNTRIES = EU28_COUNTRIES
-EU_LABEL = "EU-28"
 DEFAULT_SEED = 0
 MIN_STARS = 1
 RANK_PERCENTILES = (5.0, 95.0)

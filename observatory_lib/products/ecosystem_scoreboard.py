@@ -17,13 +17,29 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from observatory_lib.constants import DEFAULT_STAR_PRESET
+from observatory_lib.constants import DEFAULT_STAR_PRESET, EU_LABEL, STATISTICS_EDITION
 from observatory_lib.errors import ObservatoryError
 from observatory_lib.indicators import recipes
 from observatory_lib.indicators.framework import Framework
 from observatory_lib.indicators.scoreboard import ScoreboardResult
 from observatory_lib.indicators.uncertainty import UncertaintyResult
-from observatory_lib.products.kit.display import TableSpec, product_sources, write_tables
+from observatory_lib.products.kit.display import (
+    TableSpec,
+    downloads_text,
+    product_sources,
+    write_tables,
+)
+from observatory_lib.products.kit.document import Document, source_line
+from observatory_lib.products.kit.numbers import format_number, format_share
+from observatory_lib.products.kit.provenance import (
+    PRODUCT_SOURCES,
+    attribution_lines,
+    compact_provenance_table,
+    product_vintage,
+    running_head,
+)
+from observatory_lib.products.kit.tables import TableSpec as PublishedTable
+from observatory_lib.products.kit.tables import with_region_label
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -302,18 +318,17 @@ def scoreboard_context(
 def plot_scoreboard_maps(
     report: ScoreboardReport, geometries: gpd.GeoDataFrame
 ) -> dict[str, Figure]:
-    """One map of the overall index and one per dimension, relative to the EU (= 100)."""
-    from observatory_lib.products.kit.maps import plot_choropleth
+    """One map of the overall index and one per dimension, relative to the EU (= 100).
 
-    where = f"NUTS {report.nuts_level}, {report.year_label}"
+    The index map is a full page wide, the dimension maps half a page (two to a row); their
+    titles are the document's figure captions.
+    """
+    from observatory_lib.products.kit.maps import HALF_WIDTH, plot_choropleth
+
     overall = report.overall[["region_code"]].assign(value=report.overall["relative_to_eu"])
     figures = {
         "overall": plot_choropleth(
-            geometries,
-            overall,
-            title=f"Regional Ecosystem Scoreboard: overall index ({where})",
-            unit="index_eu_100",
-            palette="cividis",
+            geometries, overall, title=None, unit="index_eu_100", palette="cividis"
         )
     }
     for dimension in report.framework.dimensions:
@@ -322,9 +337,10 @@ def plot_scoreboard_maps(
         figures[dimension.code] = plot_choropleth(
             geometries,
             values,
-            title=f"{dimension.label} ({where})",
+            title=None,
             unit="index_eu_100",
             palette="cividis",
+            width=HALF_WIDTH,
         )
     return figures
 
@@ -348,6 +364,8 @@ def plot_score_distributions(report: ScoreboardReport) -> Figure:
         ax.hist(values, bins=bins, color="#3b6ea5", edgecolor="white")
         ax.set_title(textwrap.fill(f"{label} (n = {values.size})", 34), fontsize=8, loc="left")
         ax.set_xlim(0, 100)
+        ax.set_xlabel("score (0–100)", fontsize=7)
+        ax.set_ylabel("regions", fontsize=7)
         ax.tick_params(labelsize=7)
     box = fig.add_subplot(grid[n_rows - 1, :])
     data = [scores.dropna().to_numpy(dtype=float) for _, _, scores in panels]
@@ -355,13 +373,6 @@ def plot_score_distributions(report: ScoreboardReport) -> Figure:
     box.set_xlabel("score (0-100)", fontsize=8)
     box.tick_params(labelsize=7)
     box.invert_yaxis()
-    fig.suptitle(
-        f"Distribution of scores, NUTS {report.nuts_level} ({report.normalisation}, "
-        f"{report.aggregation})",
-        fontsize=11,
-        x=0.01,
-        ha="left",
-    )
     return fig
 
 
@@ -387,7 +398,7 @@ def plot_rank_intervals(report: ScoreboardReport, n: int = N_RANK_INTERVALS) -> 
         ecolor="#9bb8d3",
         elinewidth=3,
         markersize=4,
-        label="median rank, 5-95 % of draws",
+        label="median rank, 5–95% of draws",
     )
     ax.scatter(
         rows["rank_europe"].to_numpy(dtype=float),
@@ -409,12 +420,6 @@ def plot_rank_intervals(report: ScoreboardReport, n: int = N_RANK_INTERVALS) -> 
     ax.set_xlabel("rank in Europe (1 = best)", fontsize=8)
     ax.invert_xaxis()
     ax.legend(fontsize=7, loc="lower right")
-    ax.set_title(
-        f"Rank intervals of the top {len(rows)} regions\n({report.n_draws:,} draws of "
-        "weights, normalisation and aggregation)",
-        fontsize=10,
-        loc="left",
-    )
     return fig
 
 
@@ -456,3 +461,278 @@ def write_scoreboard_downloads(
         f"{report.aggregation}"
     )
     return write_tables(tables, output_subdir, suffix, product_sources(store, "scoreboard"))
+
+
+# --- the publication ----------------------------------------------------------------------
+
+RANKING_PUBLISHED = PublishedTable(
+    columns=(
+        "region",
+        "rank_europe",
+        "score",
+        "relative_to_eu",
+        "performance_group",
+        "rank_interval",
+        "group_stability",
+    ),
+    stub="region",
+)
+GROUPS_PUBLISHED = PublishedTable(
+    columns=("performance_group", "relative_to_eu_range", "n_regions"), stub="performance_group"
+)
+FALLBACKS_PUBLISHED = PublishedTable(
+    columns=(
+        "label",
+        "target_year",
+        "max_lag",
+        "n_regions_with_value",
+        "n_fallbacks",
+        "years_used",
+    ),
+    stub="label",
+)
+N_RANKED = 10
+
+
+def key_findings(report: ScoreboardReport) -> list[str]:
+    """Four sentences on the scoreboard, each written from its numbers."""
+    scored = report.overall.dropna(subset=["score"])
+    if scored.empty:
+        return ["No region has enough indicators to compute the index at this level."]
+    top = scored.iloc[0]
+    groups = report.group_counts().set_index("performance_group")["n_regions"]
+    names = list(report.result.settings.group_names)[::-1]
+    group_text = ", ".join(f"{format_number(groups.get(name, 0))} {name.lower()}" for name in names)
+    stable = scored["group_stability"].dropna()
+    findings = [
+        f"{top['region_name']} ({top['region_code']}) leads the {format_number(len(scored))} "
+        f"regions scored, at {format_number(top['relative_to_eu'], 0)} relative to the EU-28 "
+        "average (= 100).",
+        f"By the Regional Innovation Scoreboard's thresholds the regions are {group_text} "
+        "performers.",
+        f"In {format_share((stable >= 0.9).mean(), 0)} of the regions the performance group "
+        f"holds in at least 90% of {format_number(report.n_draws)} draws of the weights and "
+        "methods.",
+    ]
+    if len(report.result.year_fallbacks):
+        findings.append(
+            f"{format_number(len(report.result.year_fallbacks))} values come from an earlier "
+            "year than the indicator's reference year (the data tables list them)."
+        )
+    return findings
+
+
+def document(report: ScoreboardReport, store) -> Document:
+    """The scoreboard report as a publication."""
+    vintage = product_vintage(store, "scoreboard")
+    return Document(
+        title="Regional Ecosystem Scoreboard",
+        kind="Scoreboard report",
+        subtitle=(
+            f"Conditions for clusters, innovation and entrepreneurship in NUTS "
+            f"{report.nuts_level} regions, {report.year_label}"
+        ),
+        running_head=running_head(store, "scoreboard", "Regional Ecosystem Scoreboard"),
+        facts={
+            "Regions": f"NUTS {report.nuts_level} (NUTS {STATISTICS_EDITION} classification)",
+            "Reference set": f"{EU_LABEL} regions ({EU_LABEL} average = 100), "
+            f"{len(report.reference_countries)} countries",
+            "Method": _method_text(report),
+            "Data": vintage,
+        },
+    )
+
+
+def publication(
+    report: ScoreboardReport,
+    store,
+    figures: dict[str, Figure],
+    downloads: list[Path],
+) -> list:
+    """Every part of the published scoreboard report, in reading order.
+
+    ``figures``: the maps (``plot_scoreboard_maps``) plus ``distributions`` and
+    ``rank_intervals``.
+    """
+    doc = document(report, store)
+    source = source_line(_dataset_codes(report))
+    return [
+        doc.title_block(),
+        doc.key_findings(key_findings(report)),
+        *_ranking_parts(doc, report, figures, source),
+        *_dimension_parts(doc, report, figures, source),
+        *_uncertainty_parts(doc, report, figures, source),
+        *_data_parts(doc, report),
+        doc.section("Downloads", downloads_text(downloads)),
+        doc.methods_and_sources(
+            _methods(report),
+            compact_provenance_table(store.provenance, PRODUCT_SOURCES["scoreboard"]),
+            attribution_lines(store.provenance),
+        ),
+    ]
+
+
+def _ranking_parts(doc: Document, report: ScoreboardReport, figures: dict, source: str) -> list:
+    table = with_region_label(report.overall).assign(
+        rank_interval=[
+            f"{format_number(low)}–{format_number(high)}" if pd.notna(low) else ":"
+            for low, high in zip(
+                report.overall["rank_p05"], report.overall["rank_p95"], strict=True
+            )
+        ]
+    )
+    scored = table.dropna(subset=["score"])
+    where = f"NUTS {report.nuts_level} regions, {report.year_label}"
+    return [
+        doc.section(
+            "The index across Europe",
+            f"Each region's index relative to the {EU_LABEL} average (= 100), its rank, and "
+            "its rank interval: the 5th to 95th percentile of its rank over random draws of "
+            "the weights, normalisation and aggregation.",
+        ),
+        doc.table(
+            scored.head(N_RANKED),
+            RANKING_PUBLISHED,
+            title="The ten best-ranked regions",
+            subtitle=where,
+            source=source,
+            full_table="overall scores (CSV, XLSX)",
+        ),
+        doc.table(
+            scored.tail(N_RANKED),
+            RANKING_PUBLISHED,
+            title="The ten lowest-ranked regions",
+            subtitle=where,
+            source=source,
+            full_table="overall scores (CSV, XLSX)",
+        ),
+        doc.table(
+            report.group_counts(),
+            GROUPS_PUBLISHED,
+            title="Regions by performance group",
+            subtitle=f"{where}; groups by the Regional Innovation Scoreboard thresholds",
+            source=source,
+            notes=["Regions with too few indicators are not scored: never given 0."],
+        ),
+        doc.figure(
+            figures["overall"],
+            title=f"Regional Ecosystem Scoreboard: index by region, {report.year_label}",
+            subtitle=f"Relative to the {EU_LABEL} average ({EU_LABEL} = 100), NUTS "
+            f"{report.nuts_level} (NUTS {STATISTICS_EDITION})",
+            alt=_map_alt(report, scored),
+            source=source,
+            data="The values of every region are in the download overall scores.",
+        ),
+    ]
+
+
+def _dimension_parts(doc: Document, report: ScoreboardReport, figures: dict, source: str) -> list:
+    maps = [
+        doc.figure(
+            figures[dimension.code],
+            title=dimension.label,
+            subtitle=f"Relative to the {EU_LABEL} average ({EU_LABEL} = 100)",
+            alt=f"Map of Europe's regions shaded by the {dimension.label.lower()} dimension of "
+            "the scoreboard, relative to the EU average; regions without a score are grey.",
+            source=source,
+        )
+        for dimension in report.framework.dimensions
+    ]
+    rows = [doc.row(*maps[i : i + 2]) for i in range(0, len(maps), 2)]
+    return [
+        doc.section(
+            "Five dimensions",
+            "Each dimension averages its sub-dimensions and indicators; a region is scored on "
+            "a dimension when it has values for at least half of its parts. The values of every "
+            "region are in the download dimension scores.",
+        ),
+        *rows,
+        doc.figure(
+            figures["distributions"],
+            title="Distribution of the index and dimension scores",
+            subtitle="Number of regions by score (0–100), and the spread of each",
+            alt="Histograms and box plots of the scores of the index and of each dimension.",
+            source=source,
+        ),
+    ]
+
+
+def _uncertainty_parts(doc: Document, report: ScoreboardReport, figures: dict, source: str) -> list:
+    return [
+        doc.section(
+            "How certain the ranks are",
+            f"Ranks move when the weights or methods change: over {format_number(report.n_draws)} "
+            "draws the median rank and the 5–95% interval of the best-ranked regions are shown "
+            "with the scoreboard's own rank.",
+        ),
+        doc.figure(
+            figures["rank_intervals"],
+            title=f"Rank intervals of the {N_RANK_INTERVALS} best-ranked regions",
+            subtitle="Median rank and 5–95% interval over the draws; the bar marks the "
+            "scoreboard's rank",
+            alt="Dot-and-whisker chart of the rank intervals of the best-ranked regions.",
+            source=source,
+            data="The intervals of every region are in the download overall scores.",
+        ),
+    ]
+
+
+def _data_parts(doc: Document, report: ScoreboardReport) -> list:
+    return [
+        doc.section(
+            "The data behind the index",
+            "Each indicator uses its reference year, else the latest value up to the allowed "
+            "number of earlier years; nothing is imputed.",
+        ),
+        doc.table(
+            report.fallback_summary(),
+            FALLBACKS_PUBLISHED,
+            title="Indicators and the years used",
+            subtitle=f"NUTS {report.nuts_level} regions",
+            source=source_line(_dataset_codes(report), calculations=False),
+        ),
+    ]
+
+
+# the method settings as readers name them
+_READABLE = {"minmax": "min–max", "zscore": "z-score"}
+
+
+def _method_text(report: ScoreboardReport) -> str:
+    """``min–max normalisation, arithmetic aggregation, the framework's own weights``."""
+    normalisation = _READABLE.get(report.normalisation, report.normalisation)
+    return (
+        f"{normalisation} normalisation, {report.aggregation} aggregation, "
+        f"{report.framework.weights_text}"
+    )
+
+
+def _methods(report: ScoreboardReport) -> list[str]:
+    return [
+        "The scoreboard follows the method of the European and Regional Innovation "
+        "Scoreboards where it is documented: skewed indicators are transformed, outliers capped "
+        "at three standard deviations of the reference regions, indicators normalised from 0 "
+        f"to 100 ({_READABLE.get(report.normalisation, report.normalisation)}) over the "
+        f"{EU_LABEL} regions and aggregated up the "
+        f"framework by weighted {report.aggregation} means. The EU-28 average profile is "
+        "aggregated like a region and set to 100.",
+        "The industrial-structure dimension comes from the cluster stars "
+        f"({report.star_preset} rule set): the share of employment in starred traded clusters "
+        "and the number of traded categories in which the region is specialised.",
+        f"Rank intervals: {format_number(report.n_draws)} Monte Carlo draws (seed "
+        f"{report.seed}) of the weights (around the framework's), the normalisation and the "
+        "aggregation.",
+        *report.result.notes,
+    ]
+
+
+def _dataset_codes(report: ScoreboardReport) -> list[str]:
+    return sorted({spec.dataset_code for spec in report.framework.indicators})
+
+
+def _map_alt(report: ScoreboardReport, scored: pd.DataFrame) -> str:
+    top = ", ".join(scored.head(3)["region"])
+    return (
+        "Map of Europe's regions shaded by the scoreboard index relative to the EU average; "
+        f"the highest are {top}. Regions without a score are grey."
+    )

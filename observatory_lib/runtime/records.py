@@ -169,3 +169,45 @@ def _preview(record: Mapping[str, Any]) -> str:
     shown = ", ".join(f"{key}={value!r}" for key, value in list(record.items())[:_PREVIEW_FIELDS])
     more = " ..." if len(record) > _PREVIEW_FIELDS else ""
     return f"Observatory record ({len(record)} fields): {shown}{more}"
+
+
+# --------------------------------------------------------------------------------------------
+# What a notebook says about itself as a document: title, running head, language
+
+
+DOCUMENT_MIME = "application/vnd.observatory.document+json"
+DOCUMENT_FIELDS = ("title", "subtitle", "running_head", "lang", "toc")
+
+
+def publish_document(**fields: Any) -> None:
+    """Tell the renderer how to publish this notebook: its title and running head.
+
+    The HTML and PDF take their ``<title>``, running header and language from here instead of
+    the notebook's first heading, so a report's title can come from its data (a sector report
+    is titled by its sector). Fields: ``title``, ``subtitle``, ``running_head`` (the line at
+    the top of every PDF page, e.g. edition and vintage), ``lang`` (default ``en``) and
+    ``toc`` (True: a table of contents when the PDF runs over four pages).
+
+    Raises:
+        RecordError: an unknown field, or a value JSON cannot hold.
+    """
+    unknown = sorted(set(fields) - set(DOCUMENT_FIELDS))
+    if unknown:
+        raise RecordError(
+            f"Unknown document field(s) {', '.join(unknown)}; use {', '.join(DOCUMENT_FIELDS)}."
+        )
+    strict = to_strict_json(dict(fields))
+    from IPython.display import display
+
+    display({DOCUMENT_MIME: strict, "text/plain": ""}, raw=True)
+
+
+def extract_document(nb: Mapping[str, Any]) -> dict[str, Any]:
+    """The document fields a notebook published (later fields win); empty when none."""
+    merged: dict[str, Any] = {}
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if DOCUMENT_MIME in data and isinstance(data[DOCUMENT_MIME], Mapping):
+                merged.update(data[DOCUMENT_MIME])
+    return merged

@@ -2,10 +2,18 @@
 
 HTML comes from nbconvert's Python API (never the CLI: its import alone costs ~2 s per call)
 with the ``observatory`` template in ``runtime/templates/``: code hidden, no prompts, no
-anchor links, an inline print stylesheet, and no script or stylesheet from the internet
-(the stock templates load require.js, MathJax and mermaid from CDNs). The PDF is WeasyPrint
-on that HTML; its URL fetcher only accepts ``data:`` URLs, so rendering never waits on the
-network. One exporter is built per process and reused.
+anchor links, cells tagged ``hide-in-report`` left out entirely (the notebook's notes for
+analysts: how to run it, its Load/Compute/Present headings), an inline stylesheet, and no
+script or stylesheet from the internet (the stock templates load require.js, MathJax and
+mermaid from CDNs). The page's title, language and running head come from the document fields
+the notebook published (``records.publish_document``), else its first heading.
+
+The PDF is WeasyPrint on that HTML, tagged for accessibility (PDF/UA structure: headings,
+tables, figures with their alt text; title and language in the metadata). A document that
+asks for a table of contents gets one, with page numbers, when it runs over
+``TOC_MIN_PAGES`` pages: the PDF is laid out once to count its pages, then again with the
+contents. WeasyPrint's URL fetcher only accepts ``data:`` URLs, so rendering never waits on
+the network. One exporter is built per process and reused.
 """
 
 from __future__ import annotations
@@ -20,6 +28,10 @@ from observatory_lib.errors import ObservatoryError
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "observatory"
+TOC_MIN_PAGES = 5  # "over four pages"
+_HEADING_2 = re.compile(r"<h2(?P<attributes>[^>]*)>(?P<text>.*?)</h2>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_TOC_MARK = "<!-- observatory:toc -->"
 _EXTERNAL_REFERENCE = re.compile(
     r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//",
     re.IGNORECASE,
@@ -55,7 +67,7 @@ def render_html(nb: Any, title: str) -> str:
 
     Args:
         nb: The executed notebook (``nbformat.NotebookNode``).
-        title: The page title.
+        title: The page title when the notebook published no document title.
 
     Returns:
         The HTML text; figures are embedded as data URLs.
@@ -63,8 +75,13 @@ def render_html(nb: Any, title: str) -> str:
     Raises:
         RenderError: When nbconvert fails, or the page would load anything from the network.
     """
+    from observatory_lib.runtime.records import extract_document
+
+    document = {"lang": "en", "running_head": "", "toc": False, **extract_document(nb)}
+    document["title"] = document.get("title") or title
+    resources = {"metadata": {"name": document["title"]}, "observatory_document": document}
     try:
-        html, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+        html, _ = html_exporter().from_notebook_node(nb, resources=resources)
     except Exception as error:  # nbconvert raises template and filter errors of many types
         raise RenderError(f"Could not render {title!r} to HTML: {error}") from error
     external = find_external_references(html)
@@ -82,10 +99,11 @@ def find_external_references(html: str) -> list[str]:
 
 
 def render_pdf(html: str, target: str | Path | None = None) -> bytes | None:
-    """Render ``html`` as an A4 PDF (the page size comes from the template's stylesheet).
+    """Render ``html`` as a tagged A4 PDF (the page size comes from the template's stylesheet).
 
     Args:
-        html: A page from ``render_html``.
+        html: A page from ``render_html``; one that holds the table-of-contents mark gets its
+            contents when it runs over four pages.
         target: The PDF file to write (the caller makes the write atomic); None returns
             the PDF as bytes instead.
 
@@ -95,19 +113,71 @@ def render_pdf(html: str, target: str | Path | None = None) -> bytes | None:
     Raises:
         RenderError: When WeasyPrint cannot lay out or write the document.
     """
+    name = Path(target).name if target is not None else "document"
+    try:
+        document = _layout(html)
+        if _TOC_MARK in html and len(document.pages) >= TOC_MIN_PAGES:
+            document = _layout(with_table_of_contents(html))
+        return document.write_pdf(target=str(target) if target is not None else None, pdf_tags=True)
+    except Exception as error:  # layout errors surface as many exception types
+        raise RenderError(f"Could not write the PDF {name}: {error}") from error
+
+
+def _layout(html: str):
     import weasyprint
 
     # WeasyPrint logs every CSS rule it does not support; the report does not need them
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     fetcher = weasyprint.URLFetcher(allowed_protocols=("data",))
-    try:
-        document = weasyprint.HTML(string=html, url_fetcher=fetcher)
-        return document.write_pdf(
-            target=str(target) if target is not None else None, font_config=_font_config()
-        )
-    except Exception as error:  # layout errors surface as many exception types
-        name = Path(target).name if target is not None else "document"
-        raise RenderError(f"Could not write the PDF {name}: {error}") from error
+    document = weasyprint.HTML(string=html, url_fetcher=fetcher)
+    return document.render(font_config=_font_config(), pdf_tags=True)
+
+
+def with_table_of_contents(html: str) -> str:
+    """``html`` with a table of contents of its second-level headings at the contents mark.
+
+    Each heading gets an id; in the PDF each entry shows its page number
+    (``target-counter``). The page keeps the same contents in the browser, where the entries
+    are links.
+    """
+    entries = []
+    counter = iter(range(1, 10_000))
+
+    def anchor(match: re.Match) -> str:
+        attributes = match.group("attributes")
+        if 'id="' in attributes:
+            identifier = re.search(r'id="([^"]+)"', attributes).group(1)
+        else:
+            identifier = f"section-{next(counter)}"
+            attributes = f' id="{identifier}"{attributes}'
+        text = _TAG.sub("", match.group("text")).strip()
+        if text and text != "Contents":
+            entries.append((identifier, text))
+        return f"<h2{attributes}>{match.group('text')}</h2>"
+
+    anchored = _HEADING_2.sub(anchor, html)
+    items = "".join(
+        f'<li><a class="observatory-toc-entry" href="#{identifier}">{_escape(text)}</a></li>'
+        for identifier, text in entries
+    )
+    contents = (
+        '<nav class="observatory-toc" aria-labelledby="toc-heading">'
+        f'<h2 id="toc-heading">Contents</h2><ol>{items}</ol></nav>'
+    )
+    # the contents follow the document's title block (its first header), else the mark
+    anchored = anchored.replace(_TOC_MARK, "", 1)
+    end = anchored.find("</header>")
+    if end < 0:  # no title block: the contents open the page
+        end = anchored.find(">", anchored.find("<main")) + 1
+    else:
+        end += len("</header>")
+    return anchored[:end] + contents + anchored[end:]
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False)
 
 
 @functools.cache

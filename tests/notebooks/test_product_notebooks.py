@@ -8,7 +8,9 @@ Papermill fail with the library's message naming the valid choices.
 
 from __future__ import annotations
 
+import html
 import math
+import re
 
 import nbformat
 import papermill as pm
@@ -55,8 +57,28 @@ def _outputs_of(nb, mime: str) -> list:
     ]
 
 
-def _markdown(nb) -> str:
-    return "\n".join(_outputs_of(nb, "text/markdown"))
+def _publication(nb) -> str:
+    """The HTML the notebook displays for readers (its document's parts, in order)."""
+    parts = _outputs_of(nb, "text/html")
+    return "\n".join("".join(p) if isinstance(p, list) else p for p in parts)
+
+
+def _plain(nb) -> str:
+    """The publication's text as a reader reads it (tags dropped, entities and spaces plain)."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", _publication(nb)))
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+def _assert_key_findings(nb, findings: list[str]) -> None:
+    text = _plain(nb)
+    assert findings
+    for finding in findings:
+        sentence = " ".join(finding.replace("**", "").replace("\u00a0", " ").split())
+        assert sentence in text, sentence
+
+
+def _n_figures(nb) -> int:
+    return _publication(nb).count('<img src="data:image/png;base64,')
 
 
 def _assert_ran_cleanly(nb) -> None:
@@ -70,9 +92,9 @@ def _assert_ran_cleanly(nb) -> None:
 
 
 def _assert_provenance_footer(nb, dataset_code: str) -> None:
-    text = _markdown(nb)
-    assert "**Data sources**" in text
-    assert f"`{dataset_code}`" in text
+    text = _publication(nb)
+    assert "Methods and sources</h2>" in text
+    assert f"<td>{dataset_code}</td>" in text  # the datasets table names the online code
     assert "Source: Eurostat" in text
     assert "© EuroGeographics for the administrative boundaries" in text
     assert "NUTS 2016" in text
@@ -112,14 +134,14 @@ def test_cluster_panorama_eocic_at_nuts1(built_store, outputs, tmp_path):
     for key, value in expected.europe.items():
         assert _same(record[key], value), (key, record[key], value)
     assert record["star_preset"] == "eocic" and record["nuts_level"] == 1
-    text = _markdown(nb)
-    assert f"**{expected.europe['n_starred_clusters']:,}** of" in text
+    _assert_key_findings(nb, cluster_panorama.key_findings(expected))
+    text = _plain(nb)
     assert "Division-level data approximate class-level definitions" in text
     assert "Unverified thresholds" in text
     # wages from the SBS bulk file: the productivity star counts at NUTS 1 too
     assert "3 of 3 criteria counted (size, specialisation, productivity)" in text
     assert "From 2011 to 2015, employment in Europe's traded clusters" in text
-    assert len(_outputs_of(nb, "image/png")) == 2
+    assert _n_figures(nb) == 2
     _assert_downloads(
         outputs / "panorama_test",
         [
@@ -164,8 +186,9 @@ def test_sector_report(built_store, outputs, tmp_path, category_code, parameters
     record = extract_record(nb)
     for key, value in expected.record().items():
         assert _same(record[key], value), (key, record[key], value)
-    assert expected.headline_markdown() in _markdown(nb)
-    assert len(_outputs_of(nb, "image/png")) == 2
+    _assert_key_findings(nb, sector_report.key_findings(expected))
+    assert f"<h1>{expected.category_name}</h1>" in _publication(nb)
+    assert _n_figures(nb) == 2
     suffix = f"{expected.star_preset}_nuts{expected.nuts_level}_2015"
     _assert_downloads(
         outputs / "sector_reports" / category_code,
@@ -191,7 +214,8 @@ def test_ecosystem_scoreboard_zscore_geometric(built_store, outputs, tmp_path):
     for key, value in expected.record().items():
         assert _same(record[key], value), (key, record[key], value)
     # one map per dimension and the overall index, the distributions and the rank intervals
-    assert len(_outputs_of(nb, "image/png")) == len(expected.framework.dimensions) + 3
+    assert _n_figures(nb) == len(expected.framework.dimensions) + 3
+    _assert_key_findings(nb, ecosystem_scoreboard.key_findings(expected))
     _assert_downloads(
         outputs / "scoreboard",
         [

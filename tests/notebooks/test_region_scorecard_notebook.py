@@ -60,9 +60,13 @@ def test_committed_notebook_has_the_skeleton_and_no_outputs():
     assert all(c.outputs == [] and c.execution_count is None for c in code)
     headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown"]
     assert headings[0].startswith("# ")
-    order = [headings.index(h) for h in ("## Load", "## Compute", "## Present", "## Provenance")]
+    order = [headings.index(h) for h in ("## Load", "## Compute", "## Present")]
     assert order == sorted(order)
+    # the analysts' notes are left out of the published page
+    markdown = [c for c in nb.cells if c.cell_type == "markdown"]
+    assert all("hide-in-report" in c.metadata.get("tags", []) for c in markdown)
     assert code[-1].source == "publish_record(card.record())"
+    assert "hide-in-report" in code[-1].metadata.get("tags", [])
 
 
 @pytest.mark.notebook
@@ -97,10 +101,12 @@ def test_notebook_publishes_the_library_record(built_store, tmp_path, region_cod
     assert record["peers"] == peers.split(",")
     assert len(_outputs(nb, RECORD_MIME)) == 1
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
-    # locator, category map, dimension chart, and the change chart where a change is computed
-    has_chart = any(row["status"] == "available" for row in expected["change"]["categories"])
-    assert len(_outputs(nb, "image/png")) == 3 + int(has_chart)
     text = _text(nb)
+    # the publication's figures: locator, category map, dimension chart, and the change chart
+    # where a change is computed for a leading cluster
+    has_chart = any(row["status"] == "available" for row in expected["change"]["categories"])
+    assert text.count('<img src="data:image/png;base64,') == 3 + int(has_chart)
+    assert f"({region_code})</h1>" in text
     assert "© EuroGeographics for the administrative boundaries" in text
     assert "Source: Eurostat" in text
     assert "Methods" in text

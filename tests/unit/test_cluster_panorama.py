@@ -13,6 +13,7 @@ from observatory_lib.indicators import recipes
 from observatory_lib.products import cluster_panorama as panorama
 from observatory_lib.products.kit import display
 from observatory_lib.products.kit.downloads import read_csv_table
+from observatory_lib.products.kit.maps import HALF_WIDTH
 
 TRADED_WITH_SBS = [
     code for code, _, kind, _, in_scope in CATEGORIES if in_scope and kind == "traded"
@@ -163,7 +164,7 @@ def test_sensitivity_skips_criteria_without_data(toy_store):
 def test_criteria_table_is_the_rule_sets(report):
     criteria = report.criteria.set_index("criterion")
     assert list(criteria.index) == [c.name for c in report.rule_set.criteria]
-    assert criteria.loc["specialisation", "cutoff_text"] == "lq >= 2"
+    assert criteria.loc["specialisation", "cutoff_text"] == "location quotient (LQ) of 2 or more"
 
 
 def test_panorama_downloads_carry_bom_and_provenance(toy_store, report, outputs):
@@ -222,8 +223,9 @@ def test_panorama_maps_are_figures(toy_store, report):
     figures = panorama.plot_panorama_maps(report, recipes.geometries(toy_store, 2))
     assert set(figures) == {"n_starred_clusters", "starred_employment_share_pct"}
     assert all(hasattr(figure, "savefig") for figure in figures.values())
-    title = figures["n_starred_clusters"].get_suptitle()
-    assert title == f"Starred traded clusters per region (NUTS 2, {YEAR}, eco2008)"
+    # the publication's numbered caption carries the title; the map itself has none
+    assert figures["n_starred_clusters"].get_suptitle() == ""
+    assert figures["n_starred_clusters"].get_size_inches()[0] == pytest.approx(HALF_WIDTH)
 
 
 def test_panorama_change_section_comes_from_the_recipe_layer(toy_store, report):

@@ -32,7 +32,7 @@ def frame():
 
 def test_display_table_writes_missing_as_not_available(frame):
     shown = display.display_table(frame, units={"share_pct": "pct"})
-    assert shown.iloc[0].tolist() == ["AT11", "2015", "1", "12,345", "12.3%", "yes", "yes"]
+    assert shown.iloc[0].tolist() == ["AT11", "2015", "1", "12\u00a0345", "12.3%", "yes", "yes"]
     assert shown.iloc[1].tolist() == [
         NOT_AVAILABLE,
         "2015",
@@ -140,7 +140,7 @@ def test_methods_note_names_unverified_thresholds_and_the_approximation():
     assert note.startswith(notes.DIVISION_NOTE)
     assert "Division-level data approximate class-level definitions" in note
     assert "Unverified thresholds" in note
-    assert "specialisation (lq >= 2)" in note
+    assert "specialisation (location quotient (LQ) of 2 or more)" in note
     assert "size (" not in note.split("Unverified thresholds")[1]  # size is verified
     assert note.rstrip().endswith(notes.OVERLAP_NOTE)
     without = notes.stars_methods_note("eco2008", "2 of 3 criteria", with_division_note=False)
@@ -158,8 +158,8 @@ def test_star_criteria_table_is_the_rule_set():
     rules = load_star_preset("eco2008")
     assert criteria["cutoff"].tolist() == [c.cutoff for c in rules.criteria]
     texts = criteria.set_index("criterion")["cutoff_text"]
-    assert texts["specialisation"] == "lq >= 2"
-    assert texts["size"].startswith("top 10 % of the category's regions")
+    assert texts["specialisation"] == "location quotient (LQ) of 2 or more"
+    assert texts["size"].startswith("among the top 10% of the category's regions")
 
 
 def test_presets_are_the_shipped_ones():

@@ -99,6 +99,12 @@ def test_compact_table_has_one_row_per_dataset():
     boundaries = table.loc["nuts_rg_20m_2016"]
     assert boundaries["title"] == "NUTS 2016 regions, levels 0–2, 1:20 million (GISCO)"
     assert boundaries["n_sources"] == 3
+    # the boundaries have no published dataset code: their row is named by the input's id
+    assert table["has_dataset_code"].to_dict() == {
+        "nama_10r_2gdp": True,
+        "nuts_rg_20m_2016": False,
+        "rd_e_gerdreg": True,
+    }
 
 
 def test_compact_table_lists_uneven_levels_and_keeps_prefix_selection():
@@ -117,7 +123,8 @@ def test_compact_footer_names_each_dataset_once_with_attribution_and_changes():
     assert text.count("rd_e_gerdreg") == 1
     assert "rd_e_gerdreg: Business enterprise R&D" in text
     assert "(vintage 2022-03-31, NUTS 2016)" in text
-    assert "nuts_rg_20m_2016: NUTS 2016 regions, levels 0–2" in text
+    # the boundaries have no published code: readers see the title, not the input's id
+    assert "; NUTS 2016 regions, levels 0–2" in text and "nuts_rg_20m_2016" not in text
     assert "Source: Eurostat · © EuroGeographics for the administrative boundaries" in text
     assert "shown on NUTS 2016" in text and "apportioned" in text and "abc123" in text
     assert "- " not in text and "`" not in text  # one paragraph: no list items, no code spans

@@ -12,7 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from observatory_lib.runtime.records import RECORD_MIME
+from observatory_lib.runtime.records import DOCUMENT_MIME, RECORD_MIME
 from observatory_lib.runtime.render import (
     RenderError,
     find_external_references,
@@ -126,3 +126,85 @@ def test_pdf_is_a4_and_contains_the_notebook_text(tmp_path):
 def test_pdf_to_bytes_when_no_target():
     pdf = render_pdf(render_html(_executed_notebook(), "x"))
     assert pdf.startswith(b"%PDF")
+
+
+# --- publications: the document's title, analysts' cells, contents, tagged PDF ---------------
+
+DOCUMENT = {
+    "title": "Automotive – Priority sector report",
+    "subtitle": "NUTS 2 regions, 2015",
+    "running_head": "Priority sector report: Automotive · NUTS 2016 · data 2015",
+    "lang": "en",
+    "toc": True,
+}
+
+
+def _publication(sections: int = 2, paragraphs: int = 1) -> nbformat.NotebookNode:
+    """A report notebook: an analysts' cell, the document fields, then its sections."""
+    analysts = new_markdown_cell("## Load\n\nRun with `papermill sector_report.ipynb out.ipynb`")
+    analysts.metadata["tags"] = ["hide-in-report"]
+    code = new_code_cell("show(publication)", execution_count=1)
+    body = "".join(
+        f"<h2>Section {n}</h2>" + "<p>Regional employment in the category. </p>" * paragraphs
+        for n in range(1, sections + 1)
+    )
+    code.outputs = [
+        new_output("display_data", data={DOCUMENT_MIME: DOCUMENT, "text/plain": ""}),
+        new_output(
+            "display_data",
+            data={"text/html": f"<header><h1>Automotive</h1></header>{body}"},
+        ),
+    ]
+    return new_notebook(cells=[analysts, code], metadata={"language_info": {"name": "python"}})
+
+
+def _pdf_text(target, *options: str) -> str:
+    return subprocess.run(
+        [_poppler("pdftotext"), *options, str(target), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_html_takes_the_documents_title_and_language_and_drops_analysts_cells():
+    html = render_html(_publication(), "sector_report automotive")
+    assert "<title>Automotive – Priority sector report</title>" in html
+    assert '<html lang="en">' in html
+    assert DOCUMENT["running_head"] in html
+    assert "papermill" not in html and ">Load<" not in html
+    assert DOCUMENT_MIME not in html and '"toc"' not in html
+
+
+def test_short_pdf_is_tagged_titled_with_running_head_and_page_numbers(tmp_path):
+    target = tmp_path / "automotive.pdf"
+    render_pdf(render_html(_publication(), "x"), target)
+    info = subprocess.run(
+        [_poppler("pdfinfo"), str(target)], capture_output=True, text=True, check=True
+    ).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.MULTILINE), info
+    assert re.search(r"^Title:\s+Automotive – Priority sector report$", info, re.MULTILINE)
+    text = _pdf_text(target)
+    assert "Page 1 of 1" in text
+    assert "Contents" not in text  # one page: no table of contents
+
+
+def test_long_pdf_gets_a_table_of_contents_with_page_numbers(tmp_path):
+    target = tmp_path / "long.pdf"
+    render_pdf(render_html(_publication(sections=8, paragraphs=60), "x"), target)
+    first_page = _pdf_text(target, "-l", "1")
+    assert "Contents" in first_page
+    # every section is listed with the page it starts on
+    for n in range(1, 9):
+        assert re.search(rf"Section {n}\W+\d+", first_page), first_page
+    pages = int(
+        re.search(
+            r"Pages:\s+(\d+)",
+            subprocess.run(
+                [_poppler("pdfinfo"), str(target)], capture_output=True, text=True, check=True
+            ).stdout,
+        ).group(1)
+    )
+    assert pages >= 5
+    assert f"Page {pages} of {pages}" in _pdf_text(target, "-f", str(pages))
+    assert DOCUMENT["running_head"] in _pdf_text(target, "-f", "2", "-l", "2")

@@ -220,7 +220,7 @@ def test_sector_methods_note(toy_store, nace_reference):
     note = report.methods_markdown()
     assert note.count("Division-level data approximate class-level definitions") == 1
     assert "Herfindahl index" in note
-    assert "Star rule set `eco2008`" in note
+    assert "**Star rule set: " in note
 
 
 def test_sector_trend_and_fastest_growing_regions(toy_store, nace_reference, outputs):

@@ -19,6 +19,7 @@ import pandas as pd
 from observatory_lib.errors import ObservatoryError, unknown_code
 from observatory_lib.products.kit import map_styles
 from observatory_lib.products.kit.downloads import FORMATS, write_table
+from observatory_lib.products.kit.links import from_report_page
 from observatory_lib.products.kit.provenance import PRODUCT_SOURCES, select_sources
 
 if TYPE_CHECKING:
@@ -106,6 +107,49 @@ def show_table(
         display(Markdown(empty_text))
         return
     display(display_table(frame, columns, units=units, max_rows=max_rows))
+
+
+def downloads_text(written: Iterable[Path]) -> str:
+    """For a published report: one Markdown list of its downloads, linked from the report page.
+
+    Each item names the table and its formats (``regions: CSV, XLSX``), the links relative to
+    the report page (``kit.links.from_report_page``), so they work offline and when served.
+    """
+    from observatory_lib import paths
+
+    root = paths.output_dir()
+    grouped: dict[str, list[Path]] = {}
+    for path in written:
+        shown = path.relative_to(root) if path.is_relative_to(root) else path
+        grouped.setdefault(shown.with_suffix("").as_posix(), []).append(shown)
+    if not grouped:
+        return "No file was written."
+    lines = [
+        "The report's tables, every row and column, in CSV (UTF-8, for spreadsheets) and "
+        "XLSX with a sheet of sources:",
+        "",
+    ]
+    for stem, files in grouped.items():
+        links = ", ".join(
+            f"[{path.suffix.lstrip('.').upper()}]({from_report_page(path.as_posix())})"
+            for path in sorted(files)
+        )
+        lines.append(f"- {_readable(Path(stem).name)}: {links}")
+    return "\n".join(lines)
+
+
+# words a download's name carries for its parameters, not its content
+_PARAMETER_WORDS = frozenset(
+    {"eco2008", "eocic", "panorama4", "ref", "default", "minmax", "zscore", "arithmetic",
+     "geometric", "innovation", "focus"}
+)  # fmt: skip
+
+
+def _readable(stem: str) -> str:
+    """A download's name for readers: ``regions_eco2008_nuts2_2015`` -> ``regions``."""
+    words = [w for w in stem.split("_") if not w.isdigit() and not w.startswith("nuts")]
+    words = [w for w in words if w not in _PARAMETER_WORDS]
+    return " ".join(words) or stem
 
 
 def downloads_markdown(written: Iterable[Path]) -> str:

@@ -19,3 +19,12 @@ def scorecard_path(region_code: str, extension: str = "html") -> str:
     """The scorecard file of a region, relative to the outputs folder (URL-quoted)."""
     code = urllib.parse.quote(region_code)
     return f"{SCORECARDS_DIR}/{code}/{code}.{extension}"
+
+
+# A report page lives at outputs/reports/<report>/<job>/<job>.html, three folders down.
+REPORT_PAGE_DEPTH = 3
+
+
+def from_report_page(path: str) -> str:
+    """A link from a report page to ``path`` (relative to the outputs folder)."""
+    return "../" * REPORT_PAGE_DEPTH + path

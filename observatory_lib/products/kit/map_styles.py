@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from observatory_lib.errors import ObservatoryError
+from observatory_lib.products.kit import numbers
+from observatory_lib.products.kit.labels import NOT_AVAILABLE
 
 NO_DATA_COLOUR = "#d9d9d9"
 CONFIDENTIAL_COLOUR = "#a6a6a6"
@@ -34,7 +36,6 @@ BACKGROUND_COLOUR = "#f0f0f0"
 NO_DATA_LABEL = "no data"
 CONFIDENTIAL_LABEL = "confidential"
 CONFIDENTIAL_STATUS = "confidential"
-NOT_AVAILABLE = "not available"
 
 METHODS = ("quantile", "equal_interval")
 
@@ -151,9 +152,8 @@ def _decimals_for(value: float) -> int:
 
 
 def _format_number(value: float, decimals: int) -> str:
-    text = f"{value:,.{decimals}f}"
-    # Avoid "-0" when rounding a tiny negative number.
-    return text[1:] if text.startswith("-") and float(text[1:].replace(",", "")) == 0 else text
+    # one owner of the house number style (kit/numbers)
+    return numbers.format_number(value, decimals)
 
 
 def format_value(value: float | None, unit: str | None = None) -> str:
@@ -280,7 +280,22 @@ def _labels(edges: np.ndarray) -> tuple[str, ...]:
     return tuple(f"{low} – {high}" for low, high in itertools.pairwise(texts))
 
 
-def classify(values: pd.Series, method: str = "quantile", k: int = 5) -> Classification:
+def _whole_number_labels(edges: np.ndarray) -> tuple[str, ...]:
+    """Classes of counts by the whole numbers in them: a class holds [low edge, high edge),
+    the last one its high edge too (``Classification.class_of``)."""
+    labels = []
+    for position in range(len(edges) - 1):
+        low = math.ceil(edges[position])
+        last = position == len(edges) - 2
+        high = math.floor(edges[position + 1]) if last else math.ceil(edges[position + 1]) - 1
+        labels.append(_format_number(low, 0) if high <= low else f"{_format_number(low, 0)}–"
+                      f"{_format_number(high, 0)}")  # fmt: skip
+    return tuple(labels)
+
+
+def classify(
+    values: pd.Series, method: str = "quantile", k: int = 5, *, whole_numbers: bool = False
+) -> Classification:
     """Compute ``k`` classes for a choropleth; missing values are left out, never counted as 0.
 
     Fewer than ``k`` classes come back when the values cannot fill them: with ``k`` or fewer
@@ -292,6 +307,8 @@ def classify(values: pd.Series, method: str = "quantile", k: int = 5) -> Classif
         values: numbers (NaN, NA and infinities are treated as missing).
         method: ``quantile`` (equal counts) or ``equal_interval`` (equal widths).
         k: wanted number of classes (>= 1).
+        whole_numbers: the values are counts: label each class by the whole numbers it holds
+            (``0–1``, ``2–3``) instead of by its edges (``0 – 2``, ``2 – 4``), which overlap.
 
     Returns:
         The Classification (method, edges, labels).
@@ -313,7 +330,7 @@ def classify(values: pd.Series, method: str = "quantile", k: int = 5) -> Classif
         edges, labels = _distinct_classes(distinct)
     else:
         edges = _edges(numbers, method, int(k))
-        labels = _labels(edges)
+        labels = _whole_number_labels(edges) if whole_numbers else _labels(edges)
     return Classification(method=method, bins=tuple(float(e) for e in edges), labels=labels)
 
 

@@ -46,6 +46,7 @@ EUROPE_LONLAT = (-25.0, 34.0, 45.0, 72.0)
 EXTENTS = ("europe", "data")
 ATTRIBUTION = MAP_CREDIT
 FIGURE_WIDTH = 7.0  # inches; the height follows the frame's aspect ratio
+HALF_WIDTH = 3.6  # inches: a map beside another on an A4 page
 TITLE_SPACE = 0.45  # inches above the map for the title
 OUTLINE_WIDTH = 0.2
 HIGHLIGHT_WIDTH = 1.6
@@ -182,16 +183,18 @@ def _polygon_paths(geometries) -> list:
 # Figure pieces
 
 
-def _new_axes(ax: Axes | None, bounds: tuple[float, ...]) -> tuple[Figure, Axes]:
+def _new_axes(
+    ax: Axes | None, bounds: tuple[float, ...], width: float = FIGURE_WIDTH, title_space=TITLE_SPACE
+) -> tuple[Figure, Axes]:
     """The caller's axes, or a new figure sized to the frame so that nothing is stretched."""
     if ax is not None:
         return ax.figure, ax
     from matplotlib.figure import Figure
 
     west, south, east, north = bounds
-    map_height = FIGURE_WIDTH * (north - south) / (east - west)
-    height = map_height + TITLE_SPACE
-    fig = Figure(figsize=(FIGURE_WIDTH, height), facecolor="white")
+    map_height = width * (north - south) / (east - west)
+    height = map_height + title_space
+    fig = Figure(figsize=(width, height), facecolor="white")
     ax = fig.add_axes((0.0, 0.0, 1.0, map_height / height))
     return fig, ax
 
@@ -318,6 +321,8 @@ def plot_choropleth(
     ax: Axes | None = None,
     attribution: bool = True,
     extent="europe",
+    width: float = FIGURE_WIDTH,
+    whole_numbers: bool = False,
 ) -> Figure:
     """Draw a classed choropleth of regional values on the European frame.
 
@@ -340,6 +345,9 @@ def plot_choropleth(
         attribution: write the EuroGeographics/Eurostat credit in the bottom-right corner.
         extent: ``europe`` (fixed frame), ``data`` (the regions' bounds) or a
             ``(west, south, east, north)`` box in degrees.
+        width: the figure's width in inches; text keeps its point size, so a half-page map
+            (about 3.6) stays legible where a full-width one scaled down would not.
+        whole_numbers: the values are counts (legend ``0–1``, ``2–3``; ``map_styles.classify``).
 
     Returns:
         The matplotlib Figure (pass it to :func:`figure_to_png_bytes`).
@@ -354,11 +362,13 @@ def plot_choropleth(
     projected = _project(chosen[["region_code", "geometry"]])
     _check_highlight(projected, highlight)
     mapped = projected.merge(table, on="region_code", how="left")
-    classification = map_styles.classify(mapped["value"], method=method, k=k)
+    classification = map_styles.classify(
+        mapped["value"], method=method, k=k, whole_numbers=whole_numbers
+    )
     bounds = _frame_bounds(mapped, extent)
     cropped = _crop(mapped, bounds)
     own_figure = ax is None
-    fig, ax = _new_axes(ax, bounds)
+    fig, ax = _new_axes(ax, bounds, width, TITLE_SPACE if title else 0.05)
     _draw_classes(ax, cropped, classification, palette)
     if highlight is not None:
         _add_highlight(ax, cropped, highlight)

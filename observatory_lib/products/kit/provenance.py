@@ -13,9 +13,11 @@ from collections.abc import Iterable
 import pandas as pd
 
 from observatory_lib.constants import (
+    DEFAULT_YEAR,
     EUROSTAT_ATTRIBUTION,
     GISCO_ATTRIBUTION,
     MODIFICATION_NOTE,
+    SBS_FIRST_YEAR,
     STATISTICS_EDITION,
 )
 from observatory_lib.errors import unknown_code
@@ -131,19 +133,24 @@ def compact_provenance_table(
     differ only by the NUTS level, else joined by `` / ``), vintages and editions listed once.
 
     Returns:
-        ``dataset_code, title, vintage, nuts_edition, provider, n_sources``, sorted by
-        ``dataset_code``; ``nuts_edition`` is text (``"2013"``, ``"2013, 2016"`` or empty).
+        ``dataset_code, title, vintage, nuts_edition, provider, n_sources, has_dataset_code``,
+        sorted by ``dataset_code``; ``nuts_edition`` is text (``"2013"``, ``"2013, 2016"`` or
+        empty); ``has_dataset_code`` is False where ``dataset_code`` is the input's own id (the
+        catalog gives no published code).
     """
     rows = provenance if prefixes is None else select_sources(provenance, prefixes)
     rows = rows.sort_values("source_code", kind="stable")
     fallback = rows["source_code"].str.replace(_LEVEL_SUFFIX, "", regex=True)
-    rows = rows.assign(group=rows["dataset_code"].fillna(fallback))
+    rows = rows.assign(
+        group=rows["dataset_code"].fillna(fallback), has_code=rows["dataset_code"].notna()
+    )
     table = rows.groupby("group", sort=True).agg(
         title=("title", _merged_titles),
         vintage=("vintage", _listed),
         nuts_edition=("nuts_edition", _listed),
         provider=("provider", _listed),
         n_sources=("source_code", "size"),
+        has_dataset_code=("has_code", "any"),
     )
     return table.rename_axis("dataset_code").reset_index()
 
@@ -174,15 +181,17 @@ def _compact_markdown(rows: pd.DataFrame, *, store_version: str, nuts_edition: i
     # each cost the PDF layout another box, and the scorecard batch prints ~300 of these.
     datasets = []
     for item in compact_provenance_table(rows).itertuples(index=False):
-        codes = ", ".join(code.strip() for code in item.dataset_code.split(","))
         edition = f", NUTS {item.nuts_edition}" if item.nuts_edition else ""
-        datasets.append(f"{codes}: {item.title} (vintage {item.vintage}{edition})")
+        described = f"{item.title} (vintage {item.vintage}{edition})"
+        if item.has_dataset_code:  # an input's own id means nothing to readers
+            codes = ", ".join(code.strip() for code in item.dataset_code.split(","))
+            described = f"{codes}: {described}"
+        datasets.append(described)
     version = f" Store version {store_version}." if store_version else ""
     return "\n".join(
         [
-            "**Data sources** (dataset code: content, vintage, NUTS edition of the source): "
-            + "; ".join(datasets)
-            + ".",
+            "**Data sources** (online data code where published: content, vintage, NUTS "
+            "edition of the source): " + "; ".join(datasets) + ".",
             "",
             f"Statistics are shown on the NUTS {nuts_edition} classification.{version} "
             + MODIFICATION_NOTE,
@@ -199,3 +208,62 @@ def product_provenance_markdown(store, product: str) -> str:
     return provenance_markdown(
         store.provenance, PRODUCT_SOURCES[product], store_version=store.version
     )
+
+
+def vintage_line(provenance: pd.DataFrame, prefixes: Iterable[str]) -> str:
+    """One line on the data's vintages: the SBS extract, the other statistics' range, the maps.
+
+    E.g. ``cluster data (SBS) 2015 and 2017-07-31; context indicators 2016-02-26 to
+    2022-03-31; boundaries NUTS 2016 (GISCO)``.
+    """
+    sbs, others = _vintages(provenance, prefixes)
+    parts = []
+    if sbs:
+        parts.append(f"cluster data (SBS) {' and '.join(sbs)}")
+    if others:
+        span = others[0] if len(others) == 1 else f"{others[0]} to {others[-1]}"
+        parts.append(f"context indicators {span}")
+    parts.append(f"boundaries NUTS {STATISTICS_EDITION} (GISCO)")
+    return "; ".join(parts)
+
+
+def running_head(store, product: str, title: str) -> str:
+    """The line atop every PDF page: title, NUTS edition and the data's years, short enough
+    for one line (``Automotive · NUTS 2016 · cluster data 2015 · context data 2016–2022``);
+    the full vintages are in the title block and the sources."""
+    if product not in PRODUCT_SOURCES:
+        raise unknown_code("product", product, PRODUCT_SOURCES)
+    sbs, others = _vintages(store.provenance, PRODUCT_SOURCES[product])
+    parts = [title, f"NUTS {STATISTICS_EDITION}"]
+    if len(sbs) > 1:
+        parts.append(f"cluster data {SBS_FIRST_YEAR}–{DEFAULT_YEAR}")
+    elif sbs:
+        year = _YEAR.search(sbs[0])
+        parts.append(f"cluster data {year.group(0) if year else sbs[0]}")
+    years = sorted({match.group(0) for text in others if (match := _YEAR.search(text))})
+    if years:
+        span = years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}"
+        parts.append(f"context data {span}")
+    return " · ".join(parts)
+
+
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+
+
+def _vintages(provenance: pd.DataFrame, prefixes: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The SBS files' vintages (the 2015 extract and the 2008-2015 bulk file) and the other
+    statistics' vintages (each sorted, distinct)."""
+    rows = select_sources(provenance, prefixes)
+    statistics = rows.loc[
+        rows["dataset_code"].notna() & ~rows["source_code"].str.startswith("nuts")
+    ]
+    is_sbs = statistics["dataset_code"] == "sbs_r_nuts06_r2"
+    sbs = statistics.loc[is_sbs, "vintage"]
+    return sorted(set(sbs.astype(str))), sorted(set(statistics.loc[~is_sbs, "vintage"]))
+
+
+def product_vintage(store, product: str) -> str:
+    """``vintage_line`` of the inputs a product family reads (``clusters``, ``scoreboard``)."""
+    if product not in PRODUCT_SOURCES:
+        raise unknown_code("product", product, PRODUCT_SOURCES)
+    return vintage_line(store.provenance, PRODUCT_SOURCES[product])

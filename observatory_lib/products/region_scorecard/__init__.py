@@ -1,8 +1,9 @@
 """The region scorecard (``notebooks/region_scorecard.ipynb``): one region on a few pages.
 
 The notebook calls ``build_scorecard`` (numbers and text, ``card``), ``scorecard_images``
-(the figures, ``figures``), the printed sections ``key_facts_output`` ... ``provenance_output``
-(``layout``) and ``image_output``, and ``write_scorecard_files`` (``files``);
+(the figures, ``figures``), the published parts ``opening``, ``maps``, ``clusters``,
+``change_over_time``, ``ecosystem`` and ``closing`` of its ``document`` (``publication``), and
+``write_scorecard_files`` (``files``);
 ``Scorecard.record`` is the JSON twin the batch writes beside the HTML and PDF.
 """
 
@@ -20,30 +21,32 @@ from observatory_lib.products.region_scorecard.figures import (
     table_html,
 )
 from observatory_lib.products.region_scorecard.files import write_scorecard_files
-from observatory_lib.products.region_scorecard.layout import (
-    change_output,
-    clusters_output,
-    dimensions_output,
-    key_facts_output,
-    provenance_output,
-    scoreboard_output,
-)
 from observatory_lib.products.region_scorecard.parameters import coerce_peers, coerce_year
+from observatory_lib.products.region_scorecard.publication import (
+    change_over_time,
+    closing,
+    clusters,
+    document,
+    ecosystem,
+    maps,
+    opening,
+)
 
 __all__ = [
     "Scorecard",
     "ScorecardImage",
     "build_scorecard",
-    "change_output",
+    "change_over_time",
     "clear_cache",
-    "clusters_output",
+    "closing",
+    "clusters",
     "coerce_peers",
     "coerce_year",
-    "dimensions_output",
+    "document",
+    "ecosystem",
     "image_output",
-    "key_facts_output",
-    "provenance_output",
-    "scoreboard_output",
+    "maps",
+    "opening",
     "scorecard_images",
     "section_output",
     "stars_text",

@@ -21,6 +21,7 @@ from observatory_lib.indicators.framework import Framework
 from observatory_lib.indicators.peers import DEFAULT_STRENGTH_THRESHOLD, compare_with_peers
 from observatory_lib.indicators.scoreboard import ScoreboardResult
 from observatory_lib.indicators.stars import StarRuleSet
+from observatory_lib.products.kit.notes import cutoff_text
 from observatory_lib.products.region_scorecard.spec import (
     DIMENSION_COLUMNS,
     EU_LABEL,
@@ -197,9 +198,7 @@ def _extremes(indicators: pd.DataFrame, kind: str, basis: str) -> pd.DataFrame:
 
 def methods_note(context: ScorecardContext, rule_set: StarRuleSet, framework: Framework) -> str:
     criteria = "; ".join(
-        f"{c.name}: {c.metric} "
-        + (f"in the top {c.cutoff:.0%}" if c.rule == "top_share" else f"≥ {c.cutoff:g}")
-        for c in rule_set.criteria
+        f"{c.name}: {cutoff_text(c.rule, c.cutoff, c.metric)}" for c in rule_set.criteria
     )
     benchmark = _benchmark_sentence(context)
     # one short paragraph: the scorecard is a few pages, and the peers' method is printed with
@@ -219,7 +218,7 @@ def methods_note(context: ScorecardContext, rule_set: StarRuleSet, framework: Fr
             f"means of the regions with a value ({EU_LABEL}: NUTS-{context.level} regions of NUTS "
             f"{STATISTICS_EDITION}); GDP per inhabitant in % of the EU average is 100 for the EU "
             "by definition.",
-            f"*Ecosystem scoreboard* ({framework.name}, weights '{framework.variant}'): min-max "
+            f"*Ecosystem scoreboard* ({framework.name}, {framework.weights_text}): min-max "
             "scores 0–100 (outliers capped at 3 standard deviations), arithmetic means up the "
             f"tree, the {EU_LABEL} regions as reference set ({EU_LABEL} average profile = 100); "
             f"strengths and weaknesses: {DEFAULT_STRENGTH_THRESHOLD:g} points or more above or "

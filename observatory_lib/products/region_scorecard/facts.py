@@ -21,7 +21,7 @@ from observatory_lib.indicators.stars import StarRuleSet
 from observatory_lib.products.kit.provenance import (
     provenance_markdown,
     provenance_table,
-    select_sources,
+    vintage_line,
 )
 from observatory_lib.products.region_scorecard.spec import (
     FOOTER_SOURCES,
@@ -116,20 +116,7 @@ def _data_vintage(store: Store) -> str:
 
 
 def _vintage_line(store: Store) -> str:
-    rows = select_sources(store.provenance, SOURCES)
-    statistics = rows.loc[
-        rows["dataset_code"].notna() & ~rows["source_code"].str.startswith("nuts")
-    ]
-    sbs = statistics.loc[statistics["dataset_code"] == "sbs_r_nuts06_r2", "vintage"]
-    others = sorted(set(statistics.loc[statistics["dataset_code"] != "sbs_r_nuts06_r2", "vintage"]))
-    parts = []
-    if len(sbs):
-        parts.append(f"cluster data (SBS) {' and '.join(sorted(set(sbs)))}")
-    if others:
-        span = others[0] if len(others) == 1 else f"{others[0]} to {others[-1]}"
-        parts.append(f"context indicators {span}")
-    parts.append(f"boundaries NUTS {STATISTICS_EDITION} (GISCO)")
-    return "; ".join(parts)
+    return vintage_line(store.provenance, SOURCES)
 
 
 def choose_peers(

@@ -142,10 +142,13 @@ def _locator_image(card: Scorecard, store: Store, dpi: int) -> _Rendered:
 
     level = card.header["nuts_level"]
     geometries = projected_geometries(store, level)
-    alt = f"Map of Europe locating {card.header['region_name']} ({card.region_code})"
+    alt = (
+        f"Map of Europe locating {card.header['region_name']} ({card.region_code}) in "
+        f"{card.header['country_name']}"
+    )
     if not geometries["region_code"].eq(card.region_code).any():
         return None, alt, f"no NUTS {STATISTICS_EDITION} boundary for this code"
-    lines = _title_lines(f"{card.header['region_name']} ({card.region_code}) in Europe")
+    lines: list[str] = []  # the document's figure caption is the title
     bounds = maps.locator_frame(geometries, card.region_code)
 
     def background() -> Figure:
@@ -177,7 +180,7 @@ def _category_map_image(card: Scorecard, store: Store, dpi: int) -> _Rendered:
     geometries = projected_geometries(store, level)
     name = strongest["category_name"]
     values = card.strongest_category_map
-    lines = _title_lines(f"{name}: location quotient, NUTS {level} regions, {card.header['year']}")
+    lines: list[str] = []  # the document's figure caption is the title
 
     def background() -> Figure:
         figure = maps.plot_choropleth(geometries, values, title=None, unit="location_quotient")
@@ -193,7 +196,11 @@ def _category_map_image(card: Scorecard, store: Store, dpi: int) -> _Rendered:
         return maps.highlight_region(ax, geometries, card.region_code, (west, south, east, north))
 
     key = ("category_map", store.version, level, tuple(lines), _frame_digest(values))
-    alt = f"European map of the location quotient of {name}, {card.region_code} outlined"
+    alt = (
+        f"Map of Europe's regions shaded by their location quotient in {name}, "
+        f"{card.header['year']}; {card.header['region_name']} ({card.region_code}) is "
+        "outlined in red. Regions without data are grey."
+    )
     return figure_layers.render_layered(key, background, overlay, dpi), alt, ""
 
 
