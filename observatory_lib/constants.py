@@ -60,12 +60,11 @@ EU_LABEL = "EU-28"
 # Attribution (Eurostat's reuse policy, GISCO's copyright notice).
 EUROSTAT_ATTRIBUTION = "Source: Eurostat"
 GISCO_ATTRIBUTION = "© EuroGeographics for the administrative boundaries"
-JRC_ATTRIBUTION = "NUTS converter matrices: © European Union, Joint Research Centre"
+JRC_ATTRIBUTION = "© European Union, JRC NUTS converter"
 MODIFICATION_NOTE = (
-    f"Data modified by the workbook: shown on NUTS {STATISTICS_EDITION} through the JRC NUTS "
-    "converter matrices (regions split or re-bounded are apportioned by 2011 population and "
-    "flagged), tables reshaped to a tidy long format, cluster employment, wages and local units "
-    "derived from NACE divisions by equal allocation, suppressed cells estimated where stated "
+    f"Data modified by the workbook: recoded to NUTS {STATISTICS_EDITION} with the JRC NUTS "
+    "converter (split or re-bounded regions apportioned by 2011 population, flagged), "
+    "reshaped, cluster figures allocated from NACE divisions, suppressed cells estimated "
     "(flagged)."
 )
 # The one-line credit printed on every map.

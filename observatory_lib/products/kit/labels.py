@@ -84,7 +84,7 @@ COLUMN_LABELS: dict[str, ColumnLabel] = {
     "employment_growth_pct": _L("Employment growth per year", "%", "growth", 1),
     # change over time (issue 12): wages, local units, growth, shift-share, stars in two years
     "wages_eur": _L("Wages and salaries", "EUR", "count"),
-    "relative_wage_index": _L("Wage per person employed", "Europe = 100", "number", 0),
+    "relative_wage_index": _L("Relative wage per person employed", "Europe = 100", "number", 0),
     "local_units": _L("Local units", kind="count"),
     "persons_per_local_unit": _L("Persons employed per local unit", kind="number", decimals=1),
     "growth_base_year": _L("Growth measured from", kind="year"),
@@ -101,7 +101,7 @@ COLUMN_LABELS: dict[str, ColumnLabel] = {
     "expected_change": _L("Change expected from Europe", "persons", "signed"),
     "european_growth_component": _L("European growth", "persons", "signed"),
     "category_mix_component": _L("Category mix", "persons", "signed"),
-    "regional_component": _L("Jobs vs expected (regional component)", "persons", "signed"),
+    "regional_component": _L("Jobs vs expected", "persons", "signed"),
     "n_regions_growing": _L("Regions growing", kind="count"),
     "n_regions_compared": _L("Regions compared", kind="count"),
     "n_stars_gained": _L("Clusters gaining stars", kind="count"),

@@ -130,7 +130,8 @@ def compact_provenance_table(
     Rows are grouped by Eurostat dataset code (the EURITO extracts of ``rd_e_gerdreg`` are
     one row); inputs without a dataset code by source code, the per-level GISCO layers of
     one boundary set together. Titles of a group are merged (``levels 0–3`` when they
-    differ only by the NUTS level, else joined by `` / ``), vintages and editions listed once.
+    differ only by the NUTS level; a shared part before ``: `` written once; else joined by
+    `` / ``), vintages and editions listed once.
 
     Returns:
         ``dataset_code, title, vintage, nuts_edition, provider, n_sources, has_dataset_code``,
@@ -173,6 +174,10 @@ def _merged_titles(titles: pd.Series) -> str:
         consecutive = levels == list(range(levels[0], levels[-1] + 1))
         span = f"{levels[0]}–{levels[-1]}" if consecutive else ", ".join(map(str, levels))
         return templates.pop().replace("level #", f"levels {span}")
+    heads = {title.split(": ", 1)[0] for title in distinct}
+    if len(heads) == 1 and all(": " in title for title in distinct):
+        # one dataset in several files (the SBS bulk file and the 2015 extract): name it once
+        return f"{heads.pop()}: " + " / ".join(title.split(": ", 1)[1] for title in distinct)
     return " / ".join(distinct)
 
 

@@ -29,10 +29,8 @@ from observatory_lib.indicators.stars import load_star_preset
 from observatory_lib.products.kit.map_styles import NOT_AVAILABLE, format_value, unit_label
 from observatory_lib.products.region_scorecard.change import (
     change_intro,
-    change_notes_markdown,
     change_record,
     change_section,
-    change_table,
     region_panel,
 )
 from observatory_lib.products.region_scorecard.clusters import (
@@ -286,14 +284,6 @@ class Scorecard:
         """How to read the change part, or why it is not available."""
         return change_intro(self.change)
 
-    def change_table(self) -> pd.DataFrame:
-        """The change of the leading clusters formatted for display (empty when none)."""
-        return change_table(self.change)
-
-    def change_notes_markdown(self) -> str:
-        """The change part's reading notes and its gaps (series breaks, missing years)."""
-        return change_notes_markdown(self.change)
-
     def scoreboard_markdown(self) -> str:
         """Index score, performance group, rank in Europe and country, and the rank interval."""
         s = self.scoreboard
@@ -497,7 +487,8 @@ def build_scorecard(
         provenance=provenance_footer(store),
         sources=sources(store),
         methods_note=methods_note(context, rule_set, framework),
-        notes=tuple(notes + clusters["notes"] + change["notes"] + board["notes"]),
+        # the change part's notes are its table's footnotes (publication.change_over_time)
+        notes=tuple(notes + clusters["notes"] + board["notes"]),
     )
 
 

@@ -7,7 +7,8 @@ trend, the wage per person employed against the category's European average (= 1
 star transition with the criterion that flipped, and the shift-share of the employment change
 (European growth, category mix, regional component: jobs created beyond or below what the
 category's European growth would have brought). One compact figure (``change_figure``: the
-trend indexed to the start year, and the shift-share bars) and one table.
+trend indexed to the start year, and the shift-share bars); the table is published by
+``publication.change_over_time``, its notes (what was not computed and why) as footnotes.
 
 Every number comes from the recipe layer; a change across a series break is "not computed"
 and said so, never shown as plain growth.
@@ -15,17 +16,13 @@ and said so, never shown as plain growth.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from observatory_lib.indicators import recipes
 from observatory_lib.indicators.change import STATUS_AVAILABLE, STATUS_BREAK, STATUS_ESTIMATED
-from observatory_lib.products.kit.labels import stars_text
-from observatory_lib.products.kit.map_styles import NOT_AVAILABLE, format_value
+from observatory_lib.products.kit.labels import NOT_AVAILABLE
 from observatory_lib.products.region_scorecard.spec import ScorecardContext
-from observatory_lib.products.region_scorecard.text import escaped, text_number
 
 N_CHANGE_CATEGORIES = 5
 CHANGE_COLUMNS = [
@@ -57,11 +54,10 @@ COMPONENTS = {
     "regional_component": "Regional (vs expected)",
 }
 INTRO = (
-    "The leading traded categories over {window}: employment, its compound annual growth, the "
-    "wage per person employed against the category's European average (= 100), stars in both "
-    "years and the shift-share of the employment change: what Europe's overall growth and the "
-    "category's own European growth would have brought, and the regional component, the jobs "
-    "created beyond (or below) that expectation."
+    "The leading traded categories over {window}: employment and its compound annual growth, "
+    "wages against Europe, stars in both years (on the criteria judged in both), and the jobs "
+    "created beyond or below what Europe's growth and the category's European growth would "
+    "have brought (*jobs vs expected*, the regional component of the shift-share)."
 )
 
 
@@ -190,86 +186,6 @@ def change_intro(section: dict) -> str:
     return INTRO.format(window=f"{start}–{end}")
 
 
-def change_table(section: dict) -> pd.DataFrame:
-    """The change table formatted for display; every missing value reads "not available"."""
-    table = section["table"]
-    if table.empty:
-        return pd.DataFrame()
-    start, end = section["window"]
-    return pd.DataFrame(
-        {
-            "Category": table["category_name"].astype("str"),
-            f"Employment {start} → {end}": [
-                _arrow(a, b)
-                for a, b in zip(table["employment_start"], table["employment_end"], strict=True)
-            ],
-            "Growth per year": [
-                _growth(v, s)
-                for v, s in zip(table["employment_cagr_pct"], table["status"], strict=True)
-            ],
-            "Wage vs Europe (= 100)": [text_number(v, 0) for v in table["relative_wage_index"]],
-            f"Stars {start} → {end}": [_stars(row) for row in table.itertuples(index=False)],
-            "Jobs vs expected": [
-                _signed(v, s)
-                for v, s in zip(table["regional_component"], table["status"], strict=True)
-            ],
-        }
-    )
-
-
-def _arrow(start: Any, end: Any) -> str:
-    return f"{format_value(start)} → {format_value(end)}"
-
-
-_NOT_COMPUTED = {STATUS_BREAK: "series break", STATUS_ESTIMATED: "estimated cell"}
-
-
-def _growth(value: Any, status: Any) -> str:
-    if status in _NOT_COMPUTED:
-        return _NOT_COMPUTED[status]
-    if value is None or pd.isna(value):
-        return NOT_AVAILABLE
-    rounded = round(float(value), 1)
-    return "0.0 %" if rounded == 0 else f"{rounded:+.1f} %"
-
-
-def _signed(value: Any, status: Any) -> str:
-    if status in _NOT_COMPUTED:
-        return _NOT_COMPUTED[status]
-    if value is None or pd.isna(value):
-        return NOT_AVAILABLE
-    return f"{float(value):+,.0f}"
-
-
-def _stars(row: Any) -> str:
-    if pd.isna(row.transition) or row.transition == "not rated":
-        return NOT_AVAILABLE
-    out_of = row.stars_compared_out_of
-    text = f"{stars_text(row.stars_start, out_of)} → {stars_text(row.stars_end, out_of)}"
-    flipped = [f"+{c}" for c in _names(row.criteria_gained)] + [
-        f"−{c}" for c in _names(row.criteria_lost)
-    ]
-    text = f"{text} ({', '.join(flipped)})" if flipped else text
-    spans_break = row.transition_spans_break
-    return f"{text}, series break" if pd.notna(spans_break) and bool(spans_break) else text
-
-
-def _names(text: Any) -> list[str]:
-    return [] if text is None or pd.isna(text) else [part.strip() for part in str(text).split(",")]
-
-
-def change_notes_markdown(section: dict) -> str:
-    """The change part's notes and how to read it, one paragraph."""
-    if not section["available"]:
-        return ""
-    parts = [
-        "Stars compare the criteria judged in both years; growth is a compound annual rate; "
-        "'jobs vs expected' is the regional component of the shift-share."
-    ]
-    parts += [escaped(note) for note in section["notes"]]
-    return "*" + " ".join(parts) + "*"
-
-
 def change_record(section: dict) -> dict:
     """The change part for the scorecard's JSON twin."""
     table = section["table"]
@@ -304,9 +220,9 @@ def change_figure(section: dict):
     if usable.empty:
         return None
     start, end = section["window"]
-    figure = Figure(figsize=(7.0, 2.6), facecolor="white")
-    trend_axes = figure.add_axes((0.06, 0.25, 0.3, 0.6))
-    bar_axes = figure.add_axes((0.62, 0.25, 0.36, 0.6))
+    figure = Figure(figsize=(7.0, 1.5), facecolor="white")
+    trend_axes = figure.add_axes((0.06, 0.34, 0.3, 0.52))
+    bar_axes = figure.add_axes((0.62, 0.34, 0.36, 0.52))
     _draw_trend(trend_axes, section["trend"], usable, start)
     _draw_shift_share(bar_axes, usable)
     figure.text(0.01, 0.97, f"Employment, {start} = 100", fontsize=8, va="top")

@@ -295,7 +295,7 @@ def _dimension_axes(labels: tuple[str, ...]) -> Figure:
     from matplotlib.figure import Figure
 
     # compact, with the scores written at the bars: the scorecard prints no dimension table
-    height_inches = 0.34 * len(labels) + 0.75
+    height_inches = 0.25 * len(labels) + 0.65
     figure = Figure(figsize=(5.6, height_inches), facecolor="white")
     bottom, top = 0.42 / height_inches, 0.28 / height_inches
     ax = figure.add_axes((0.41, bottom, 0.54, 1 - bottom - top))

@@ -47,7 +47,6 @@ PORTFOLIO_TABLE = TableSpec(
 CHANGE_TABLE = TableSpec(
     columns=(
         "category_name",
-        "employment_start",
         "employment_end",
         "employment_cagr_pct",
         "relative_wage_index",
@@ -56,11 +55,6 @@ CHANGE_TABLE = TableSpec(
     ),
     stub="category_name",
     empty_text=f"Change over time is {NOT_AVAILABLE} for this region.",
-    notes=(
-        "Growth: compound annual rate. Stars compare the criteria judged in both years. Jobs vs "
-        "expected: the regional component of the shift-share, the change beyond what Europe's "
-        "growth and the category's European growth would have brought.",
-    ),
 )
 # the comparison column is the peers' or the EU's average score, as the card compares
 STRENGTHS_TABLE = TableSpec(
@@ -188,18 +182,17 @@ def change_over_time(doc: Document, card: Scorecard, chart: ScorecardImage) -> l
         doc.figure(
             chart.png,
             title=f"Leading clusters: employment trend and shift-share, {start}–{end}",
-            subtitle=f"Employment indexed to {start} = 100; change in persons by component",
+            subtitle=f"Employment indexed to {start} = 100; change in persons by component; "
+            f"the values are in Table {doc._tables + 1}",
             alt=chart.alt,
             source=source,
-            data="The values are in the next table.",
             missing=f"The chart is {NOT_AVAILABLE} ({chart.note}).",
         ),
         doc.table(
             frame,
             CHANGE_TABLE,
             title=f"Change of the leading traded categories, {start}–{end}",
-            subtitle=f"First year {start}, last year {end}; wages against the category's "
-            "European average",
+            subtitle=f"Wages in {end} against the category's European average (= 100)",
             source=source,
             flags=_change_flags(frame),
             notes=section["notes"],
@@ -305,7 +298,8 @@ def _stars_change(row) -> str:
     if pd.isna(row.transition) or row.transition == "not rated":
         return MISSING_CELL
     out_of = row.stars_compared_out_of
-    text = f"{stars_text(row.stars_start, out_of)} → {stars_text(row.stars_end, out_of)}"
+    # on one line: a star change reads as one unit
+    text = f"{stars_text(row.stars_start, out_of)}\u00a0→\u00a0{stars_text(row.stars_end, out_of)}"
     flipped = [f"+{c.strip()}" for c in _parts(row.criteria_gained)]
     flipped += [f"−{c.strip()}" for c in _parts(row.criteria_lost)]
     return f"{text} ({', '.join(flipped)})" if flipped else text
@@ -317,11 +311,13 @@ def _parts(text) -> list[str]:
 
 def _change_flags(frame: pd.DataFrame) -> dict[str, pd.Series]:
     """Eurostat's flags of the last year after its employment (b: break, d: definition
-    differs, e: estimated), and ``b`` after the stars when the comparison spans a break."""
+    differs, e: estimated from suppressed cells), and ``b`` after the stars when the
+    comparison spans a break."""
     if frame.empty:
         return {}
-    letters = frame["flag"].fillna("").astype("str")
-    letters = letters.map(lambda text: "".join(c for c in text if c in FLAG_WORDS))
+    # a confidential cell shown here is the workbook's estimate: flagged e, never c
+    letters = frame["flag"].fillna("").astype("str").str.replace("c", "e")
+    letters = letters.map(lambda text: "".join(dict.fromkeys(c for c in text if c in FLAG_WORDS)))
     breaks = frame["transition_spans_break"].astype("boolean").fillna(False).astype(bool)
     return {"employment_end": letters, "stars_change": breaks.map({True: "b", False: ""})}
 
