@@ -43,6 +43,7 @@ from observatory_lib.products.kit.document import Document, source_line
 from observatory_lib.products.kit.labels import ColumnLabel, stars_text
 from observatory_lib.products.kit.notes import DIVISION_NOTE, stars_methods_note
 from observatory_lib.products.kit.numbers import (
+    MISSING_CELL,
     format_cell,
     format_growth,
     format_number,
@@ -594,7 +595,7 @@ FASTEST_PUBLISHED = PublishedTable(
         "employment_persons",
         "employment_growth_pct",
         "relative_wage_index",
-        "stars",
+        "stars_symbols",
     ),
     stub="region",
     empty_text="No region has a growth rate for the category over the window (no data, or "
@@ -765,11 +766,7 @@ def _trend_parts(doc: Document, report: SectorReport, source: str) -> list:
     if report.window is None:
         return [doc.section("Trend and fastest-growing regions", report.trend_markdown())]
     start, end = report.window
-    fastest = (
-        with_region_label(report.fastest_growing)
-        if len(report.fastest_growing)
-        else (report.fastest_growing)
-    )
+    fastest = _with_stars(report)
     notes = []
     if "is_apportioned" in fastest.columns and fastest["is_apportioned"].fillna(False).any():
         apportioned = fastest["is_apportioned"].astype("boolean").fillna(False).astype(bool)
@@ -799,6 +796,20 @@ def _trend_parts(doc: Document, report: SectorReport, source: str) -> list:
             full_table="fastest growing regions (CSV, XLSX)",
         ),
     ]
+
+
+def _with_stars(report: SectorReport) -> pd.DataFrame:
+    """The fastest-growing regions with their stars as symbols, out of the criteria counted."""
+    fastest = report.fastest_growing
+    if fastest.empty:
+        return fastest
+    rated = report.view.table.drop_duplicates("region_code").set_index("region_code")
+    out_of = fastest["region_code"].map(rated["stars_out_of"])
+    symbols = [
+        stars_text(stars, total, unrated=MISSING_CELL)
+        for stars, total in zip(fastest["stars"], out_of, strict=True)
+    ]
+    return with_region_label(fastest).assign(stars_symbols=symbols)
 
 
 def _eurostat_flags(frame: pd.DataFrame) -> pd.Series:
