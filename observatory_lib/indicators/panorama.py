@@ -47,6 +47,7 @@ FLAG_COLUMNS = [
     "is_derived_by_allocation",
     "has_confidential_cells",
     "is_apportioned",
+    "flag",
     "stars_basis",
 ]
 RANKING = ["stars", "lq", "employment_persons"]

@@ -639,3 +639,13 @@ def test_the_first_year_has_no_change(toy_store):
     assert not card.change["available"]
     assert "first year with cluster data" in card.change_markdown()
     assert card.record()["change"]["categories"] == []
+
+
+def test_a_series_break_is_flagged_in_the_portfolio_table(toy_store):
+    from observatory_lib.products.region_scorecard import publication
+
+    card = build_scorecard(toy_store, "BE21", year=2013, peers="DE11", n_draws=N_DRAWS)
+    assert (card.portfolio["flag"] == "b").any()
+    doc = publication.document(card, toy_store)
+    html = "".join(part.data for part in publication.clusters(doc, card))
+    assert "\u00a0b</td>" in html and "b: break in time series" in html

@@ -59,8 +59,10 @@ def cluster_sections(context: ScorecardContext, rated: pd.DataFrame | None) -> d
     strongest = _strongest(traded)
     emerging = full.loc[full["category_type"] == "emerging"]
     return {
-        "portfolio": traded.head(N_TOP_CATEGORIES)[PORTFOLIO_COLUMNS].reset_index(drop=True),
-        "emerging": emerging[PORTFOLIO_COLUMNS].reset_index(drop=True),
+        "portfolio": traded.head(N_TOP_CATEGORIES)
+        .reindex(columns=PORTFOLIO_COLUMNS)
+        .reset_index(drop=True),
+        "emerging": emerging.reindex(columns=PORTFOLIO_COLUMNS).reset_index(drop=True),
         "summary": _cluster_summary(context, traded, full),
         "strongest": strongest,
         "map": _category_map(context, rated, strongest),

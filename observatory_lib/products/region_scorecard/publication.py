@@ -326,7 +326,9 @@ def _estimated(frame: pd.DataFrame) -> dict[str, pd.Series]:
     if frame.empty:
         return {}
     estimated = frame["has_confidential_cells"].fillna(False).astype(bool)
-    return {"employment_persons": estimated.map({True: "e", False: ""})}
+    # Eurostat's series-break letters travel with the figure (b: break, d: definition differs)
+    breaks = frame["flag"].fillna("").astype("str").str.replace(r"[^bd]", "", regex=True)
+    return {"employment_persons": breaks + estimated.map({True: "e", False: ""})}
 
 
 def _notes(frame: pd.DataFrame) -> list[str]:

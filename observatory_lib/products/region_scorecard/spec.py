@@ -77,6 +77,7 @@ PORTFOLIO_COLUMNS = [
     "employment_persons",
     "has_confidential_cells",
     "is_small_base",
+    "flag",
     "data_note",
 ]
 
