@@ -249,16 +249,24 @@ def region_group(
 
 
 def group_rated_clusters(
-    store: Store, group: RegionGroup, star_preset: str | StarRuleSet = DEFAULT_STAR_PRESET
+    store: Store,
+    group: RegionGroup,
+    star_preset: str | StarRuleSet = DEFAULT_STAR_PRESET,
+    *,
+    year: int | None = None,
 ) -> pd.DataFrame:
-    """The group's cluster indicators and stars (the columns of ``rated_clusters``)."""
+    """The group's cluster indicators and stars (the columns of ``rated_clusters``), every
+    year of the store or, with ``year``, that year's rows."""
     rules = load_star_preset(star_preset)
-    return memo(
+    rated = memo(
         (store.version, "group_rated", group, rules),
         lambda: groups.rate_group(
             store.cluster_employment, store.region_employment_totals, group, rules
         ),
-    ).copy(deep=False)
+    )
+    if year is not None:
+        rated = rated.loc[rated["year"] == int(year)]
+    return rated.copy(deep=False)
 
 
 def group_context(store: Store, group: RegionGroup) -> pd.DataFrame:
@@ -276,7 +284,7 @@ def group_opportunities(store: Store, group: RegionGroup, *, year: int = DEFAULT
     """The group's relatedness in the European category space of NUTS-2 regions: ``density``,
     ``opportunities``, ``support`` (the columns a region gets), ``summary`` (as
     ``opportunity_summary``) and ``variety`` (as ``variety``)."""
-    rated = group_rated_clusters(store, group)
+    rated = group_rated_clusters(store, group, year=year)
     space = relatedness(store, 2, year)
 
     def compute() -> dict:

@@ -27,6 +27,7 @@ from observatory_lib.indicators import peers, recipes
 from observatory_lib.products.apps import (
     columns,
     compare_regions,
+    prepare,
     region_explorer,
     sector_explorer,
 )
@@ -140,23 +141,22 @@ def test_sector_ranking_equals_the_panorama_leaders(toy_store, tmp_path):
             assert math.isclose(row["employment_persons"], leader.employment_persons)
 
 
-def test_wages_and_growth_read_not_available_until_the_data_have_them(toy_bundle):
+def test_wages_and_growth_join_the_ranking_once_the_data_have_them(toy_bundle):
     selection = sector_explorer.SectorSelection("automotive", 2, 2015, "lq")
     present = sector_explorer.available_measures(toy_bundle, selection)
     html = sector_explorer.ranking_html(
         sector_explorer.ranking_rows(toy_bundle, selection), present
     )
     # headed as the publications are: every header is a COLUMN_LABELS header, units included;
-    # a measure the data lack has no column but a note
+    # the toy store holds five years with wages, so both measures have their column
     headers = re.findall(r"<th[^>]*>([^<]*)</th>", html)
     assert set(headers) <= {label.header for label in COLUMN_LABELS.values()}
     assert label_for("lq").header in headers
-    assert label_for("wage_per_employee_eur").header not in headers
-    note = re.search(r'<p class="observatory-note">([^<]*)</p>', html).group(1)
-    assert note.startswith(
-        "Wages and salaries per person employed, Employment growth per year: not available"
-    )
+    assert label_for("wage_per_employee_eur").header in headers
+    assert label_for("employment_growth_pct").header in headers
+    assert "not available" not in re.sub(r"<td[^>]*>[^<]*</td>", "", html)
     assert {"stars", "lq", "employment_persons", "size_share"} <= present
+    assert {"wage_per_employee_eur", "employment_growth_pct"} <= present
 
 
 def test_concentration_is_the_recipe_layers(toy_store, tmp_path):
@@ -365,3 +365,48 @@ def test_the_template_exports_png_and_follows_the_view_in_the_address():
     assert "history.replaceState" in text and "data-observatory-query" in text
     template = script.parent.parent / "index.html.j2"
     assert 'include_js("static/observatory-export.js")' in template.read_text(encoding="utf-8")
+
+
+def test_cluster_values_map_the_change_indicators_with_their_break_flags():
+    import pandas as pd
+
+    rated = pd.DataFrame(
+        {
+            "region_code": ["DE11", "FR10", "FR10"],
+            "category_code": ["automotive"] * 3,
+            "category_type": ["traded"] * 3,
+            "nuts_level": [2, 2, 2],
+            "year": [2015, 2014, 2015],
+            "employment_persons": [1000.0, 500.0, np.nan],
+            "lq": [1.2, 0.8, np.nan],
+            "size_share": [0.01, 0.02, np.nan],
+            "stars": [1, 0, pd.NA],
+            "employment_growth_pct": [2.5, np.nan, np.nan],
+            "wage_per_employee_eur": [50_000.0, 40_000.0, np.nan],
+            "relative_wage_index": [120.0, 95.0, np.nan],
+            "persons_per_local_unit": [12.5, 8.0, np.nan],
+            "has_confidential_cells": [False, False, True],
+            "flag": [None, "b", "c"],
+        }
+    )
+    ranks = pd.DataFrame(
+        {
+            "region_code": ["DE11", "FR10", "FR10"],
+            "category_code": ["automotive"] * 3,
+            "nuts_level": [2, 2, 2],
+            "year": [2015, 2014, 2015],
+            "rank_in_category": [1, 1, np.nan],
+            "rank_in_region": [1, 1, np.nan],
+        }
+    )
+    values = prepare.cluster_values(rated, ranks)
+    growth = values[values["indicator_code"] == "employment_growth_pct"].set_index(
+        ["region_code", "year"]
+    )
+    assert growth.loc[("DE11", 2015), "value"] == 2.5
+    # a break year keeps its flag; the growth across it is missing, never 0
+    assert growth.loc[("FR10", 2014), "flag"] == "b"
+    assert np.isnan(growth.loc[("FR10", 2014), "value"])
+    # a confidential cell stays confidential
+    assert growth.loc[("FR10", 2015), "status"] == "confidential"
+    assert set(prepare.CLUSTER_MEASURES) >= {"relative_wage_index", "persons_per_local_unit"}

@@ -176,7 +176,7 @@ BAD_PARAMETERS = [
     (["reports", "--only", "panorma"], "--only", "nearest: panorama"),
     (["reports", "--categories", "automotiv"], "--categories", "automotive"),
     (["reports", "--only", "scoreboard", "--year", "1980"], "--year", "2010-2015"),
-    (["reports", "--only", "panorama", "--year", "2012"], "--year", "2015"),
+    (["reports", "--only", "panorama", "--year", "2007"], "--year", "2015"),
     (["reports", "--level", "3"], "--level", "0, 1, 2"),
     (["demo", "--star-preset", "nope"], "--star-preset", "panorama4"),
     (["demo", "--regions", "AT11,XX99"], "--regions", "XX99"),

@@ -67,7 +67,7 @@ def test_every_label_reads_as_words_not_as_a_column_name():
         assert label.label[0].isupper(), column
         assert label.kind in {
             "text", "code", "count", "number", "percent", "share", "stars", "year", "rank",
-            "flag", "formatted",
+            "flag", "formatted", "growth", "signed",
         }, column  # fmt: skip
 
 
@@ -117,6 +117,12 @@ def test_percentages_shares_and_signed_changes():
     assert numbers.format_signed(2.46) == "+2.5"
     assert numbers.format_signed(-1) == f"{MINUS}1.0"
     assert numbers.format_signed(0.01) == "0.0"  # rounds to no change: no sign
+    # growth rates and shift-share components keep their sign in tables
+    assert numbers.format_growth(2.46) == "+2.5%"
+    assert numbers.format_growth(-0.04) == "0.0%"
+    assert numbers.format_cell(-1250, label_for("regional_component")) == f"{MINUS}1{NBSP}250"
+    assert numbers.format_cell(3.0, label_for("employment_cagr_pct")) == "+3.0%"
+    assert numbers.format_cell(np.nan, label_for("regional_component")) == ":"
     assert numbers.format_percent(None, missing="not available") == "not available"
 
 
@@ -214,8 +220,10 @@ def test_an_empty_table_is_a_sentence():
 
 def test_tables_and_figures_are_numbered_in_order(regions):
     doc = Document(title="Automotive", kind="Priority sector report")
+    assert doc.next_table_number == 1
     first = doc.table(regions, SPEC, title="Leading regions").data
     figure = doc.figure(b"\x89PNG", title="Employment by region", alt="Map of Europe").data
+    assert doc.next_table_number == 2  # a figure can name the table that holds its values
     second = doc.table(regions, SPEC, title="Smallest regions").data
     assert "Table 1. Leading regions" in first and "Table 2. Smallest regions" in second
     assert "Figure 1. Employment by region" in figure

@@ -51,7 +51,9 @@ def test_opportunities_of_a_region_are_its_rows_of_the_whole_table(toy_store):
     assert list(traded["category_code"]) == ["metalworking-technology", "biopharmaceuticals"]
     assert list(traded["relatedness_density"]) == [50.0, 0.0]
     assert traded["category_name"].iloc[0] == "Metalworking Technology"
-    assert (traded["european_growth_status"] == rl.GROWTH_SINGLE_YEAR).all()
+    # five years in the toy store: the category's European growth is available
+    assert (traded["european_growth_status"] == "available").all()
+    assert traded["european_growth_pct"].notna().all()
     assert traded["european_employment_persons"].notna().all()
     support = policy_recipes.opportunity_support(toy_store, "DE11")
     assert support[["category_code", "related_category_code"]].values.tolist() == [

@@ -128,7 +128,9 @@ CLUSTER_FIELDS = [
 
 def test_a_group_of_one_region_reproduces_its_cluster_figures(toy_store, groups_file):
     solo = policy_recipes.region_group(toy_store, "solo")
-    group = policy_recipes.group_rated_clusters(toy_store, solo).set_index("category_code")
+    group = policy_recipes.group_rated_clusters(toy_store, solo, year=YEAR).set_index(
+        "category_code"
+    )
     region = recipes.rated_clusters(toy_store, 2, year=YEAR)
     region = region.loc[region["region_code"] == "DE11"].set_index("category_code")
     assert set(group.index) == set(region.index)
@@ -177,13 +179,17 @@ def test_a_group_of_one_region_reproduces_its_context_indicators(toy_store, grou
 
 def test_a_groups_employment_is_the_sum_of_its_members(toy_store, groups_file):
     alpine = policy_recipes.region_group(toy_store, "alpine")
-    group = policy_recipes.group_rated_clusters(toy_store, alpine).set_index("category_code")
+    group = policy_recipes.group_rated_clusters(toy_store, alpine, year=YEAR).set_index(
+        "category_code"
+    )
     cells = toy_store.cluster_employment
+    cells = cells.loc[cells["year"] == YEAR]
     members = cells.loc[cells["region_code"].isin(["AT11", "AT12"])]
     expected = members.groupby("category_code")["employment_persons"].sum()
     for category, value in expected.items():
         assert group.loc[category, "employment_persons"] == value
     totals = toy_store.region_employment_totals
+    totals = totals.loc[totals["year"] == YEAR]
     assert (
         group["region_employment_persons"].iloc[0]
         == totals.loc[totals["region_code"].isin(["AT11", "AT12"]), "employment_persons"].sum()
@@ -193,7 +199,9 @@ def test_a_groups_employment_is_the_sum_of_its_members(toy_store, groups_file):
 def test_a_missing_member_value_makes_the_group_value_missing(toy_store, tmp_path):
     text = GOOD.replace("[AT11, AT12]", "[AT11, BE10]")  # BE10's biopharmaceuticals suppressed
     group = read_region_groups(_write(tmp_path, text), toy_store.regions)[0]
-    rated = policy_recipes.group_rated_clusters(toy_store, group).set_index("category_code")
+    rated = policy_recipes.group_rated_clusters(toy_store, group, year=YEAR).set_index(
+        "category_code"
+    )
     assert np.isnan(rated.loc["biopharmaceuticals", "employment_persons"])
     assert pd.isna(rated.loc["biopharmaceuticals", "stars"])
     assert rated.loc["automotive", "employment_persons"] == 2_000 + 50
@@ -202,8 +210,11 @@ def test_a_missing_member_value_makes_the_group_value_missing(toy_store, tmp_pat
 def test_a_mixed_level_group_is_measured_at_its_finest_level(toy_store, groups_file):
     mixed = policy_recipes.region_group(toy_store, "mixed")
     assert rg.benchmark_level(mixed) == 2
-    rated = policy_recipes.group_rated_clusters(toy_store, mixed).set_index("category_code")
-    cells = toy_store.cluster_employment.set_index(["region_code", "category_code"])
+    rated = policy_recipes.group_rated_clusters(toy_store, mixed, year=YEAR).set_index(
+        "category_code"
+    )
+    cells = toy_store.cluster_employment.query("year == @YEAR")
+    cells = cells.set_index(["region_code", "category_code"])
     expected = (
         cells.loc[("AT", "automotive"), "employment_persons"]
         + cells.loc[("DE11", "automotive"), "employment_persons"]

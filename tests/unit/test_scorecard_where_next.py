@@ -61,9 +61,9 @@ def test_where_next_lists_the_recipe_layers_opportunities(toy_store, de11):
     assert "specialised (LQ ≥ 1) in 1 traded category; of the others, 1 has" in text
     assert "support the most of them: Automotive (LQ" in text
     assert "Related variety" in text and "unrelated variety" in text
-    note = where.growth_note(part)  # the table's note, not the text
-    assert note.startswith("European employment growth") and "not available: a single year" in note
-    assert not where.has_growth(part)
+    # the toy store holds five years: the category's European growth is shown, no note needed
+    assert where.has_growth(part)
+    assert where.growth_note(part) == ""
 
 
 def test_the_record_carries_where_next_and_the_policy_dashboard(de11):

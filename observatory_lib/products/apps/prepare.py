@@ -58,8 +58,11 @@ CLUSTER_MEASURES = {
     "lq": ("Location quotient (LQ)", "", True),
     "size_share": ("Share of the category's European employment", "share", True),
     "stars": ("Stars", "stars", True),
-    "wage_per_employee_eur": ("Wage per employee", "eur", True),
-    "employment_growth_pct": ("Employment growth", "pct", True),
+    # change over time and productivity (SBS 2008-2015)
+    "employment_growth_pct": ("Employment growth per year (compound, 4 years)", "pct", True),
+    "wage_per_employee_eur": ("Wages and salaries per person employed", "eur", True),
+    "relative_wage_index": ("Wage per person employed, Europe = 100", "index_europe_100", True),
+    "persons_per_local_unit": ("Persons employed per local unit", "persons", True),
     "stars_out_of": ("Stars possible", "stars", False),
 }
 # Orders computed by the recipe layer, kept so that the kernel sorts without re-ranking.
@@ -128,7 +131,7 @@ def cluster_values(rated: pd.DataFrame, ranks: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     theme = np.where(rated["category_type"].eq("emerging"), "emerging", "clusters")
     involved = rated["has_confidential_cells"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    flag = np.where(involved, "c", "")
+    flag = _cluster_flag(rated, involved)
     frame = rated.merge(
         ranks, on=["region_code", "category_code", "nuts_level", "year"], how="left"
     )
@@ -150,6 +153,15 @@ def cluster_values(rated: pd.DataFrame, ranks: pd.DataFrame) -> pd.DataFrame:
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _cluster_flag(rated: pd.DataFrame, involved: np.ndarray) -> np.ndarray:
+    """Eurostat-style flag of a cluster cell: ``c`` when confidential cells went into it, else
+    the series-break letters of the cell (``b`` break, ``d`` definition differs)."""
+    if "flag" not in rated.columns:
+        return np.where(involved, "c", "")
+    breaks = rated["flag"].fillna("").astype("str").str.replace(r"[^bd]", "", regex=True)
+    return np.where(involved, "c", breaks.to_numpy())
 
 
 def cluster_ranks(store, star_preset: str) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from observatory_lib.products.kit.formats import (  # noqa: F401 - re-exported
     NO,
     YES,
     format_cell,
+    format_growth,
     format_number,
     format_percent,
     format_share,

@@ -2,9 +2,9 @@
 
 The notebook calls ``build`` (a region's ``build_scorecard``, numbers and text, ``card``; or a
 region group's ``build_group_scorecard``, ``groups``), ``scorecard_images`` (the figures,
-``figures``), the published parts ``opening``, ``maps``, ``clusters``, ``opportunities``
-(where next), ``ecosystem``, ``policy_dashboard`` and ``closing`` of its ``document``
-(``publication``), and
+``figures``), the published parts ``opening``, ``maps``, ``clusters``, ``change_over_time``,
+``opportunities`` (where next), ``ecosystem``, ``policy_dashboard`` and ``closing`` of its
+``document`` (``publication``), and
 ``write_scorecard_files`` (``files``);
 ``Scorecard.record`` is the JSON twin the batch writes beside the HTML and PDF.
 """
@@ -26,6 +26,7 @@ from observatory_lib.products.region_scorecard.files import write_scorecard_file
 from observatory_lib.products.region_scorecard.groups import build_group_scorecard
 from observatory_lib.products.region_scorecard.parameters import coerce_peers, coerce_year
 from observatory_lib.products.region_scorecard.publication import (
+    change_over_time,
     closing,
     clusters,
     document,
@@ -42,6 +43,7 @@ __all__ = [
     "build",
     "build_group_scorecard",
     "build_scorecard",
+    "change_over_time",
     "clear_cache",
     "closing",
     "clusters",

@@ -59,8 +59,10 @@ def cluster_sections(context: ScorecardContext, rated: pd.DataFrame | None) -> d
     strongest = _strongest(traded)
     emerging = full.loc[full["category_type"] == "emerging"]
     return {
-        "portfolio": traded.head(N_TOP_CATEGORIES)[PORTFOLIO_COLUMNS].reset_index(drop=True),
-        "emerging": emerging[PORTFOLIO_COLUMNS].reset_index(drop=True),
+        "portfolio": traded.head(N_TOP_CATEGORIES)
+        .reindex(columns=PORTFOLIO_COLUMNS)
+        .reset_index(drop=True),
+        "emerging": emerging.reindex(columns=PORTFOLIO_COLUMNS).reset_index(drop=True),
         "summary": _cluster_summary(context, traded, full),
         "strongest": strongest,
         "map": _category_map(context, rated, strongest),
@@ -165,6 +167,12 @@ def _cluster_notes(full: pd.DataFrame) -> list[str]:
         notes.append(
             f"Employment not available (suppressed cells that could not be estimated) for "
             f"{len(missing)} categories: {', '.join(missing)}."
+        )
+    if "is_apportioned" in full and full["is_apportioned"].astype("boolean").fillna(False).any():
+        notes.append(
+            "Cluster data apportioned: the statistics were published for regions of another "
+            "NUTS edition, so this region's figures are shares (by 2011 population, JRC NUTS "
+            "converter) of the region(s) it overlaps; its location quotients reflect theirs."
         )
     if full["employment_persons"].notna().any() and full["lq"].isna().all():
         notes.append(

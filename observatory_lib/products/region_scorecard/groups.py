@@ -27,6 +27,7 @@ from observatory_lib.indicators.region_groups import (
 )
 from observatory_lib.indicators.stars import load_star_preset
 from observatory_lib.products.region_scorecard.card import Scorecard
+from observatory_lib.products.region_scorecard.change import empty_change
 from observatory_lib.products.region_scorecard.clusters import (
     _category_map,
     _cluster_notes,
@@ -60,6 +61,11 @@ NO_SCOREBOARD = (
     "a region group is not scored (the scoreboard ranks the regions of one NUTS level against "
     "each other)"
 )
+
+
+# the members' yearly series are not summed into a group's (breaks and apportioned regions
+# would have to be reconciled across members first)
+GROUP_CHANGE_REASON = "it is computed for single regions, not for region groups"
 
 
 def build_group_scorecard(
@@ -115,6 +121,8 @@ def build_group_scorecard(
         strengths_basis="none",
         strongest_category=clusters["strongest"],
         strongest_category_map=clusters["map"],
+        change=empty_change(GROUP_CHANGE_REASON),
+        panel=pd.DataFrame(),
         provenance=provenance_footer(store),
         sources=sources(store),
         methods_note=_methods(context, group),

@@ -1,4 +1,4 @@
-"""The priority sector report of one cluster category (``notebooks/sector_report.ipynb``).
+"""The priority sector report's numbers (its publication: ``publication.py``).
 
 ``sector_report_content`` builds everything the report shows for one traded category or
 emerging industry: every region ranked, the leading regions, the NACE composition, the
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR, STATISTICS_EDITION
+from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR
 from observatory_lib.data.cluster_definitions import read_nace_classes
 from observatory_lib.errors import unknown_code
 from observatory_lib.indicators import recipes
@@ -34,24 +34,14 @@ from observatory_lib.indicators.stars import StarRuleSet, load_star_preset
 from observatory_lib.products.kit import map_styles
 from observatory_lib.products.kit.display import (
     TableSpec,
-    downloads_text,
     output_stem,
     product_sources,
     write_tables,
 )
-from observatory_lib.products.kit.document import Document, source_line
-from observatory_lib.products.kit.labels import ColumnLabel, stars_text
 from observatory_lib.products.kit.notes import DIVISION_NOTE, stars_methods_note
-from observatory_lib.products.kit.numbers import format_cell, format_number, format_share
-from observatory_lib.products.kit.provenance import (
-    PRODUCT_SOURCES,
-    attribution_lines,
-    compact_provenance_table,
-    product_vintage,
-    running_head,
+from observatory_lib.products.kit.numbers import (
+    format_number,
 )
-from observatory_lib.products.kit.tables import TableSpec as PublishedTable
-from observatory_lib.products.kit.tables import with_region_label
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -98,6 +88,7 @@ CONCENTRATION_TABLE = TableSpec(columns=("label", "value"))
 OVERLAP_EMERGING_TABLE = TableSpec(
     empty_text="The category shares no NACE class with an emerging industry."
 )
+N_FASTEST = 10
 OVERLAP_TRADED_TABLE = TableSpec(
     empty_text="The category shares no NACE class with another traded category."
 )
@@ -115,6 +106,10 @@ class SectorReport:
         overlap_emerging: emerging industries sharing NACE classes with the category.
         overlap_traded: traded categories sharing classes (non-empty for emerging industries).
         notes: what limits the report (classes outside the SBS scope, missing cells).
+        window: the change window (None in the first year with data).
+        trend: the category's European employment per year on constant regions.
+        fastest_growing: the regions where it grew fastest over the window (at least 1,000
+            persons employed, series without a break), with stars and wages against Europe.
     """
 
     category_code: str
@@ -133,6 +128,30 @@ class SectorReport:
     overlap_emerging: pd.DataFrame
     overlap_traded: pd.DataFrame
     notes: tuple[str, ...]
+    window: tuple[int, int] | None = None
+    trend: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    fastest_growing: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+
+    def trend_markdown(self) -> str:
+        """The category's change over the window in one sentence, or why there is none."""
+        if self.window is None:
+            return f"Trend: not available ({self.year} is the first year with cluster data)."
+        start, end = self.window
+        if self.trend.empty:
+            return (
+                f"Trend {start}–{end}: not available (no region has the category's employment "
+                "in every year without a series break)."
+            )
+        first, last = self.trend.iloc[0], self.trend.iloc[-1]
+        return (
+            f"From {start} to {end}, the category's employment in the "
+            f"{format_number(last['n_regions'])} reference regions with data in every year (no "
+            f"series break) went from {format_number(first['employment_persons'])} to "
+            f"{format_number(last['employment_persons'])} persons (index "
+            f"{format_number(last['employment_index'], 1)}, {start} = 100). "
+            f"The fastest-growing regions grew at the compound annual rate shown over "
+            f"{start}–{end}; regions below 1 000 persons and series with a break are left out."
+        )
 
     @property
     def n_starred_regions(self) -> int:
@@ -279,8 +298,40 @@ def sector_report_content(
         overlap_traded=compute_category_overlap(
             nace_classes, category_code, categories, against="traded"
         ),
-        notes=_sector_notes(n_classes, n_in_scope, composition, concentration),
+        notes=_sector_notes(n_classes, n_in_scope, composition, concentration)
+        + _apportioned_note(view.table),
+        **_change_parts(store, category_code, int(level), rules, int(year)),
     )
+
+
+def view_stars(store, level: int, rules, year: int, category_code: str) -> pd.Series:
+    """The category's stars per region in ``year`` (the rated table split by category once)."""
+
+    def split() -> dict[str, pd.Series]:
+        rated = recipes.rated_clusters(store, level, rules, year=year)
+        return {
+            code: rows.set_index("region_code")["stars"]
+            for code, rows in rated.groupby("category_code", sort=False)
+        }
+
+    key = (store.version, "stars_by_category", level, rules, year)
+    return recipes.memo(key, split).get(category_code, pd.Series(dtype="Int64"))
+
+
+def _change_parts(store, category_code: str, level: int, rules, year: int) -> dict:
+    """The trend and the fastest-growing regions over the window ending in ``year``."""
+    window = recipes.window_ending(store, year)
+    if window is None:
+        return {"window": None}
+    trends = recipes.category_trends(store, level, window)
+    trend = trends[trends["category_code"] == category_code].reset_index(drop=True)
+    fastest = recipes.fastest_growing_regions(store, level, category_code, year=year, n=N_FASTEST)
+    stars = view_stars(store, level, rules, year, category_code)
+    names = recipes.region_names(store, level)
+    fastest = fastest.merge(names, on="region_code", how="left").assign(
+        stars=lambda frame: frame["region_code"].map(stars)
+    )
+    return {"window": window, "trend": trend, "fastest_growing": fastest.reset_index(drop=True)}
 
 
 def _leading_regions(table: pd.DataFrame, n_leaders: int) -> pd.DataFrame:
@@ -342,6 +393,19 @@ def _missing_like(column: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(column.dtype):
         return pd.Series(np.nan, index=column.index, dtype=float)
     return pd.Series(None, index=column.index, dtype=object)
+
+
+def _apportioned_note(table: pd.DataFrame) -> tuple[str, ...]:
+    """Name the regions whose figures were apportioned from another NUTS edition."""
+    if "is_apportioned" not in table.columns:
+        return ()
+    flagged = table.loc[table["is_apportioned"].astype("boolean").fillna(False), "region_code"]
+    if flagged.empty:
+        return ()
+    return (
+        f"{len(flagged)} regions' figures are apportioned from NUTS 2013 regions by 2011 "
+        f"population (JRC NUTS converter): {', '.join(sorted(flagged.astype(str)))}.",
+    )
 
 
 def _sector_notes(
@@ -436,267 +500,34 @@ def write_sector_downloads(
             f"{name}: traded categories sharing NACE classes",
         ),
     }
+    if report.window is not None:
+        window = f"{report.window[0]}-{report.window[1]}"
+        tables["trend"] = (
+            report.trend,
+            f"{name}: European employment per year on constant regions, {window}",
+        )
+        tables["fastest_growing_regions"] = (
+            report.fastest_growing,
+            f"{name}: fastest-growing regions, compound annual growth {window}",
+        )
     subdir = f"{output_stem(output_subdir, report.category_code)}"
     suffix = f"{report.star_preset}_nuts{report.nuts_level}_{report.year}"
-    return write_tables(tables, subdir, suffix, product_sources(store, "clusters"))
-
-
-# --- the publication ----------------------------------------------------------------------
-
-REGIONS_TABLE = PublishedTable(
-    columns=(
-        "region",
-        "rank_in_category",
-        "stars",
-        "employment_persons",
-        "size_share",
-        "lq",
-        "focus_share",
-    ),
-    stub="region",
-    empty_text="No region has a known employment in this category.",
-)
-CLASSES_PUBLISHED = PublishedTable(
-    columns=("nace_class", "title", "nace_code", "allocation_share", "is_in_sbs_scope"),
-    stub="nace_class",
-)
-DIVISIONS_PUBLISHED = PublishedTable(
-    columns=("nace_code", "n_classes_in_category", "n_classes_in_division", "allocated_share"),
-    stub="nace_code",
-)
-CONCENTRATION_PUBLISHED = PublishedTable(columns=("measure", "value_text"), stub="measure")
-OVERLAP_PUBLISHED = PublishedTable(
-    columns=(
-        "category_name",
-        "n_shared_classes",
-        "shared_classes",
-        "shared_share_of_category",
-        "shared_share_of_other",
-    ),
-    stub="category_name",
-)
-
-
-def key_findings(report: SectorReport) -> list[str]:
-    """Three to five sentences on the category, each written from its numbers."""
-    concentration = report.concentration
-    if not concentration.n_regions_with_data:
-        return [
-            f"None of the {report.n_nace_classes} NACE classes of {report.category_name} is "
-            "covered by regional structural business statistics, so its regional employment, "
-            "location quotients and stars are not available."
-        ]
-    findings = [
-        f"{report.category_name} employs {format_number(concentration.employment_persons)} "
-        f"persons in the {concentration.n_regions_with_data} regions with data (NUTS "
-        f"{report.nuts_level}, {report.year}); the {concentration.top_n} largest regions "
-        f"hold {format_share(concentration.top_n_share)} of them."
-    ]
-    leader = report.leading_regions.head(1)
-    if len(leader) and report.n_starred_regions:
-        row = leader.iloc[0]
-        findings.append(
-            f"{report.n_starred_regions} regions have at least one star; the leading region is "
-            f"{row['region_name']} ({row['region_code']}) with "
-            f"{stars_text(row['stars'], row['stars_out_of'])} and a location quotient of "
-            f"{format_number(row['lq'], 2, missing='not available')}."
-        )
-    findings.append(
-        "Its employment is as concentrated as if it were shared equally by "
-        f"{format_number(concentration.equivalent_regions, 0)} regions (Gini coefficient "
-        f"{format_number(concentration.gini, 2)})."
-    )
-    if report.n_nace_classes_in_sbs_scope < report.n_nace_classes:
-        findings.append(
-            f"Only {report.n_nace_classes_in_sbs_scope} of its {report.n_nace_classes} NACE "
-            "classes are covered by regional statistics, so its employment is understated."
-        )
-    if len(report.overlap_emerging) and report.category_type == "traded":
-        top = report.overlap_emerging.iloc[0]
-        findings.append(
-            f"It shares NACE classes with {len(report.overlap_emerging)} emerging industries, "
-            f"most with {top['category_name']} ({int(top['n_shared_classes'])} classes)."
-        )
-    return findings
-
-
-def document(report: SectorReport, store) -> Document:
-    """The report as a publication: titled by the category, with its scope and vintage."""
-    kind_name = "emerging industry" if report.category_type == "emerging" else "traded category"
-    vintage = product_vintage(store, "clusters")
-    return Document(
-        title=report.category_name,
-        kind="Priority sector report",
-        subtitle=f"A {kind_name} across NUTS {report.nuts_level} regions, {report.year}",
-        running_head=running_head(store, "clusters", report.category_name),
-        facts={
-            "Regions": f"NUTS {report.nuts_level} (NUTS {STATISTICS_EDITION} classification)",
-            "Reference year": str(report.year),
-            "Stars": report.rule_set.label or report.rule_set.name,
-            "Data": vintage,
+    sources = product_sources(store, "clusters")
+    written = write_tables(tables, subdir, suffix, sources)
+    rated = recipes.rated_clusters(store, report.nuts_level, report.rule_set)
+    panel = rated[rated["category_code"] == report.category_code]
+    panel = panel.drop(columns=[c for c in panel if c.endswith(("_value", "_threshold"))])
+    years = recipes.cluster_years(store)
+    written += write_tables(
+        {
+            "regions_panel": (
+                panel.reset_index(drop=True),
+                f"{name}: every region and year {years[0]}-{years[-1]}, NUTS "
+                f"{report.nuts_level}, star rule set {report.star_preset}",
+            )
         },
+        subdir,
+        f"{report.star_preset}_nuts{report.nuts_level}_{years[0]}-{years[-1]}",
+        sources,
     )
-
-
-def publication(
-    report: SectorReport, store, maps: dict[str, Figure], downloads: list[Path]
-) -> list:
-    """Every part of the published report after its title block, in reading order."""
-    doc = document(report, store)
-    source = source_line(product_sources(store, "clusters")["dataset_code"])
-    where = f"{report.category_name}, NUTS {report.nuts_level} regions, {report.year}"
-    regions = with_region_label(
-        report.view.table.dropna(subset=["employment_persons", "lq"], how="all")
-    )
-    estimated = regions["has_confidential_cells"].fillna(False).astype(bool)
-    parts = [
-        doc.title_block(),
-        doc.key_findings(key_findings(report)),
-        doc.section(
-            "Where the category is strong",
-            "Regions ranked by stars, then location quotient (LQ), then employment. An LQ "
-            "above 1 means the region is more specialised in the category than Europe.",
-        ),
-        doc.table(
-            regions,
-            dataclasses.replace(REGIONS_TABLE, max_rows=report.leading_regions.shape[0] or 10),
-            title="Leading regions",
-            subtitle=where,
-            source=source,
-            flags={"employment_persons": estimated.map({True: "e", False: ""})},
-            full_table="regions (CSV, XLSX)",
-        ),
-        doc.row(
-            doc.figure(
-                maps["lq"],
-                title=f"{report.category_name}: location quotient by region, {report.year}",
-                subtitle=f"NUTS {report.nuts_level} regions (NUTS {STATISTICS_EDITION}); "
-                "1 = as specialised as Europe",
-                alt=_map_alt(report, "location quotient"),
-                source=source,
-                data="The values are in the download regions (CSV, XLSX).",
-            ),
-            doc.figure(
-                maps["stars"],
-                title=f"{report.category_name}: stars by region, {report.year}",
-                subtitle=f"Number of criteria met, {report.rule_set.label or report.star_preset}",
-                alt=_map_alt(report, "number of stars"),
-                source=source,
-                data="The values are in the download regions (CSV, XLSX).",
-            ),
-        ),
-        *_composition_parts(doc, report),
-        *_concentration_parts(doc, report, source, where),
-        *_overlap_parts(doc, report),
-        doc.section("Downloads", downloads_text(downloads)),
-        doc.methods_and_sources(
-            [*report.notes, *report.methods_markdown().split("\n\n")],
-            compact_provenance_table(store.provenance, PRODUCT_SOURCES["clusters"]),
-            attribution_lines(store.provenance),
-        ),
-    ]
-    return parts
-
-
-def _composition_parts(doc: Document, report: SectorReport) -> list:
-    composition = report.composition
-    source = "Source: cluster definitions of the European Cluster Observatory (NACE Rev. 2)."
-    return [
-        doc.section(
-            "What the category is made of",
-            f"{report.category_name} is defined by {report.n_nace_classes} NACE Rev. 2 "
-            "classes. Regional employment exists only for divisions, so each division's "
-            "employment is shared equally among its classes and the category receives the "
-            "share of its classes.",
-        ),
-        doc.table(
-            composition.classes,
-            CLASSES_PUBLISHED,
-            title="NACE classes of the category",
-            subtitle=report.category_name,
-            source=source,
-        ),
-        doc.table(
-            composition.divisions,
-            DIVISIONS_PUBLISHED,
-            title="Divisions whose employment is allocated to the category",
-            subtitle=report.category_name,
-            source=source,
-        ),
-    ]
-
-
-def _concentration_parts(doc: Document, report: SectorReport, source: str, where: str) -> list:
-    table = report.concentration.table()
-    text = [
-        format_cell(value, _CONCENTRATION_MEASURES.get(code) or _CONCENTRATION_FORMATS[unit])
-        for code, value, unit in zip(
-            table["measure_code"], table["value"], table["unit"], strict=True
-        )
-    ]
-    frame = table.assign(measure=table["label"], value_text=text)
-    return [
-        doc.section(
-            "How concentrated the category is",
-            "Over the regions whose employment in the category is known: the share of the "
-            "largest regions, the Herfindahl index of regional shares (1 divided by it is the "
-            "number of equal-sized regions that would give the same concentration) and the Gini "
-            "coefficient (0: spread evenly; close to 1: in a few regions).",
-        ),
-        doc.table(
-            frame,
-            CONCENTRATION_PUBLISHED,
-            title="Concentration across regions",
-            subtitle=where,
-            source=source,
-        ),
-    ]
-
-
-_CONCENTRATION_FORMATS = {
-    "number": ColumnLabel("", kind="count"),
-    "persons": ColumnLabel("", kind="count"),
-    "share": ColumnLabel("", kind="share", decimals=1),
-    "index_0_1": ColumnLabel("", kind="number", decimals=2),
-}
-# measures whose unit alone does not say how to write them
-_CONCENTRATION_MEASURES = {
-    "herfindahl_index": ColumnLabel("", kind="number", decimals=3),
-    "equivalent_regions": ColumnLabel("", kind="number", decimals=1),
-}
-
-
-def _overlap_parts(doc: Document, report: SectorReport) -> list:
-    if report.category_type == "traded":
-        frame, against = report.overlap_emerging, "emerging industries"
-    else:
-        frame, against = report.overlap_traded, "traded categories"
-    return [
-        doc.section(
-            f"Overlap with {against}",
-            f"The {against} that share NACE classes with {report.category_name}. Shared "
-            "classes share employment too, so employment is never added up across them.",
-        ),
-        doc.table(
-            frame,
-            dataclasses.replace(
-                OVERLAP_PUBLISHED,
-                empty_text=f"{report.category_name} shares no NACE class with the {against}.",
-            ),
-            title=f"{against.capitalize()} sharing NACE classes",
-            subtitle=report.category_name,
-            source="Source: cluster definitions of the European Cluster Observatory.",
-        ),
-    ]
-
-
-def _map_alt(report: SectorReport, measure: str) -> str:
-    table = report.leading_regions
-    if table.empty:
-        return f"Map of Europe's regions: the {measure} of {report.category_name} is not available."
-    top = ", ".join(f"{row.region_name} ({row.region_code})" for row in table.head(3).itertuples())
-    return (
-        f"Map of Europe's NUTS {report.nuts_level} regions shaded by the {measure} of "
-        f"{report.category_name} in {report.year}; the highest values are in {top}. Regions "
-        "without data are grey."
-    )
+    return written

@@ -1,4 +1,4 @@
-"""The European Cluster Panorama (``notebooks/cluster_panorama.ipynb``).
+"""The European Cluster Panorama's numbers (its publication: ``publication.py``).
 
 ``panorama_context`` rates every regional cluster at one level and year with a star rule set
 and builds every table the Panorama shows: starred clusters per region and country, the
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR, STATISTICS_EDITION
+from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR
 from observatory_lib.errors import ObservatoryError
 from observatory_lib.indicators import recipes
 from observatory_lib.indicators.clusters import resolve_reference_countries
@@ -27,23 +27,12 @@ from observatory_lib.indicators.stars import StarRuleSet, load_star_preset, star
 from observatory_lib.products.kit import map_styles
 from observatory_lib.products.kit.display import (
     TableSpec,
-    downloads_text,
     product_sources,
     with_category_names,
     write_tables,
 )
-from observatory_lib.products.kit.document import Document, source_line
-from observatory_lib.products.kit.notes import cutoff_text, star_criteria_table, stars_methods_note
-from observatory_lib.products.kit.numbers import format_number, format_percent
-from observatory_lib.products.kit.provenance import (
-    PRODUCT_SOURCES,
-    attribution_lines,
-    compact_provenance_table,
-    product_vintage,
-    running_head,
-)
-from observatory_lib.products.kit.tables import TableSpec as PublishedTable
-from observatory_lib.products.kit.tables import with_region_label
+from observatory_lib.products.kit.notes import star_criteria_table, stars_methods_note
+from observatory_lib.products.kit.numbers import format_growth, format_number
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -135,6 +124,15 @@ RATED_DOWNLOAD_COLUMNS = [
     "size_rank",
     "lq",
     "focus_share",
+    "wages_eur",
+    "wage_per_employee_eur",
+    "relative_wage_index",
+    "local_units",
+    "persons_per_local_unit",
+    "employment_growth_pct",
+    "growth_base_year",
+    "growth_spans_break",
+    "flag",
     "stars",
     "stars_out_of",
     "stars_basis",
@@ -142,10 +140,44 @@ RATED_DOWNLOAD_COLUMNS = [
     "is_in_reference_set",
     "is_derived_by_allocation",
     "has_confidential_cells",
+    "is_apportioned",
     "is_small_base",
     "nuts_edition",
     "dataset_code",
 ]
+
+
+@dataclasses.dataclass(frozen=True)
+class PanoramaChange:
+    """How Europe's clusters changed over a window (``recipes.europe_change`` and its parts).
+
+    Attributes:
+        window: (start, end) years.
+        by_category: one row per category: employment on constant regions, growth per year,
+            regions growing, stars gained and lost (traded and emerging, with names).
+        shift_share, transitions: every regional cluster's shift-share and star transition.
+        europe: the headline counts over the traded categories.
+    """
+
+    window: tuple[int, int]
+    by_category: pd.DataFrame
+    shift_share: pd.DataFrame
+    transitions: pd.DataFrame
+    europe: dict[str, Any]
+
+    def headline_markdown(self) -> str:
+        start, end = self.window
+        e = self.europe
+        growth = format_growth(e["employment_cagr_pct"])
+        return (
+            f"From {start} to {end}, employment in Europe's traded clusters changed by "
+            f"**{growth} a year** ({format_number(e['n_clusters_compared'])} regional clusters "
+            "whose employment is known in every year, without a series break). "
+            f"**{format_number(e['n_gained'])}** traded regional clusters gained stars, "
+            f"**{format_number(e['n_lost'])}** lost some and {format_number(e['n_kept'])} kept "
+            f"their count; {format_number(e['n_across_break'])} whose series breaks between the "
+            "two years are not counted. The categories below are ranked by their European growth."
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,6 +209,30 @@ class PanoramaReport:
     criteria: pd.DataFrame
     sensitivity: pd.DataFrame
     europe: dict[str, Any]
+    change: PanoramaChange | None = None
+
+    def change_by_category(self) -> pd.DataFrame:
+        """The categories ranked by European growth over the window (empty when none); an
+        emerging industry's name says so (Biopharmaceuticals is both a category and one)."""
+        if self.change is None:
+            return pd.DataFrame()
+        table = self.change.by_category
+        emerging = table["category_type"].eq("emerging")
+        names = (
+            table["category_name"]
+            .astype("str")
+            .where(~emerging, table["category_name"].astype("str") + " (emerging industry)")
+        )
+        return table.assign(category_name=names)
+
+    def change_markdown(self) -> str:
+        """The change section's headline, or why there is none."""
+        if self.change is None:
+            return (
+                f"Change over time: not available ({self.year} is the first year with cluster "
+                "data)."
+            )
+        return self.change.headline_markdown()
 
     def headline_markdown(self) -> str:
         """The Europe-wide result in two sentences."""
@@ -205,6 +261,9 @@ class PanoramaReport:
             "star_preset": self.star_preset,
             "reference_countries": list(self.reference_countries),
             **self.europe,
+            "change": None
+            if self.change is None
+            else {"window": list(self.change.window), **self.change.europe},
         }
 
 
@@ -265,6 +324,22 @@ def panorama_context(
         criteria=star_criteria_table(rules),
         sensitivity=compute_panorama_sensitivity(rated, rules, lq_cutoffs, top_shares),
         europe=_europe_counts(rated, by_region),
+        change=_panorama_change(store, int(level), rules, int(year)),
+    )
+
+
+def _panorama_change(store, level: int, rules: StarRuleSet, year: int) -> PanoramaChange | None:
+    """Europe's change over the window ending in ``year`` (None in the first year with data)."""
+    window = recipes.window_ending(store, year)
+    if window is None:
+        return None
+    by_category = recipes.europe_change(store, level, rules, window)
+    return PanoramaChange(
+        window=window,
+        by_category=with_category_names(by_category, store.cluster_categories),
+        shift_share=recipes.shift_share(store, level, window),
+        transitions=recipes.star_transitions(store, level, rules, window),
+        europe=recipes.europe_change_headline(store, level, rules, window),
     )
 
 
@@ -364,16 +439,25 @@ def write_panorama_downloads(
     """Write the Panorama tables (CSV with BOM + XLSX, with provenance) under outputs/.
 
     Files: ``starred_clusters_by_region``, ``starred_clusters_by_country``,
-    ``leaders_by_category``, ``emerging_industries``, ``rated_clusters`` and
-    ``star_sensitivity``, each suffixed ``_<preset>_nuts<level>_<year>``. Tables above
-    ``XLSX_MAX_CELLS`` cells (the full ``rated_clusters`` at NUTS 2) are written as CSV only.
+    ``leaders_by_category``, ``emerging_industries`` and ``star_sensitivity``, each suffixed
+    ``_<preset>_nuts<level>_<year>``; ``rated_clusters_<preset>_nuts<level>_<first>-<last>``,
+    every rated regional cluster of every year (a panel: region, category, year); and, over
+    the change window, ``europe_change``, ``shift_share`` and ``star_transitions``
+    (``_<preset>_nuts<level>_<start>-<end>``). Tables above ``XLSX_MAX_CELLS`` cells (the
+    rated clusters at NUTS 2) are written as CSV only.
 
     Returns:
         The written paths.
     """
     regions = recipes.region_names(store, report.nuts_level)
-    rated = report.rated.merge(regions, on="region_code", how="left")
+    every_year = recipes.rated_clusters(
+        store, report.nuts_level, report.rule_set, reference_countries=report.reference_countries
+    )
+    rated = with_category_names(every_year, store.cluster_categories).merge(
+        regions, on="region_code", how="left"
+    )
     what = f"NUTS {report.nuts_level}, {report.year}, star rule set {report.star_preset}"
+    sources = product_sources(store, "clusters")
     tables = {
         "starred_clusters_by_region": (
             report.by_region,
@@ -385,313 +469,39 @@ def write_panorama_downloads(
         ),
         "leaders_by_category": (report.leaders, f"Leading regions per cluster category, {what}"),
         "emerging_industries": (report.emerging, f"Emerging industries, {what}"),
-        "rated_clusters": (
-            rated.reindex(columns=RATED_DOWNLOAD_COLUMNS),
-            f"Rated regional clusters, {what}",
-        ),
         "star_sensitivity": (report.sensitivity, f"Star sensitivity to the cut-offs, {what}"),
     }
     suffix = f"{report.star_preset}_nuts{report.nuts_level}_{report.year}"
-    return write_tables(tables, output_subdir, suffix, product_sources(store, "clusters"))
-
-
-# --- the publication ----------------------------------------------------------------------
-
-COUNTRIES_PUBLISHED = PublishedTable(
-    columns=(
-        "country",
-        "n_regions",
-        "n_starred_clusters",
-        "starred_employment_persons",
-        "starred_employment_share_pct",
-    ),
-    stub="country",
-)
-REGIONS_PUBLISHED = PublishedTable(
-    columns=(
-        "region",
-        "n_clusters_rated",
-        "n_starred_clusters",
-        "n_clusters_with_all_stars",
-        "starred_employment_persons",
-        "starred_employment_share_pct",
-    ),
-    stub="region",
-    max_rows=30,
-)
-LEADERS_PUBLISHED = PublishedTable(
-    columns=("category_name", "region", "stars", "employment_persons", "lq"),
-    stub="category_name",
-    empty_text="No regional cluster has a star at this level and year.",
-)
-EMERGING_PUBLISHED = PublishedTable(
-    columns=(
-        "category_name",
-        "n_regions_rated",
-        "n_starred_regions",
-        "employment_persons",
-        "leading_region",
-        "leading_region_stars",
-    ),
-    stub="category_name",
-)
-CRITERIA_PUBLISHED = PublishedTable(
-    columns=("criterion", "rule_text", "is_verified"), stub="criterion"
-)
-SENSITIVITY_PUBLISHED = PublishedTable(
-    columns=("criterion", "rule_text", "n_gain", "n_lose", "n_starred"), stub="criterion"
-)
-
-
-def key_findings(report: PanoramaReport) -> list[str]:
-    """Four or five sentences on Europe's clusters, each written from the numbers."""
-    europe = report.europe
-    where = f"{europe['n_regions']} regions (NUTS {report.nuts_level}, {report.year})"
-    findings = [
-        f"{format_number(europe['n_starred_clusters'])} of the "
-        f"{format_number(europe['n_clusters_rated'])} traded regional clusters rated in "
-        f"{where} have at least one star; they employ "
-        f"{format_percent(europe['starred_employment_share_pct'], missing='an unknown share')} "
-        "of the business-economy employment of the regions whose total is known."
-    ]
-    countries = report.by_country.dropna(subset=["n_starred_clusters"]).head(3)
-    if len(countries) and countries["n_starred_clusters"].iloc[0] > 0:
-        first, *others = [
-            (row.country_name, format_number(row.n_starred_clusters))
-            for row in countries.itertuples()
-        ]
-        followers = " and ".join(f"{name} ({count})" for name, count in others)
-        findings.append(
-            f"{first[0]} counts the most starred clusters, {first[1]}"
-            + (f", followed by {followers}." if followers else ".")
+    written = write_tables(tables, output_subdir, suffix, sources)
+    years = recipes.cluster_years(store)
+    panel = {
+        "rated_clusters": (
+            rated.reindex(columns=RATED_DOWNLOAD_COLUMNS),
+            f"Rated regional clusters of every year {years[0]}-{years[-1]} (region x category x "
+            f"year), NUTS {report.nuts_level}, star rule set {report.star_preset}",
         )
-    regions = report.by_region.dropna(subset=["n_starred_clusters"])
-    if len(regions) and regions["n_starred_clusters"].iloc[0] > 0:
-        top = regions.iloc[0]
-        findings.append(
-            f"{top['region_name']} ({top['region_code']}) hosts the most starred clusters: "
-            f"{format_number(top['n_starred_clusters'])}, with "
-            f"{format_percent(top['starred_employment_share_pct'], missing='an unknown share')} "
-            "of its employment."
-        )
-    if europe["n_starred_emerging"]:
-        lead = report.emerging.sort_values("n_starred_regions", ascending=False).iloc[0]
-        findings.append(
-            f"{format_number(europe['n_starred_emerging'])} emerging-industry clusters are "
-            f"starred as well; {lead['category_name']} has the most starred regions "
-            f"({format_number(lead['n_starred_regions'])})."
-        )
-    findings.append(_sensitivity_finding(report))
-    return [finding for finding in findings if finding]
+    }
+    panel_suffix = f"{report.star_preset}_nuts{report.nuts_level}_{years[0]}-{years[-1]}"
+    written += write_tables(panel, output_subdir, panel_suffix, sources)
+    if report.change is not None:
+        written += _write_change_downloads(report, output_subdir, sources)
+    return written
 
 
-def _sensitivity_finding(report: PanoramaReport) -> str:
-    lq = report.sensitivity.loc[report.sensitivity["metric"] == "lq"]
-    if lq.empty:
-        return ""
-    low, high = lq.iloc[0], lq.iloc[-1]
-    return (
-        f"The stars depend on the thresholds: with a location-quotient cut-off of "
-        f"{format_number(low['cutoff'], 1)}, {format_number(low['n_gain'])} clusters would "
-        f"gain a star; with {format_number(high['cutoff'], 1)}, "
-        f"{format_number(high['n_lose'])} would lose one."
-    )
-
-
-def document(report: PanoramaReport, store) -> Document:
-    """The Panorama as a publication."""
-    vintage = product_vintage(store, "clusters")
-    return Document(
-        title="European Cluster Panorama",
-        kind="Cluster mapping report",
-        subtitle=(
-            f"Starred regional clusters across {report.europe['n_regions']} NUTS "
-            f"{report.nuts_level} regions, {report.year}"
+def _write_change_downloads(report: PanoramaReport, output_subdir: str, sources) -> list[Path]:
+    change = report.change
+    start, end = change.window
+    what = f"{start}-{end}, NUTS {report.nuts_level}, star rule set {report.star_preset}"
+    tables = {
+        "europe_change": (change.by_category, f"How Europe's cluster categories changed, {what}"),
+        "shift_share": (
+            change.shift_share,
+            f"Shift-share of every regional cluster's employment change, {what}",
         ),
-        running_head=running_head(store, "clusters", "European Cluster Panorama"),
-        facts={
-            "Regions": f"NUTS {report.nuts_level} (NUTS {STATISTICS_EDITION} classification)",
-            "Reference year": str(report.year),
-            "Stars": report.rule_set.label or report.rule_set.name,
-            "Data": vintage,
-        },
-    )
-
-
-def publication(
-    report: PanoramaReport, store, maps: dict[str, Figure], downloads: list[Path]
-) -> list:
-    """Every part of the published Panorama, in reading order."""
-    doc = document(report, store)
-    source = source_line(product_sources(store, "clusters")["dataset_code"])
-    where = f"NUTS {report.nuts_level} regions, {report.year}"
-    return [
-        doc.title_block(),
-        doc.key_findings(key_findings(report)),
-        *_countries_parts(doc, report, source, where),
-        *_regions_parts(doc, report, maps, source, where),
-        *_categories_parts(doc, report, source, where),
-        *_sensitivity_parts(doc, report),
-        doc.section("Downloads", downloads_text(downloads)),
-        doc.methods_and_sources(
-            [report.reference_description, *report.methods_markdown().split("\n\n")],
-            compact_provenance_table(store.provenance, PRODUCT_SOURCES["clusters"]),
-            attribution_lines(store.provenance),
+        "star_transitions": (
+            change.transitions,
+            f"Stars gained, lost or kept by every regional cluster, {what}",
         ),
-    ]
-
-
-def _countries_parts(doc: Document, report: PanoramaReport, source: str, where: str) -> list:
-    table = report.by_country.assign(
-        country=report.by_country["country_name"].fillna(report.by_country["country_code"])
-        + " ("
-        + report.by_country["country_code"]
-        + ")"
-    )
-    return [
-        doc.section(
-            "Starred clusters by country",
-            "A regional cluster is *starred* when it meets at least one criterion of the star "
-            "rule set (size, specialisation, focus). Traded categories only: the emerging "
-            "industries overlap them and are counted apart.",
-        ),
-        doc.table(
-            table,
-            COUNTRIES_PUBLISHED,
-            title="Starred traded clusters by country",
-            subtitle=where,
-            source=source,
-            notes=["The employment share covers the regions whose total employment is known."],
-            full_table="starred clusters by country (CSV, XLSX)",
-        ),
-    ]
-
-
-def _regions_parts(
-    doc: Document, report: PanoramaReport, maps: dict[str, Figure], source: str, where: str
-) -> list:
-    table = with_region_label(report.by_region)
-    return [
-        doc.section(
-            "Regions with the most starred clusters",
-            "A region none of whose clusters could be rated has no count: it is shown as not "
-            "available, never 0.",
-        ),
-        doc.table(
-            table,
-            REGIONS_PUBLISHED,
-            title="Regions with the most starred traded clusters",
-            subtitle=where,
-            source=source,
-            full_table="starred clusters by region (CSV, XLSX)",
-        ),
-        doc.row(
-            doc.figure(
-                maps["n_starred_clusters"],
-                title=f"Starred traded clusters by region, {report.year}",
-                subtitle=f"Number of clusters with at least one star, NUTS {report.nuts_level} "
-                f"(NUTS {STATISTICS_EDITION})",
-                alt=_map_alt(table, "number of starred traded clusters"),
-                source=source,
-                data="The values are in Table 2 and the download starred clusters by region.",
-            ),
-            doc.figure(
-                maps["starred_employment_share_pct"],
-                title=f"Employment in starred traded clusters, {report.year}",
-                subtitle="Share of the region's employment in the business economy (%)",
-                alt=_map_alt(table, "share of employment in starred traded clusters"),
-                source=source,
-                data="The values are in Table 2 and the download starred clusters by region.",
-            ),
-        ),
-    ]
-
-
-def _categories_parts(doc: Document, report: PanoramaReport, source: str, where: str) -> list:
-    leaders = with_region_label(report.leaders.loc[report.leaders["rank_in_category"] == 1])
-    emerging = report.emerging.assign(
-        leading_region=_region_names_of(report, report.emerging["leading_region_code"])
-    )
-    return [
-        doc.section(
-            "The leading region of every category",
-            "The best-rated region of each traded category and emerging industry: most stars, "
-            "then the highest location quotient, then the largest employment.",
-        ),
-        doc.table(
-            leaders,
-            LEADERS_PUBLISHED,
-            title="Leading region by cluster category",
-            subtitle=where,
-            source=source,
-            full_table="leaders by category (CSV, XLSX), with the three leaders of each",
-        ),
-        doc.section(
-            "Emerging industries",
-            "Emerging industries cut across the traded categories and each other, so their "
-            "employment is not added up.",
-        ),
-        doc.table(
-            emerging,
-            EMERGING_PUBLISHED,
-            title="Emerging industries: starred regions and leading region",
-            subtitle=where,
-            source=source,
-        ),
-    ]
-
-
-def _sensitivity_parts(doc: Document, report: PanoramaReport) -> list:
-    criteria = report.criteria.assign(
-        criterion=report.criteria["criterion"].str.capitalize(),
-        rule_text=report.criteria["cutoff_text"],
-    )
-    sensitivity = report.sensitivity.assign(
-        criterion=report.sensitivity["criterion"].str.capitalize(),
-        rule_text=[
-            cutoff_text(rule, cutoff, metric)
-            for rule, cutoff, metric in zip(
-                report.sensitivity["rule"],
-                report.sensitivity["cutoff"],
-                report.sensitivity["metric"],
-                strict=True,
-            )
-        ],
-    )
-    rule_set = report.rule_set.label or report.rule_set.name
-    return [
-        doc.section(
-            "How the stars depend on the thresholds",
-            f"The criteria of the star rule set ({rule_set}), then the number of regional "
-            "clusters (traded and emerging) that would gain or lose a star if one cut-off "
-            "moved. A criterion without data is not varied.",
-        ),
-        doc.table(
-            criteria,
-            CRITERIA_PUBLISHED,
-            title="Star criteria",
-            subtitle=rule_set,
-            source="Source: star rule sets of the European Cluster Observatory workbook.",
-        ),
-        doc.table(
-            sensitivity,
-            SENSITIVITY_PUBLISHED,
-            title="Stars gained and lost when a cut-off moves",
-            subtitle=f"NUTS {report.nuts_level} regions, {report.year}",
-            source="Source: Eurostat; European Cluster Observatory calculations.",
-        ),
-    ]
-
-
-def _region_names_of(report: PanoramaReport, codes: pd.Series) -> pd.Series:
-    names = report.by_region.drop_duplicates("region_code").set_index("region_code")["region_name"]
-    named = codes.map(names)
-    return (named.fillna(codes) + " (" + codes + ")").where(codes.notna())
-
-
-def _map_alt(table: pd.DataFrame, measure: str) -> str:
-    top = table.dropna(subset=["n_starred_clusters"]).head(3)["region"].tolist()
-    return (
-        f"Map of Europe's regions shaded by the {measure}; the highest counts are in "
-        f"{', '.join(top)}. Regions whose clusters could not be rated are grey."
-    )
+    }
+    suffix = f"{report.star_preset}_nuts{report.nuts_level}_{start}-{end}"
+    return write_tables(tables, output_subdir, suffix, sources)
