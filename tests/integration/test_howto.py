@@ -82,7 +82,7 @@ def test_1_another_year_or_level(workbench):
 
 
 def test_2_a_new_scoreboard_indicator(workbench):
-    (snippet,) = howto_blocks("2. A new scoreboard indicator", "yaml")
+    snippet, policy_area = howto_blocks("2. A new scoreboard indicator", "yaml")
     label = "Households with broadband access"
     workbench.observatory("scorecards", "--regions", "NL33", *FAST)
     before = record(workbench, "scorecards", "NL33")["scoreboard"]
@@ -90,9 +90,11 @@ def test_2_a_new_scoreboard_indicator(workbench):
 
     anchor = "      - id: household_demand\n"
     workbench.edit("data/scoreboard_framework.yaml", anchor, snippet + anchor)
+    workbench.edit("data/policy_areas.yaml", "\nindicators:\n", "\nindicators:\n" + policy_area)
     planned = workbench.observatory("scorecards", "--regions", "NL33", "--dry-run", *FAST)
     assert "1 of 1 jobs would run" in planned
-    assert "project code changed: data/scoreboard_framework.yaml" in planned
+    changed = next(line for line in planned.splitlines() if "project code changed" in line)
+    assert "data/scoreboard_framework.yaml" in changed
 
     done = workbench.observatory("scorecards", "--regions", "NL33", *FAST)
     assert "1 ok" in done
