@@ -84,3 +84,37 @@ def test_a_bad_code_in_a_comparison(app_data):
         "Unknown NUTS region 'DE2X'; nearest valid NUTS region codes: DE27, DE26, DE25, DE24, "
         "DE23. Use a NUTS 0, 1, 2 code (2016 edition)."
     ]
+
+
+@pytest.mark.parametrize("code", ["DE21", "FR10", "ITC4", "CZ01", "ES51"])
+def test_explorer_opportunities_are_the_scorecards_where_next(app_data, built_store, code):
+    """The explorer's opportunities (prepared data) carry the numbers of the scorecard's
+    "where next" part (recipe layer): the same categories in the same order, ranks, LQs,
+    densities, European sizes and supporting strengths."""
+    from observatory_lib.products import region_scorecard
+    from observatory_lib.products.region_scorecard.where_next import N_SUPPORT_SHOWN
+
+    part = region_scorecard.build(built_store, code, n_draws=20).where_next
+    assert part["available"], part
+    card = part["opportunities"].to_dict("records")
+    shown = [
+        row
+        for row in region_explorer.opportunity_rows(app_data, code)
+        if row["category_type"] == "traded" and row["relatedness_density"] is not None
+    ][: len(card)]
+    assert [row["category_code"] for row in shown] == [row["category_code"] for row in card]
+    for mine, theirs in zip(shown, card, strict=True):
+        assert mine["rank_in_region"] == theirs["rank_in_region"]
+        for field in (
+            "lq",
+            "relatedness_density",
+            "n_related_strengths",
+            "european_employment_persons",
+            "european_employment_share",
+        ):
+            assert mine[field] == pytest.approx(theirs[field], rel=1e-12), field
+        strengths = [
+            {key: s[key] for key in ("category_code", "category_name", "proximity")}
+            for s in mine["related_strengths"][:N_SUPPORT_SHOWN]
+        ]
+        assert strengths == theirs["related_strengths"]

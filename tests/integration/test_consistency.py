@@ -3,11 +3,11 @@
 For each region the scorecard's JSON twin (``Scorecard.record``: the portfolio, the emerging
 industries, the change over time, the scoreboard and its dimensions, the "where next"
 opportunities), the scoreboard report's tables, the Cluster Panorama's rated table and change
-tables, the sector reports' fastest-growing regions, the mapping tool's values, the portal's
-downloads (Parquet and GeoJSON) and the smart specialisation report's downloads must carry the
-same location quotients, stars, employment, wages, growth, shift-share, star transitions, scores,
-ranks, rank intervals and relatedness densities. They all come from the recipe layer; this test
-proves nothing computes its own.
+tables, the sector reports' fastest-growing regions, the mapping tool's values, the region
+explorer's opportunities, the portal's downloads (Parquet and GeoJSON) and the smart
+specialisation report's downloads must carry the same location quotients, stars, employment,
+wages, growth, shift-share, star transitions, scores, ranks, rank intervals and relatedness
+densities. They all come from the recipe layer; this test proves nothing computes its own.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from observatory_lib.products import (
     portal,
     smart_specialisation,
 )
-from observatory_lib.products.apps import prepare
+from observatory_lib.products.apps import bundle, prepare, region_explorer
 from observatory_lib.products.kit.downloads import read_csv_table
 from observatory_lib.products.region_scorecard import build_scorecard
 
@@ -71,7 +71,8 @@ def published(built_store, tmp_path_factory):
         "cards": cards,
         "report": ecosystem_scoreboard.scoreboard_context(built_store),
         "panorama": cluster_panorama.panorama_context(built_store),
-        "app": app_values(built_store, tmp_path_factory.mktemp("apps")),
+        "app": app_values(built_store, apps := tmp_path_factory.mktemp("apps")),
+        "app_bundle": bundle.AppBundle(apps),
         "rated": pd.read_parquet(downloads / "cluster_indicators.parquet").query("year == 2015"),
         "shift": pd.read_parquet(downloads / f"cluster_shift_share_{WINDOW}.parquet"),
         "transitions": pd.read_parquet(downloads / f"cluster_star_transitions_{WINDOW}.parquet"),
@@ -257,3 +258,35 @@ def test_fastest_growing_regions_are_the_rated_growth(published, built_store):
         expected = rated.loc[(row.region_code, "automotive"), "employment_growth_pct"]
         assert _same(row.employment_growth_pct, expected), row.region_code
         assert _same(row.stars, rated.loc[(row.region_code, "automotive"), "stars"])
+
+
+def test_the_region_explorer_shows_the_where_next_opportunities(published):
+    """The explorer's traded opportunities with a density open with the scorecard's five, in
+    the same order, with the same numbers and the same leading related strengths."""
+    data = published["app_bundle"]
+    problems, checked = [], 0
+    fields = ("rank_in_region", "lq", "relatedness_density", "n_related_strengths",
+              "european_employment_persons", "european_employment_share")  # fmt: skip
+    for code, record in published["cards"].items():
+        part = record["where_next"]
+        if not part["available"]:
+            continue
+        checked += 1
+        shown = [
+            row
+            for row in region_explorer.opportunity_rows(data, code)
+            if row["category_type"] == "traded" and row["relatedness_density"] is not None
+        ]
+        for position, row in enumerate(part["opportunities"]):
+            mine = shown[position] if position < len(shown) else {}
+            if mine.get("category_code") != row["category_code"]:
+                problems.append(f"explorer {code} opportunity {position + 1}")
+                continue
+            problems += _mismatches(row, mine, fields, f"explorer {code} {row['category_code']}")
+            strengths = [s["category_code"] for s in mine["related_strengths"]]
+            if strengths[: len(row["related_strengths"])] != [
+                s["category_code"] for s in row["related_strengths"]
+            ]:
+                problems.append(f"explorer {code} {row['category_code']} related strengths")
+    assert checked > 250
+    assert problems == [], problems[:20]

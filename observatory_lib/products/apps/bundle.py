@@ -25,7 +25,7 @@ from observatory_lib import paths
 from observatory_lib.errors import ObservatoryError, unknown_code
 from observatory_lib.products.apps.columns import MappedTable
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the diversification opportunities
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 REGION_CLASS_PREFIX = "r-"  # each polygon's CSS class: r-<region code>
@@ -367,6 +367,57 @@ class AppBundle:
     def region_facts(self) -> dict:
         """Scoreboard positions, EU averages and default peers (``regions.json``)."""
         return json.loads((self.directory / "regions.json").read_text(encoding="utf-8"))
+
+    # -- diversification opportunities
+
+    @cached_property
+    def _opportunity_tables(self) -> tuple[MappedTable, MappedTable]:
+        spec = self.manifest["opportunities"]
+        return (
+            MappedTable(self.directory / "opportunities.arrow", spec["table"]),
+            MappedTable(self.directory / "opportunity_support.arrow", spec["support"]),
+        )
+
+    @property
+    def opportunity_facts(self) -> dict:
+        """The NUTS level and year of the opportunities, and the density of a strong one."""
+        spec = self.manifest["opportunities"]
+        return {key: spec[key] for key in ("level", "year", "strong_density")}
+
+    def region_opportunities(self, code: str) -> list[dict]:
+        """The region's diversification opportunities as the recipe layer ranks them
+        (``policy_recipes.opportunities``; prepared by ``prepare.write_opportunities``): per
+        category with a known LQ below 1, its type, rank within the type, LQ, relatedness
+        density, related strengths, European size and growth (None where missing), its name,
+        and ``related_strengths``: the specialisations that support it, strongest first
+        (``category_code``, ``category_name``, ``proximity``, ``related_lq``). Empty when the
+        region has none (not NUTS 2, or no location quotients)."""
+        position = self.index.get(code)
+        if position is None:
+            return []
+        table, support = self._opportunity_tables
+        rows = table.records(np.flatnonzero(np.asarray(table.array("region_code")) == position))
+        links = support.records(
+            np.flatnonzero(np.asarray(support.array("region_code")) == position)
+        )
+        by_category: dict[str, list[dict]] = {}
+        for link in links:  # in support rank order within each category
+            by_category.setdefault(link["category_code"], []).append(
+                {
+                    "category_code": link["related_category_code"],
+                    "category_name": self.category_name(link["related_category_code"]),
+                    "proximity": link["proximity"],
+                    "related_lq": link["related_lq"],
+                }
+            )
+        return [
+            dict(
+                row,
+                category_name=self.category_name(row["category_code"]),
+                related_strengths=by_category.get(row["category_code"], []),
+            )
+            for row in rows
+        ]
 
     @cached_property
     def sector_facts(self) -> dict:

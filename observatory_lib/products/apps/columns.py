@@ -133,6 +133,25 @@ class MappedTable:
         data = self._map("u1", spec["data_at"] + start, stop - start)
         return bytes(data).decode("utf-8")
 
+    def records(self, rows) -> list[dict]:
+        """The rows (positions) as dicts of every column: dictionary columns decoded, integers
+        as int, other numbers as float, a missing number (NaN) as None."""
+        decoded = {}
+        for name, spec in self.layout.items():
+            if spec["kind"] == "string":
+                decoded[name] = [self.text(name, int(row)) for row in rows]
+                continue
+            values = self.array(name)[rows]
+            if spec["kind"] == "dictionary":
+                decoded[name] = [self.dictionary(name)[int(i)] for i in values]
+            elif values.dtype.kind == "f":
+                decoded[name] = [None if np.isnan(v) else float(v) for v in values]
+            else:
+                decoded[name] = [int(v) for v in values]
+        return [
+            dict(zip(decoded, cells, strict=True)) for cells in zip(*decoded.values(), strict=True)
+        ]
+
     def _map(self, dtype: str, offset: int, count: int) -> np.ndarray:
         if count == 0:
             return np.zeros(0, dtype=dtype)

@@ -15,6 +15,10 @@ start-up, takes every number from the recipe layer (``indicators.recipes``) and 
   the map layer sends them, each region with its CSS class (the map is recoloured by CSS);
 - ``regions.json`` and ``sectors.json``: per region, its scoreboard position and default
   peers; per category, level and year, the concentration of its employment;
+- ``opportunities.arrow`` and ``opportunity_support.arrow``: every NUTS-2 region's
+  diversification opportunities and the related strengths that support each, as the recipe
+  layer ranks them (``policy_recipes.opportunities``, ``opportunity_support``), one run of
+  rows per region;
 - ``manifest.json``: names, labels, units, sources, palettes and where every column lies in
   the Arrow files (``columns.column_layout``), for the kernels' numpy-only reader;
 - ``overflow/<app>.html``: the static page served instead of a live app when the server is at
@@ -39,10 +43,11 @@ import pandas as pd
 import observatory_lib.products.apps.bundle as bundle_module
 import observatory_lib.products.apps.columns as columns
 from observatory_lib import paths
-from observatory_lib.constants import DEFAULT_STAR_PRESET, STATISTICS_EDITION
+from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR, STATISTICS_EDITION
 from observatory_lib.errors import ObservatoryError
 from observatory_lib.files import replace_directory, staging_directory, write_text_atomic
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import policy_recipes, recipes
+from observatory_lib.indicators import relatedness as related
 from observatory_lib.products.kit import map_styles
 from observatory_lib.products.kit.downloads import format_source
 
@@ -84,6 +89,7 @@ METHODS = ("quantile", "equal_interval")
 SIMPLIFY_TOLERANCE = {0: 0.03, 1: 0.02, 2: 0.02, 3: 0.02}
 COORDINATE_PRECISION = 0.001
 CONCENTRATION_TOP_N = 10
+OPPORTUNITY_LEVEL = 2  # the category space is defined among NUTS-2 regions
 
 
 # --- values -----------------------------------------------------------------------------------
@@ -444,6 +450,60 @@ def write_views(views: pd.DataFrame, names: dict[str, list], target: Path) -> di
     return _write_arrow(table, target)
 
 
+def _arrow_table(frame: pd.DataFrame, region_codes: list[str]):
+    """The rows of known regions as an Arrow table in region order: ``region_code`` as ids into
+    ``region_codes``, text dictionary-encoded, whole numbers int16, other numbers float64."""
+    import pyarrow as pa
+
+    position = pd.Series(np.arange(len(region_codes)), index=region_codes)
+    frame = frame[frame["region_code"].isin(position.index)]
+    ids = position.reindex(frame["region_code"]).to_numpy()
+    frame = frame.iloc[np.argsort(ids, kind="stable")]
+    arrays = {
+        "region_code": pa.DictionaryArray.from_arrays(
+            pa.array(np.sort(ids, kind="stable").astype("int16")),
+            pa.array(region_codes, pa.string()),
+        )
+    }
+    for column in frame.columns.drop("region_code"):
+        values = frame[column]
+        if pd.api.types.is_integer_dtype(values):
+            arrays[column] = pa.array(values.to_numpy(dtype="int16"))
+        elif pd.api.types.is_numeric_dtype(values):
+            arrays[column] = pa.array(values.to_numpy(dtype="float64", na_value=np.nan))
+        else:
+            arrays[column] = _dictionary(values.fillna("").astype("str"), pa.int16())
+    return pa.table(arrays)
+
+
+def write_opportunities(store, region_codes: list[str], directory: Path) -> dict:
+    """``opportunities.arrow`` and ``opportunity_support.arrow``: the recipe layer's
+    diversification opportunities of every NUTS-2 region (``policy_recipes.opportunities``:
+    the categories with a known LQ below 1, ranked by relatedness density within their type)
+    and the specialisations that support each (``opportunity_support``), copied, not
+    recomputed; sorted by region, then type and rank, then support rank."""
+    level, year = OPPORTUNITY_LEVEL, DEFAULT_YEAR
+    ranked = policy_recipes.opportunities(store, level=level, year=year)
+    support = policy_recipes.opportunity_support(store, level=level, year=year)
+    files = {  # manifest key: (file, the recipe layer's rows in the order the kernel reads)
+        "table": (
+            "opportunities",
+            ranked.sort_values(["category_type", "rank_in_region"], kind="stable")[
+                [*dict.fromkeys([*related.OPPORTUNITY_COLUMNS, *related.SIZE_COLUMNS])]
+            ],
+        ),
+        "support": (
+            "opportunity_support",
+            support.sort_values(["category_code", "support_rank"])[related.SUPPORT_COLUMNS],
+        ),
+    }
+    layouts = {
+        key: _write_arrow(_arrow_table(frame, region_codes), directory / f"{name}.arrow")
+        for key, (name, frame) in files.items()
+    }
+    return {"level": level, "year": year, "strong_density": policy_recipes.STRONG_DENSITY} | layouts
+
+
 def indicator_labels(store, rated: pd.DataFrame) -> list[dict]:
     """Label, unit, datasets and whether it can be mapped, of every indicator of every theme."""
     sbs = sorted(set(store.cluster_employment.get("dataset_code", pd.Series(dtype="str")).dropna()))
@@ -663,6 +723,7 @@ def write_bundle(store, star_preset: str, directory: Path, key: str) -> dict:
             "confidential_label": map_styles.CONFIDENTIAL_LABEL,
         },
         "counts": {"values": len(frame), "views": len(views)},
+        "opportunities": write_opportunities(store, regions["codes"], directory),
     }
     facts = {"scoreboard": scoreboard_facts, "default_peers": default_peer_table(store)}
     (directory / "regions.json").write_text(json.dumps(facts, ensure_ascii=False), encoding="utf-8")

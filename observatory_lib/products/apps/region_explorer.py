@@ -1,16 +1,20 @@
 """The region explorer (``notebooks/apps/region_explorer.ipynb``).
 
 One region's scorecard content, interactively: search a region by name or code, see its
-cluster portfolio and its Regional Ecosystem Scoreboard against its peers (the prepared
-default peers, or codes the visitor types) and the EU average, with a chart (SVG, exportable
-as PNG) and the tables to download. Everything comes from the prepared data: only the
-average of visitor-chosen peers is computed in the kernel.
+cluster portfolio, its diversification opportunities (the categories where it is not yet
+specialised, ranked by relatedness density, with the related strengths that support each and
+the category's European size: the numbers of the scorecard's "where next") and its Regional
+Ecosystem Scoreboard against its peers (the prepared default peers, or codes the visitor
+types) and the EU average, with a chart (SVG, exportable as PNG) and the tables to download.
+Everything comes from the prepared data: only the average of visitor-chosen peers is
+computed in the kernel.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,7 +34,14 @@ from observatory_lib.products.apps.panels import (
     scorecard_url,
 )
 from observatory_lib.products.apps.parameters import AppMessage
-from observatory_lib.products.kit.formats import format_value, stars_text
+from observatory_lib.products.kit.formats import (
+    NOT_AVAILABLE,
+    format_cell,
+    format_number,
+    format_value,
+    stars_text,
+)
+from observatory_lib.products.kit.labels import label_for
 
 LOGGER = logging.getLogger(__name__)
 EXPLORER_DEFAULTS = {"region_code": "DE21", "peers": ""}
@@ -52,6 +63,38 @@ PORTFOLIO_COLUMNS = [
     "size_share",
     "wage_per_employee_eur",
     "employment_growth_pct",
+]
+
+
+# Diversification opportunities: the rows the panel shows per type (every row is in the
+# download), its columns (headed from kit.labels.COLUMN_LABELS) and the download's columns.
+OPPORTUNITY_ROWS = {"traded": 10, "emerging": 5}
+OPPORTUNITY_TYPES = {"traded": "Traded categories", "emerging": "Emerging industries"}
+OPPORTUNITY_COLUMNS = [
+    "rank",
+    "category_name",
+    "relatedness_density",
+    "lq",
+    "supporting_strengths",
+    "european_employment_persons",
+    "european_employment_share",
+]
+OPPORTUNITY_DOWNLOAD = [
+    "region_code",
+    "region_name",
+    "category_type",
+    "rank_in_region",
+    "category_code",
+    "category_name",
+    "year",
+    "lq",
+    "relatedness_density",
+    "n_related_strengths",
+    "supporting_strengths",
+    "european_employment_persons",
+    "european_employment_share",
+    "european_growth_pct",
+    "european_growth_status",
 ]
 
 
@@ -215,6 +258,127 @@ def portfolio_html(portfolio: list[dict]) -> str:
     )
 
 
+def strengths_text(strengths: list[dict]) -> str:
+    """The related strengths of an opportunity as the scorecard writes them:
+    ``Automotive (0.33); Metalworking Technology (0.29)`` (proximity in brackets)."""
+    return (
+        "; ".join(f"{s['category_name']} ({format_number(s['proximity'], 2)})" for s in strengths)
+        or "none"
+    )
+
+
+def opportunity_rows(bundle: AppBundle, region_code: str) -> list[dict]:
+    """The region's diversification opportunities, traded categories first, each ranked by
+    relatedness density within its type (the recipe layer's numbers, from the prepared data),
+    with ``supporting_strengths`` as text; empty when the region has none."""
+    name = bundle.region_name(region_code)
+    rows = bundle.region_opportunities(region_code)
+    rows.sort(key=lambda row: (row["category_type"] != "traded", row["rank_in_region"]))
+    return [
+        dict(
+            row,
+            region_name=name,
+            rank=row["rank_in_region"],
+            supporting_strengths=strengths_text(row["related_strengths"]),
+        )
+        for row in rows
+    ]
+
+
+def opportunities_missing(bundle: AppBundle, region_code: str, portfolio: list[dict]) -> str:
+    """Why a region has no diversification opportunity to show, in one sentence."""
+    name, level = bundle.region_name(region_code), bundle.region_level(region_code)
+    space = bundle.opportunity_facts["level"]
+    if level != space:
+        return (
+            f"Diversification opportunities are computed for NUTS-{space} regions, among which "
+            f"the category space is defined; {name} is a NUTS-{level} region."
+        )
+    if not portfolio:
+        return (
+            f"Diversification opportunities are {NOT_AVAILABLE} for {name}: it has no cluster "
+            "employment in the structural business statistics."
+        )
+    if all(row["lq"] is None for row in portfolio):
+        return (
+            f"Diversification opportunities are {NOT_AVAILABLE} for {name}: its location "
+            "quotients are not known (its cluster employment is confidential or not published)."
+        )
+    return (
+        f"{name} has no diversification opportunity: it is specialised (location quotient of 1 "
+        "or more) in every category whose location quotient is known."
+    )
+
+
+def _cell_html(row: dict, column: str) -> str:
+    label = label_for(column)
+    text = escape(format_cell(row[column], label, missing=NOT_AVAILABLE))
+    return f"<td>{text}</td>" if label.kind == "text" else f'<td class="num">{text}</td>'
+
+
+def _opportunity_table(rows: list[dict], category_type: str, columns: list[str]) -> str:
+    chosen = [row for row in rows if row["category_type"] == category_type]
+    if not chosen:
+        return ""
+    shown = chosen[: OPPORTUNITY_ROWS[category_type]]
+    head = "".join(f'<th scope="col">{escape(label_for(c).header)}</th>' for c in columns)
+    body = "".join(
+        f'<tr data-category-code="{escape(row["category_code"])}">'
+        + "".join(_cell_html(row, column) for column in columns)
+        + "</tr>"
+        for row in shown
+    )
+    more = (
+        f'<p class="observatory-note">The first {len(shown)} of {len(chosen)}; every row is in '
+        "the download.</p>"
+        if len(shown) < len(chosen)
+        else ""
+    )
+    return (
+        f"<h5>{escape(OPPORTUNITY_TYPES[category_type])}</h5>"
+        f'<table class="observatory-opportunities" data-category-type="{category_type}">'
+        f"<tr>{head}</tr>{body}</table>{more}"
+    )
+
+
+def opportunities_html(
+    bundle: AppBundle, region_code: str, rows: list[dict], portfolio: list[dict]
+) -> str:
+    """The diversification opportunities panel: what it shows, a table per type, and the
+    European growth (or why it is not available); one sentence when there is nothing."""
+    if not rows:
+        reason = opportunities_missing(bundle, region_code, portfolio)
+        return f'<p class="observatory-note observatory-no-opportunities">{escape(reason)}</p>'
+    facts = bundle.opportunity_facts
+    columns = list(OPPORTUNITY_COLUMNS)
+    growth = [row for row in rows if row["european_growth_pct"] is not None]
+    if growth:  # once the store holds several years
+        columns.append("european_growth_pct")
+    intro = (
+        f"<p>The categories where {escape(bundle.region_name(region_code))} is not yet "
+        f"specialised (location quotient below 1) in {facts['year']}, ranked by relatedness "
+        "density: the proximity-weighted share of a category's related categories in which the "
+        f"region is specialised (0–100; {format_number(facts['strong_density'])} or more is a "
+        "strong opportunity). Related strengths: the region's specialisations linked to the "
+        "category, with their proximity (0–1).</p>"
+    )
+    status = rows[0]["european_growth_status"] or NOT_AVAILABLE  # "not available: ..."
+    note = (
+        ""
+        if growth
+        else f'<p class="observatory-note">{escape(label_for("european_growth_pct").label)} '
+        f"is {escape(status)}.</p>"
+    )
+    tables = "".join(_opportunity_table(rows, kind, columns) for kind in OPPORTUNITY_TYPES)
+    return f'<div class="observatory-opportunities-panel">{intro}{tables}{note}</div>'
+
+
+def explorer_query(region_code: str, peers: list[str], how: str) -> str:
+    """The link parameters that reopen this view (the page's address follows them)."""
+    chosen = ",".join(peers) if how == "chosen peers" else ""
+    return urllib.parse.urlencode({"region_code": region_code, "peers": chosen})
+
+
 def explorer_html(bundle: AppBundle, region_code: str, peers: list[str], how: str) -> str:
     """Everything the explorer shows for a region and its peers, as one HTML block."""
     name = bundle.region_name(region_code)
@@ -223,6 +387,7 @@ def explorer_html(bundle: AppBundle, region_code: str, peers: list[str], how: st
         dict(row, region_code=region_code, region_name=name)
         for row in region_portfolio(bundle, region_code)
     ]
+    opportunities = opportunity_rows(bundle, region_code)
     comparison = peer_comparison(bundle, region_code, peers)
     peer_names = ", ".join(f"{bundle.region_name(code)} ({code})" for code in peers) or "none"
     sbs = bundle.sources(bundle.label("clusters", "lq").datasets)
@@ -237,6 +402,18 @@ def explorer_html(bundle: AppBundle, region_code: str, peers: list[str], how: st
                 sbs,
                 "Cluster portfolio (CSV)",
                 ["region_code", "region_name", *PORTFOLIO_COLUMNS],
+            )
+        )
+    if opportunities:
+        downloads.append(
+            download_link_html(
+                opportunities,
+                f"{region_code}_diversification_opportunities.csv",
+                f"Diversification opportunities of {name} ({region_code}), "
+                f"{bundle.opportunity_facts['year']}",
+                sbs,
+                "Diversification opportunities (CSV)",
+                OPPORTUNITY_DOWNLOAD,
             )
         )
     if comparison:
@@ -258,7 +435,8 @@ def explorer_html(bundle: AppBundle, region_code: str, peers: list[str], how: st
     return "".join(
         [
             '<div class="observatory-panel observatory-explorer" '
-            f'data-region-code="{escape(region_code)}">',
+            f'data-region-code="{escape(region_code)}" '
+            f'data-observatory-query="{escape(explorer_query(region_code, peers, how))}">',
             f'<h3 class="observatory-panel-title">{escape(name)} ({escape(region_code)})</h3>',
             f"<p>NUTS {level}, {escape(bundle.countries[bundle.index[region_code]])}. "
             f'<a class="observatory-scorecard-link" href="{escape(scorecard_url(region_code))}" '
@@ -266,6 +444,8 @@ def explorer_html(bundle: AppBundle, region_code: str, peers: list[str], how: st
             f"<p>Peers ({escape(how)}): {escape(peer_names)}</p>",
             "<h4>Cluster portfolio</h4>",
             portfolio_html(portfolio),
+            "<h4>Diversification opportunities</h4>",
+            opportunities_html(bundle, region_code, opportunities, portfolio),
             "<h4>Regional Ecosystem Scoreboard against peers and the EU</h4>",
             scoreboard_html(scoreboard_position(bundle, region_code)),
             comparison_html(comparison),
