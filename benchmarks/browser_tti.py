@@ -191,7 +191,7 @@ async def run_rounds(servers: dict, arguments) -> list[BrowserRound]:
                 await browser_round(browser, chromium, server, "warm-up", 1, arguments)
             for number in range(arguments.rounds):
                 for label, server in servers.items():
-                    for pages in (1, arguments.pages):
+                    for pages in sorted({1, arguments.pages}):
                         done = await browser_round(
                             browser, chromium, server, label, pages, arguments
                         )

@@ -60,7 +60,6 @@ from observatory_lib.runtime import serve
 APP = "mapping_tool"
 MAX_CLIENTS = 60
 PROTOCOL = "v1.kernel.websocket.jupyter.org"
-POLYGONS = "path.leaflet-interactive"
 MIB = 1024 * 1024
 
 
