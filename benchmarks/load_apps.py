@@ -19,9 +19,11 @@ pools of preheated kernels are ready, then for each N of ``--sessions`` (default
    kernel count are followed every 2 s for ``--settle`` seconds (60): used kernels go,
    the pool is refilled one kernel at a time once arrivals stop.
 
-Then ``--browsers`` real chromium pages (Debian's, never a downloaded browser) open the app
-at once, each in its own context (cold cache), and their **time to interactive** (request to
-every polygon drawn) is measured, on a pool refilled beforehand.
+Then the front end, with ``benchmarks/browser_tti.py``'s measurement: one page alone, then
+``--browsers`` pages opened at once in ONE chromium (Debian's, never a downloaded browser),
+each in its own context (cold cache); their **time to interactive** (navigation to every
+polygon drawn), the CPU seconds of chromium and of the server per page, and the load
+average, on a pool refilled beforehand.
 
 Everything is bounded: at most 60 clients per level, every wait has a deadline, every
 request goes to 127.0.0.1, and the server (with its kernels) is always stopped. The
@@ -52,17 +54,12 @@ from pathlib import Path
 
 import psutil
 
-from observatory_lib.runtime import serve
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from browser import CHROMIUM, CHROMIUM_ARGS
-
 from observatory_lib.products.apps import bundle as app_bundle
+from observatory_lib.runtime import serve
 
 APP = "mapping_tool"
 MAX_CLIENTS = 60
 PROTOCOL = "v1.kernel.websocket.jupyter.org"
-POLYGONS = "path.leaflet-interactive"
 MIB = 1024 * 1024
 
 
@@ -320,40 +317,22 @@ async def wait_for_pools(server, pooled: int, filled_before: int, timeout: float
 # --- real browsers ---------------------------------------------------------------------------
 
 
-async def browsers(server, features: int, count: int, timeout: float) -> list[float]:
-    """Time to interactive of ``count`` chromium pages opened at once (None: not interactive)."""
-    from playwright.async_api import async_playwright
+async def browsers(server, features: int, count: int, timeout: float) -> list[dict]:
+    """One page alone, then ``count`` pages at once: ``browser_tti``'s measurement.
 
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=list(CHROMIUM_ARGS)
-        )
+    One chromium, one context per visitor (cold cache), the clock from the navigation to
+    every polygon drawn, with the chromium and server CPU seconds and the load average.
+    """
+    import browser_tti
 
-        async def page_tti() -> float:
-            context = await browser.new_context(viewport={"width": 1500, "height": 950})
-            page = await context.new_page()
-            start = time.perf_counter()
-            try:
-                await page.goto(server.app_url(APP), wait_until="commit", timeout=timeout * 1000)
-                await page.wait_for_function(
-                    f"(n) => document.querySelectorAll('{POLYGONS}').length === n",
-                    arg=features,
-                    timeout=timeout * 1000,
-                )
-                return time.perf_counter() - start
-            except Exception as error:  # not interactive in time: a figure, not a crash
-                print(f"  browser page: {type(error).__name__}: {str(error)[:160]}", flush=True)
-                return math.nan
-            finally:
-                with contextlib.suppress(Exception):
-                    await page.close(run_before_unload=True)
-                    await asyncio.sleep(0.3)
-                    await context.close()
+    settings = argparse.Namespace(features=features, timeout=timeout, rounds=1, pages=count)
+    rounds = await browser_tti.run_rounds({"shipped": server}, settings)
+    return [asdict(r) | {"browser_cpu_per_page": r.browser_cpu_per_page} for r in rounds]
 
-        try:
-            return list(await asyncio.gather(*(page_tti() for _ in range(count))))
-        finally:
-            await browser.close()
+
+def browser_times(rounds: list[dict], pages: int) -> list[float]:
+    """The times to interactive of the round with ``pages`` pages at once."""
+    return [t for r in rounds if r["pages"] == pages for t in r["tti_seconds"]]
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -413,7 +392,7 @@ def _median(values) -> float:
     return statistics.median(known) if known else math.nan
 
 
-def print_rows(rows: list[dict], tti: list[float]) -> None:
+def print_rows(rows: list[dict], tti: list[float], browser_rounds: list[dict]) -> None:
     print()
     header = (
         f"{'N':>3} {'live':>4} {'ovfl':>4} {'lost':>4} {'p50 s':>6} {'p90 s':>6} {'max s':>6} "
@@ -440,6 +419,13 @@ def print_rows(rows: list[dict], tti: list[float]) -> None:
             f"\nBrowsers: {len(tti)} pages at once, {len(known)} interactive; time to interactive "
             f"p50 {percentile(known, 0.5):.2f} s, p90 {percentile(known, 0.9):.2f} s, "
             f"all: {', '.join(f'{t:.2f}' for t in sorted(tti))}"
+        )
+    for r in browser_rounds:
+        print(
+            f"  {r['pages']} page(s) at once: chromium CPU "
+            f"{r['browser_cpu_per_page']:.2f} s per page, server and kernels "
+            f"{r['server_cpu_seconds'] / r['pages']:.2f} s per page, "
+            f"load average {r['load_average_1m']}"
         )
 
 
@@ -513,7 +499,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return arguments
 
 
-async def measure(server, features: int, pooled: int, arguments) -> tuple[list[Level], list[float]]:
+async def measure(server, features: int, pooled: int, arguments) -> tuple[list[Level], list]:
     levels = []
     for sessions in arguments.levels:
         print(f"N={sessions}: {sessions} visitors at once ...", flush=True)
@@ -528,12 +514,12 @@ async def measure(server, features: int, pooled: int, arguments) -> tuple[list[L
         levels.append(level)
         if live:
             await wait_for_pools(server, pooled, level.filled_before)
-    tti = []
+    rounds = []
     if arguments.browsers:
         filled = server.log().count(FILLED)
-        tti = await browsers(server, features, arguments.browsers, arguments.timeout)
+        rounds = await browsers(server, features, arguments.browsers, arguments.timeout)
         await wait_for_pools(server, pooled, filled)
-    return levels, tti
+    return levels, rounds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -552,17 +538,19 @@ def main(argv: list[str] | None = None) -> int:
             f"Server ready in {ready:.1f} s: {kernels} kernels, {rss:.0f} MiB in all",
             flush=True,
         )
-        levels, tti = asyncio.run(measure(server, features, kernels, arguments))
+        levels, browser_rounds = asyncio.run(measure(server, features, kernels, arguments))
         tracebacks = server.log().count("Traceback")
         arguments.out.mkdir(parents=True, exist_ok=True)
         (arguments.out / "serve.log").write_text(server.log(), encoding="utf-8")
     rows = summary_rows(levels)
-    print_rows(rows, tti)
+    tti = browser_times(browser_rounds, arguments.browsers)
+    print_rows(rows, tti, browser_rounds)
     print(f"Tracebacks in the server log: {tracebacks} (log: {arguments.out / 'serve.log'})")
     arguments.out.mkdir(parents=True, exist_ok=True)
     result = {
         "rows": rows,
         "browser_tti_seconds": tti,
+        "browser_rounds": browser_rounds,
         "visits": {r.sessions: [asdict(v) for v in r.visits] for r in levels},
         "settle": {r.sessions: r.settle for r in levels},
     }
