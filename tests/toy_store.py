@@ -2,10 +2,12 @@
 products uses (``toy_store`` in ``tests/unit/conftest.py``). No data mirror is needed.
 
 Three countries (AT, BE, DE), six NUTS-2 regions and one NUTS-3 region, four categories (two
-traded with SBS data, one traded outside the SBS scope, one emerging industry), a confidential
-cell and a region without a known total, every context indicator the scoreboard framework and
-the scorecard's key facts read (deterministic values, one gap), squares for geometry and the
-provenance rows the products cite. It is a real ``Store``, so the products run unchanged.
+traded with SBS data, one traded outside the SBS scope, one emerging industry), five years
+(2011-2015) of employment with wages and local units, a confidential cell, a region without a
+known total, a cell without wages, a series break (BE21, flag ``b`` in 2013), every context
+indicator the scoreboard framework and the scorecard's key facts read (deterministic values, one
+gap), squares for geometry and the provenance rows the products cite. It is a real ``Store``,
+so the products run unchanged.
 """
 
 from __future__ import annotations
@@ -30,7 +32,17 @@ REGION_NAMES = {
 }
 NUTS3 = {"DE111": "Stuttgart, Stadtkreis"}
 YEAR = 2015
-# region totals (SBS scope); DE12's total is unknown (its LQs are not available)
+YEARS = (2011, 2012, 2013, 2014, 2015)
+# Annual growth factor of each region's employment (every category and the total), so that
+# earlier years are the 2015 values divided by the factor per year back; BE21 breaks in 2013.
+GROWTH = {"AT11": 1.05, "AT12": 0.97, "BE10": 1.0, "BE21": 1.02, "DE11": 1.03, "DE12": 1.01}
+BREAKS = {("BE21", 2013): "b"}
+# Wage per person employed by category (euro), times a factor per country; DE12 has no wages.
+WAGE_PER_PERSON = {"automotive": 45_000.0, "biopharmaceuticals": 55_000.0, "blue-growth": 35_000.0}
+WAGE_FACTOR = {"AT": 1.0, "BE": 1.1, "DE": 1.2}
+NO_WAGES = {"DE12"}
+PERSONS_PER_LOCAL_UNIT = 20.0
+# region totals (SBS scope) in 2015; DE12's total is unknown (its LQs are not available)
 TOTALS = [10_000.0, 8_000.0, 6_000.0, 9_000.0, 4_000.0, np.nan]
 EMPLOYMENT = {
     ("automotive", "traded"): [2_000.0, 100.0, 50.0, 700.0, 900.0, 300.0],
@@ -80,9 +92,10 @@ CONTEXT = [
 CONTEXT_GAPS = {("AT11", "rd_intensity_pct_gdp")}
 PROVENANCE = [
     ("sbs_r_nuts06_r2_2015", "sbs_r_nuts06_r2", "SBS persons employed", "2015", 2013),
+    ("sbs_r_nuts06_r2_2008_2015", "sbs_r_nuts06_r2", "SBS 2008-2015", "2017-07-31", 2013),
     ("eco_traded_clusters", None, "Traded cluster categories", "2023-12", None),
     ("nuts_rg_20m_2016_l2", None, "NUTS 2016 regions, level 2", "2016", 2016),
-    ("nuts2_2013_2016_changes", None, "NUTS 2013 to 2016 changes", "2016", 2016),
+    ("jrc_nuts_cm_n2_2013_2016", None, "JRC NUTS converter matrix 2013-2016", "2025.08", 2016),
     ("nama_10r_2gdp", "nama_10r_2gdp", "GDP by region", "2016-02-26", 2013),
     ("lfst_r_lfe2eedu", "lfst_r_lfe2eedu", "Employed persons by education", "2017-02-23", 2013),
     ("trng_lfse_04", "trng_lfse_04", "Lifelong learning", "2017-02-28", 2013),
@@ -165,7 +178,7 @@ def _info(version: str) -> dict:
         "schema_version": 1,
         "build_seconds": 0.0,
         "regions_per_edition_and_level": {"2016/0": 3, "2016/2": 6},
-        "sbs_years": [YEAR],
+        "sbs_years": list(YEARS),
         "context_years": [2010, 2015],
         "indicators": [code for code, *_ in CONTEXT],
         "cluster_categories": len(CATEGORIES),
@@ -211,29 +224,40 @@ def _geometries():
     ).assign(region_name_local=frame["region_name"])
 
 
+def _back(value: float, region: str, year: int) -> float:
+    """The 2015 value carried back to ``year`` at the region's growth factor (whole persons)."""
+    return float(np.round(value / GROWTH[region] ** (YEAR - year)))
+
+
 def _cluster_employment() -> pd.DataFrame:
-    parts = []
+    rows = []
     for (code, kind), values in EMPLOYMENT.items():
-        confidential = [(code, region) in CONFIDENTIAL for region in REGIONS]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "region_code": REGIONS,
-                    "nuts_level": 2,
-                    "category_code": code,
-                    "category_type": kind,
-                    "year": YEAR,
-                    "employment_persons": values,
-                    "is_derived_by_allocation": True,
-                    "has_confidential_cells": confidential,
-                    "n_divisions": 2,
-                    "n_divisions_missing": [int(flag) for flag in confidential],
-                    "n_divisions_imputed": 0,
-                    "nuts_edition": 2016,
-                }
-            )
-        )
-    level2 = pd.concat(parts, ignore_index=True)
+        for year in YEARS:
+            for region, persons in zip(REGIONS, values, strict=True):
+                confidential = (code, region) in CONFIDENTIAL
+                employment = np.nan if np.isnan(persons) else _back(persons, region, year)
+                wage = np.nan if region in NO_WAGES else WAGE_PER_PERSON[code]
+                rows.append(
+                    {
+                        "region_code": region,
+                        "nuts_level": 2,
+                        "category_code": code,
+                        "category_type": kind,
+                        "year": year,
+                        "employment_persons": employment,
+                        "wages_eur": employment * wage * WAGE_FACTOR[region[:2]],
+                        "local_units": np.round(employment / PERSONS_PER_LOCAL_UNIT),
+                        "flag": BREAKS.get((region, year)),
+                        "is_derived_by_allocation": True,
+                        "has_confidential_cells": confidential,
+                        "is_apportioned": False,
+                        "n_divisions": 2,
+                        "n_divisions_missing": int(confidential),
+                        "n_divisions_imputed": 0,
+                        "nuts_edition": 2016,
+                    }
+                )
+    level2 = pd.DataFrame(rows)
     level0 = (
         level2.assign(region_code=level2["region_code"].str[:2], nuts_level=0)
         .groupby(
@@ -242,8 +266,12 @@ def _cluster_employment() -> pd.DataFrame:
         )
         .agg(
             employment_persons=("employment_persons", lambda v: v.sum(min_count=len(v))),
+            wages_eur=("wages_eur", lambda v: v.sum(min_count=len(v))),
+            local_units=("local_units", lambda v: v.sum(min_count=len(v))),
+            flag=("flag", "first"),
             is_derived_by_allocation=("is_derived_by_allocation", "all"),
             has_confidential_cells=("has_confidential_cells", "any"),
+            is_apportioned=("is_apportioned", "any"),
             n_divisions=("n_divisions", "first"),
             n_divisions_missing=("n_divisions_missing", "sum"),
             n_divisions_imputed=("n_divisions_imputed", "sum"),
@@ -251,23 +279,53 @@ def _cluster_employment() -> pd.DataFrame:
         )
     )
     frame = pd.concat([level0, level2], ignore_index=True)
-    return frame.astype({"region_code": "str", "category_code": "str", "category_type": "str"})
+    return frame.astype(
+        {"region_code": "str", "category_code": "str", "category_type": "str", "flag": "str"}
+    ).assign(dataset_code="sbs_r_nuts06_r2")
+
+
+COUNTRY_TOTALS = [20e3, 17e3, 9e3]
 
 
 def _totals() -> pd.DataFrame:
-    level2 = pd.DataFrame({"region_code": REGIONS, "nuts_level": 2, "employment_persons": TOTALS})
-    level0 = pd.DataFrame(
-        {"region_code": COUNTRIES, "nuts_level": 0, "employment_persons": [20e3, 17e3, 9e3]}
-    )
-    frame = pd.concat([level0, level2], ignore_index=True)
+    levels = pd.Series(TOTALS, index=REGIONS)
+    latest = levels.groupby(levels.index.str[:2]).sum()
+    parts = []
+    for year in YEARS:
+        level2 = pd.DataFrame(
+            {
+                "region_code": REGIONS,
+                "nuts_level": 2,
+                "employment_persons": [
+                    np.nan if np.isnan(total) else _back(total, region, year)
+                    for region, total in zip(REGIONS, TOTALS, strict=True)
+                ],
+                "flag": [BREAKS.get((region, year)) for region in REGIONS],
+            }
+        )
+        # the countries' totals move like the sum of their regions' known totals
+        known = level2.groupby(level2["region_code"].str[:2])["employment_persons"].sum()
+        level0 = pd.DataFrame(
+            {
+                "region_code": COUNTRIES,
+                "nuts_level": 0,
+                "employment_persons": [
+                    float(np.round(total * known[country] / latest[country]))
+                    for country, total in zip(COUNTRIES, COUNTRY_TOTALS, strict=True)
+                ],
+                "flag": None,
+            }
+        )
+        parts.append(pd.concat([level0, level2], ignore_index=True).assign(year=year))
+    frame = pd.concat(parts, ignore_index=True)
     return frame.assign(
-        year=YEAR,
         n_divisions=60,
         n_divisions_missing=0,
-        n_sections_imputed=[0, 0, 0, 0, 0, 0, 1, 2, 0],
+        n_sections_imputed=np.tile([0, 0, 0, 0, 0, 0, 1, 2, 0], len(YEARS)),
+        is_apportioned=False,
         nuts_edition=2016,
         dataset_code="sbs_r_nuts06_r2",
-    ).astype({"region_code": "str"})
+    ).astype({"region_code": "str", "flag": "str"})
 
 
 def _context() -> pd.DataFrame:

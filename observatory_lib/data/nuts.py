@@ -1,28 +1,9 @@
-"""NUTS regions: GISCO geometries, the ``regions`` table, NUTS 2013 -> 2016 recoding, code checks.
+"""NUTS regions: GISCO geometries, the ``regions`` table, region-code checks, simplification.
 
-The statistics are harmonised to NUTS 2016 (see docs/CONVENTIONS.md). Eurostat files of the
-2015-2017 vintages use NUTS 2013 codes, mixed with some older ones; later vintages use NUTS 2016
-codes with a few older ones left in. ``build_recoding_table`` classifies every code seen and
-``recode_to_2016`` applies it with one merge:
-
-* ``same``: the code is valid in NUTS 2016.
-* ``recode``: the same territory under a new code (all of France, five Polish regions, SI01/SI02,
-  whose note "check Eurostat notes for boundary details" is kept in ``recode_note``).
-* ``split``: the NUTS 2013 region is the union of its 2016 successors (PL12, HU10, LT00). The
-  data stay under the 2013 code and ``build_aggregate_regions`` gives the 2016 map a dissolved
-  polygon for it.
-* ``boundary change``: no 1:1 mapping (IE01/IE02, UKM2/UKM3). The data stay under the 2013 code
-  and do not land on the 2016 map: no polygon on that map has their boundaries.
-* ``extra-regio``: ``xxZ``/``xxZZ``/``xxZZZ`` codes; they have no territory to map.
-* ``no 2016 equivalent``: NUTS 2013 codes above or below a changed region (FR2 ... FRA, PL1, PL3)
-  that NUTS 2016 reorganised; they are not guessed.
-* ``non-NUTS aggregate``: EU/euro-area aggregates such as EU28 or EA19.
-* ``historical``: any other code not valid in 2016, in practice pre-2013 codes (DE41, EL11, ITD1,
-  UKI1) that old Eurostat files still list, with no data.
-
-The recoding table has one row per source code and 2016 code: a split or boundary-change code has
-one row per 2016 successor (``region_code``); codes without a 2016 counterpart have one row with
-``region_code`` missing.
+The ``regions`` and ``geometries`` tables hold every edition the workbook draws (2013, 2016,
+2021, 2024); the statistics are shown in one of them (``constants.STATISTICS_EDITION``). How a
+source code reaches that edition (the JRC converter matrices, NUTS 2010 renames) is
+``observatory_lib.data.editions``.
 """
 
 from __future__ import annotations
@@ -41,7 +22,6 @@ from observatory_lib.errors import ConfigError, DataSourceError, unknown_code
 
 EDITIONS = (2013, 2016, 2021, 2024)
 LABEL_EDITION = 2021
-SOURCE_EDITION = 2013
 CRS = "EPSG:4326"
 
 GEOMETRY_COLUMNS = [
@@ -65,28 +45,10 @@ REGION_COLUMNS = [
     "label_lat",
     "is_aggregate",
 ]
-RECODING_COLUMNS = [
-    "region_code_source",
-    "nuts_edition_source",
-    "region_code",
-    "nuts_edition",
-    "nuts_level",
-    "recode_relation",
-    "recode_note",
-    "region_name_source",
-]
-AGGREGATE_COLUMNS = [*GEOMETRY_COLUMNS[:-1], "parent_code", "label_lon", "label_lat"]
-AGGREGATE_COLUMNS += ["is_aggregate", "geometry"]
 
 GISCO_PROPERTIES = ("NUTS_ID", "LEVL_CODE", "CNTR_CODE", "NUTS_NAME")
-CHANGES_COLUMNS = ("nuts2013", "name2013", "nuts2016", "name2016", "relation")
-CHANGE_RELATIONS = ("recode", "split", "boundary change")
-# Relations whose data keep the source code instead of moving to the 2016 code.
-KEEPS_SOURCE_CODE = ("split", "boundary change")
 
 NUTS_CODE = re.compile(r"[A-Z]{2}[0-9A-Z]{0,3}")
-EXTRA_REGIO = r"[A-Z]{2}Z{1,3}"
-NON_NUTS_AGGREGATE = r"(EU|EA|EEA|EFTA)\d.*|.*_.*"
 FORMAT_HINT = (
     "A NUTS code is the two-letter country code followed by one letter or digit per level, "
     "e.g. DE (level 0), DE1 (level 1), DE11 (level 2), DE111 (level 3)."
@@ -299,250 +261,6 @@ def build_regions_table(
     )
     regions = regions[REGION_COLUMNS].sort_values(["nuts_edition", "nuts_level", "region_code"])
     return regions.reset_index(drop=True)
-
-
-# --- NUTS 2013 -> 2016 recoding -------------------------------------------------------------
-
-
-def read_nuts2013_changes(path: str | Path) -> pd.DataFrame:
-    """Read ``nuts/nuts2_2013_to_2016_changes.csv`` (NUTS-2 codes changed between 2013 and 2016).
-
-    Returns:
-        ``region_code_source, region_name_source, region_code, region_name, recode_relation,
-        recode_note``: one row per 2013 code and 2016 code. The relation's parenthesised remark
-        ("check Eurostat notes for boundary details", "no 1:1 mapping") goes to ``recode_note``.
-    """
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError) as error:
-        raise DataSourceError(
-            f"Cannot read the NUTS 2013 changes file {path} ({error}). Fix: fetch "
-            "nuts/nuts2_2013_to_2016_changes.csv again."
-        ) from error
-    _require_columns(raw, CHANGES_COLUMNS, path)
-    parsed = (
-        raw["relation"].str.strip().str.extract(r"^(?P<relation>[^()]+?)\s*(?:\((?P<note>.*)\))?$")
-    )
-    changes = pd.DataFrame(
-        {
-            "region_code_source": raw["nuts2013"].str.strip().str.upper(),
-            "region_name_source": _clean_text(raw["name2013"]),
-            "region_code": raw["nuts2016"].str.strip().str.upper(),
-            "region_name": _clean_text(raw["name2016"]),
-            "recode_relation": parsed["relation"],
-            "recode_note": _clean_text(parsed["note"]),
-        }
-    )
-    _check_changes(changes, path)
-    return changes
-
-
-def _check_changes(changes: pd.DataFrame, path: object) -> None:
-    unknown = sorted(set(changes["recode_relation"].dropna()) - set(CHANGE_RELATIONS))
-    if unknown or changes["recode_relation"].isna().any():
-        raise DataSourceError(
-            f"{path} has relations {unknown or ['(blank)']} besides {list(CHANGE_RELATIONS)}. "
-            "Fix: correct the relation column."
-        )
-    targets = changes.groupby("region_code_source")["region_code"].nunique()
-    relation = changes.drop_duplicates("region_code_source").set_index("region_code_source")
-    relation = relation["recode_relation"].reindex(targets.index)
-    bad = targets[(relation.eq("recode") & targets.ne(1)) | (relation.eq("split") & targets.lt(2))]
-    if not bad.empty:
-        raise DataSourceError(
-            f"{path}: a recode needs exactly one 2016 code and a split at least two; "
-            f"{bad.index.tolist()} break this. Fix: correct those rows."
-        )
-
-
-def _normalise_codes(codes: pd.Series) -> pd.Series:
-    text = codes.astype("str").str.strip().str.upper()
-    return text.where(codes.notna() & text.ne(""))
-
-
-def _valid_2016_codes(regions_2016: pd.DataFrame) -> set[str]:
-    regions = regions_2016
-    if "nuts_edition" in regions.columns:
-        regions = regions[regions["nuts_edition"] == STATISTICS_EDITION]
-    if "is_aggregate" in regions.columns:
-        regions = regions[~regions["is_aggregate"].astype(bool)]
-    return set(regions["region_code"])
-
-
-def _near_changed_codes(changes: pd.DataFrame) -> tuple[set[str], set[str]]:
-    """The parents (FR2, PL1) and the changed NUTS-2 codes (FR21) of the 2013 changes."""
-    changed = set(changes["region_code_source"])
-    parents = {code[:-1] for code in changed}
-    return parents, changed
-
-
-def _classify_unchanged(codes: pd.Series, valid: set[str], changes: pd.DataFrame) -> pd.Series:
-    parents, changed = _near_changed_codes(changes)
-    conditions = [
-        codes.isin(valid),
-        codes.str.fullmatch(EXTRA_REGIO),
-        codes.str.fullmatch(NON_NUTS_AGGREGATE),
-        codes.isin(parents) | codes.str[:4].isin(changed),
-    ]
-    choices = ["same", "extra-regio", "non-NUTS aggregate", "no 2016 equivalent"]
-    return pd.Series(np.select(conditions, choices, "historical"), index=codes.index, dtype="str")
-
-
-def _level_of(codes: pd.Series, relation: pd.Series) -> pd.Series:
-    level = (codes.str.len() - 2).astype("Int64")
-    return level.where(relation.ne("non-NUTS aggregate"))
-
-
-def build_recoding_table(
-    changes: pd.DataFrame,
-    regions_2016: pd.DataFrame,
-    codes_seen: Iterable[str],
-    source_edition: int = SOURCE_EDITION,
-) -> pd.DataFrame:
-    """Classify every region code seen in the statistics against NUTS 2016.
-
-    Args:
-        changes: the output of ``read_nuts2013_changes``; all its rows are kept, seen or not.
-        regions_2016: the NUTS 2016 regions (``region_code``; rows of other editions and
-            aggregate regions are ignored).
-        codes_seen: the region codes of the statistics, as the sources give them.
-        source_edition: the NUTS edition of the sources, recorded in ``nuts_edition_source``.
-
-    Returns:
-        The store's ``nuts_recoding`` table plus ``recode_note`` and ``region_name_source``, one
-        row per source code and 2016 code (see the module docstring for the relations).
-    """
-    codes = _normalise_codes(pd.Series(list(codes_seen), dtype="object")).dropna()
-    unchanged = pd.Series(sorted(set(codes) - set(changes["region_code_source"])), dtype="str")
-    relation = _classify_unchanged(unchanged, _valid_2016_codes(regions_2016), changes)
-    keeps_code = relation.isin(["same", "extra-regio"])
-    others = pd.DataFrame(
-        {
-            "region_code_source": unchanged,
-            "region_code": unchanged.where(keeps_code),
-            "recode_relation": relation,
-        }
-    )
-    changed = changes[["region_code_source", "region_code", "recode_relation", "recode_note"]]
-    changed = changed.assign(region_name_source=changes["region_name_source"])
-    table = pd.concat([changed, others], ignore_index=True)
-    has_target = table["region_code"].notna()
-    table = table.assign(
-        nuts_edition_source=np.int64(source_edition),
-        nuts_edition=pd.Series(STATISTICS_EDITION, index=table.index, dtype="Int64").where(
-            has_target
-        ),
-        nuts_level=_level_of(table["region_code_source"], table["recode_relation"]),
-    )
-    table = table.reindex(columns=RECODING_COLUMNS).astype(
-        {"recode_note": "str", "region_name_source": "str"}
-    )
-    return table.sort_values(["region_code_source", "region_code"]).reset_index(drop=True)
-
-
-def _codes_for_data(recoding: pd.DataFrame) -> pd.DataFrame:
-    """One row per source code: where its data go (the 2016 code, or the source code kept)."""
-    _require_columns(recoding, ("region_code_source", "region_code", "recode_relation"), "recoding")
-    moves = recoding["recode_relation"].isin(["same", "recode"]) & recoding["region_code"].notna()
-    lookup = recoding.assign(
-        data_code=recoding["region_code"].where(moves, recoding["region_code_source"])
-    )
-    return lookup[["region_code_source", "data_code", "recode_relation"]].drop_duplicates(
-        "region_code_source"
-    )
-
-
-def recode_to_2016(
-    frame: pd.DataFrame, recoding: pd.DataFrame, code_column: str = "region_code"
-) -> pd.DataFrame:
-    """Move a statistics frame to NUTS 2016 codes with one merge on the recoding table.
-
-    Works on NUTS 2013 frames and on frames that already use NUTS 2016 codes with a few older
-    ones mixed in (codes valid in 2016 are ``same``).
-
-    Args:
-        frame: long table with the source's region codes in ``code_column``.
-        recoding: the output of ``build_recoding_table`` covering every code of the frame.
-        code_column: the column holding the region codes.
-
-    Returns:
-        The frame with ``code_column`` holding the NUTS 2016 code (the source code for
-        ``split``, ``boundary change`` and the codes with no 2016 counterpart), plus
-        ``region_code_source`` (the code as given) and ``recode_relation``.
-    """
-    _require_columns(frame, (code_column,), "The frame to recode")
-    key = "region_code_source" if "region_code_source" in frame.columns else code_column
-    source_codes = _normalise_codes(frame[key])
-    if source_codes.isna().any():
-        raise DataSourceError(
-            f"{int(source_codes.isna().sum())} rows have no region code in {key!r}. Fix: drop "
-            "or repair those rows before recoding."
-        )
-    lookup = _codes_for_data(recoding)
-    unknown = sorted(set(source_codes) - set(lookup["region_code_source"]))
-    if unknown:
-        raise DataSourceError(
-            f"The recoding table lacks the region codes {unknown[:10]}"
-            f"{' ...' if len(unknown) > 10 else ''}. Fix: include them in codes_seen when "
-            "calling build_recoding_table."
-        )
-    base = frame.drop(columns=["region_code_source", "recode_relation"], errors="ignore")
-    merged = base.assign(region_code_source=source_codes.to_numpy()).merge(
-        lookup, on="region_code_source", how="left", validate="many_to_one"
-    )
-    merged[code_column] = merged["data_code"]
-    return merged.drop(columns="data_code")
-
-
-def build_aggregate_regions(
-    geometries_2016: gpd.GeoDataFrame, recoding: pd.DataFrame
-) -> gpd.GeoDataFrame:
-    """Dissolve the successors of each ``split`` code into one polygon on the NUTS 2016 map.
-
-    Args:
-        geometries_2016: NUTS 2016 polygons from ``read_nuts_geometries`` (other editions and
-            earlier aggregates are ignored).
-        recoding: the output of ``build_recoding_table``.
-
-    Returns:
-        One row per split code (PL12, HU10, LT00) with the ``read_nuts_geometries`` columns plus
-        ``parent_code`` (the successors' parent), ``label_lon``, ``label_lat`` and
-        ``is_aggregate`` (True); ``nuts_edition`` is 2016 and the name is the NUTS 2013 one.
-    """
-    splits = recoding[recoding["recode_relation"] == "split"]
-    if splits.empty:
-        return gpd.GeoDataFrame(columns=AGGREGATE_COLUMNS, geometry="geometry", crs=CRS)
-    polygons = geometries_2016
-    if "nuts_edition" in polygons.columns:
-        polygons = polygons[polygons["nuts_edition"] == STATISTICS_EDITION]
-    if "is_aggregate" in polygons.columns:
-        polygons = polygons[~polygons["is_aggregate"].fillna(False).astype(bool)]
-    parts = splits.merge(polygons[["region_code", "country_code", "geometry"]], how="left")
-    missing = parts.loc[parts["geometry"].isna(), "region_code"].tolist()
-    if missing:
-        raise DataSourceError(
-            f"The NUTS 2016 polygons lack the split successors {missing}. Fix: pass all NUTS "
-            "2016 levels to build_aggregate_regions."
-        )
-    parts = gpd.GeoDataFrame(parts, geometry="geometry", crs=CRS)
-    parts = parts.assign(parent_code=parts["region_code"].str[:-1])
-    columns = ["region_code_source", "region_name_source", "nuts_level", "country_code"]
-    dissolved = parts[[*columns, "parent_code", "geometry"]].dissolve(
-        by=columns, aggfunc="first", dropna=False
-    )
-    dissolved = dissolved.reset_index()
-    point = dissolved.geometry.representative_point()
-    aggregates = dissolved.assign(
-        region_code=dissolved["region_code_source"],
-        region_name=dissolved["region_name_source"],
-        region_name_local=dissolved["region_name_source"],
-        nuts_level=dissolved["nuts_level"].astype("int64"),
-        nuts_edition=np.int64(STATISTICS_EDITION),
-        label_lon=point.x,
-        label_lat=point.y,
-        is_aggregate=True,
-    )
-    return aggregates[AGGREGATE_COLUMNS].reset_index(drop=True)
 
 
 # --- checking codes and simplifying -----------------------------------------------------------

@@ -18,12 +18,18 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from observatory_lib import __version__, paths
-from observatory_lib.constants import STATISTICS_EDITION
-from observatory_lib.data import cluster_definitions, context, eurostat, nuts
+from observatory_lib.constants import (
+    DEFAULT_STATISTICS_EDITION,
+    EDITION_VARIABLE,
+    STATISTICS_EDITION,
+)
+from observatory_lib.data import cluster_definitions, context, editions, eurostat, nuts, sbs
 from observatory_lib.data.cluster_employment import build_cluster_employment, build_region_totals
+from observatory_lib.data.recoding import recode_statistics
 from observatory_lib.data.retrieval import Catalog, fetch, load_catalog
 from observatory_lib.errors import StoreError
 from observatory_lib.files import replace_directory, write_text_atomic
@@ -34,11 +40,40 @@ CURRENT_POINTER = "CURRENT"
 KEEP_VERSIONS = 2
 
 GEOMETRY_SOURCES = {
+    2013: {level: f"nuts_rg_20m_2013_l{level}" for level in range(4)},
     2016: {level: f"nuts_rg_20m_2016_l{level}" for level in range(4)},
     2021: {level: f"nuts_rg_60m_2021_l{level}" for level in range(4)},
     2024: {level: f"nuts_rg_20m_2024_l{level}" for level in range(4)},
 }
 LABEL_SOURCES = {level: f"nuts_lb_2021_l{level}" for level in range(4)}
+CROSSWALK_SOURCES = {
+    (2013, 2016): "jrc_nuts_cm_n2_2013_2016",
+    (2016, 2021): "jrc_nuts_cm_n2_2016_2021",
+}
+SBS_BULK_SOURCE = "sbs_r_nuts06_r2_2008_2015"
+SBS_EXTRACT_SOURCE = "sbs_r_nuts06_r2_2015"
+LFS_SOURCE = "lfst_r_lfe2en2"
+# Context indicators in these units are counts or money: apportioned where a region changed.
+# Every other unit is a rate, ratio or per-head value, which is kept only for 1:1 regions.
+ADDITIVE_UNITS = frozenset({"persons", "ths_persons", "mio_eur", "mio_pps", "number"})
+SBS_TABLE_COLUMNS = [
+    "region_code",
+    "region_code_source",
+    "recode_relation",
+    "recode_weight",
+    "nuts_level",
+    "nace_code",
+    "year",
+    "employment_persons",
+    "flag",
+    "wages_eur",
+    "wages_flag",
+    "local_units",
+    "local_units_flag",
+    "vintage",
+    "nuts_edition",
+    "dataset_code",
+]
 
 
 @dataclass
@@ -83,9 +118,9 @@ def _fetch_into(catalog: Catalog) -> Callable[[str], Path]:
     return read_file
 
 
-def store_version(catalog: Catalog) -> str:
-    """A short hash of the schema, the package version and every input's checksum."""
-    digest = hashlib.sha256(f"{SCHEMA_VERSION}:{__version__}".encode())
+def store_version(catalog: Catalog, edition: int = STATISTICS_EDITION) -> str:
+    """A short hash of the schema, the edition shown, the package version and every input."""
+    digest = hashlib.sha256(f"{SCHEMA_VERSION}:{__version__}:{edition}".encode())
     for source_id in sorted(catalog.sources):
         digest.update(f"{source_id}={catalog.sources[source_id].sha256};".encode())
     for reference in sorted(paths.REFERENCE_DIR.glob("*")):
@@ -114,69 +149,109 @@ def _build_geography(catalog: Catalog) -> dict[str, pd.DataFrame]:
     return {"regions": regions, "geometries": geometries}
 
 
-def _build_recoding(catalog: Catalog, geography: dict, codes_seen: pd.Series) -> pd.DataFrame:
-    changes = nuts.read_nuts2013_changes(fetch("nuts2_2013_2016_changes", catalog))
-    regions_2016 = geography["regions"].query("nuts_edition == @STATISTICS_EDITION")
-    return nuts.build_recoding_table(changes, regions_2016, codes_seen)
+def _edition_maps(catalog: Catalog, regions: pd.DataFrame) -> editions.EditionMaps:
+    matrices = {
+        step: editions.read_crosswalk_matrix(fetch(source_id, catalog), *step)
+        for step, source_id in CROSSWALK_SOURCES.items()
+    }
+    return editions.build_edition_maps(matrices, regions, editions.read_nuts2010_codes())
 
 
-def _add_aggregate_regions(geography: dict, recoding: pd.DataFrame) -> None:
-    geometries_2016 = geography["geometries"].query("nuts_edition == @STATISTICS_EDITION")
-    aggregates = nuts.build_aggregate_regions(geometries_2016, recoding)
-    if aggregates.empty:
-        return
-    geometry_columns = list(geography["geometries"].columns)
-    geography["geometries"] = pd.concat(
-        [geography["geometries"], aggregates[geometry_columns]], ignore_index=True
+def _read_sbs(catalog: Catalog, maps: editions.EditionMaps) -> pd.DataFrame:
+    """Both SBS files, their region codes checked, joined by ``sbs.VINTAGE_RULE``."""
+
+    def is_known(code: str) -> bool:
+        return editions.is_known_code(code, maps)
+
+    bulk = sbs.read_sbs_bulk(fetch(SBS_BULK_SOURCE, catalog), is_known_region=is_known)
+    extract_path = fetch(SBS_EXTRACT_SOURCE, catalog)
+    extract = eurostat.read_sbs_extract(extract_path)
+    sbs.check_region_codes(extract["region_code"], extract_path, is_known)
+    combined = sbs.combine_sbs_vintages(bulk, extract)
+    return combined.assign(
+        nuts_edition_declared=catalog[SBS_BULK_SOURCE].nuts_edition,
+        source_file=catalog[SBS_BULK_SOURCE].file,
     )
-    region_columns = list(geography["regions"].columns)
-    point = aggregates.geometry.representative_point()
-    aggregate_regions = aggregates.assign(label_lon=point.x, label_lat=point.y, is_aggregate=True)
-    geography["regions"] = pd.concat(
-        [geography["regions"], pd.DataFrame(aggregate_regions.reindex(columns=region_columns))],
-        ignore_index=True,
-    )
 
 
-# Codes that keep their NUTS 2013 form because no 2016 region (or aggregate) matches them.
-KEEPS_2013_CODE = {"boundary change", "no 2016 equivalent", "historical"}
-
-
-def _recode(frame: pd.DataFrame, recoding: pd.DataFrame) -> pd.DataFrame:
-    recoded = nuts.recode_to_2016(frame, recoding)
-    keeps_2013 = recoded["recode_relation"].isin(KEEPS_2013_CODE)
-    edition = pd.Series(STATISTICS_EDITION, index=recoded.index).where(~keeps_2013, 2013)
-    return recoded.assign(nuts_edition=edition)
-
-
-def _build_statistics(catalog: Catalog, read_file: Callable[[str], Path]) -> dict:
-    sbs = eurostat.read_sbs_extract(fetch("sbs_r_nuts06_r2_2015", catalog))
+def _build_statistics(catalog: Catalog, maps: editions.EditionMaps) -> dict:
+    read_file = _fetch_into(catalog)
     spec = context.load_context_spec()
+    by_indicator = {
+        item.indicator_code: (catalog.by_file(item.source_file).nuts_edition, item.source_file)
+        for item in spec
+    }
     context_raw = context.build_context_indicators(spec, read_file)
-    lfs_raw = context.build_lfs_sector_employment(read_file)
+    declared = context_raw["indicator_code"].map(lambda code: by_indicator[code][0])
+    context_raw = context_raw.assign(
+        nuts_edition_declared=declared.astype("int64"),
+        source_file=context_raw["indicator_code"].map(lambda code: by_indicator[code][1]),
+    )
+    lfs_raw = context.build_lfs_sector_employment(read_file).assign(
+        nuts_edition_declared=catalog[LFS_SOURCE].nuts_edition, source_file=catalog[LFS_SOURCE].file
+    )
     return {
-        "sbs": sbs,
+        "sbs": _read_sbs(catalog, maps),
         "context": context_raw,
         "lfs": lfs_raw,
         "indicator_catalog": context.build_indicator_catalog(spec),
     }
 
 
-def _with_level(frame: pd.DataFrame) -> pd.DataFrame:
-    if "nuts_level" in frame.columns:
-        return frame
-    return frame.assign(nuts_level=frame["region_code"].str.len() - 2)
+def _codes_seen(statistics: dict) -> pd.DataFrame:
+    columns = ["region_code", "nuts_edition_declared", "source_file"]
+    seen = pd.concat([statistics[name][columns] for name in ("sbs", "context", "lfs")])
+    return seen.drop_duplicates().rename(columns={"region_code": "region_code_source"})
 
 
-def _build_clusters(catalog: Catalog, sbs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _move(
+    frame: pd.DataFrame,
+    recoding: pd.DataFrame,
+    maps: editions.EditionMaps,
+    edition: int,
+    **options,
+) -> pd.DataFrame:
+    """``recoding.recode_statistics`` on a table read from the inputs, with level and edition."""
+    keyed = frame.assign(
+        nuts_edition_source=editions.source_editions(
+            frame["region_code"], frame["nuts_edition_declared"], maps
+        )
+    ).drop(columns=["nuts_edition_declared", "source_file", "nuts_level"], errors="ignore")
+    moved = recode_statistics(keyed, recoding, **options)
+    return moved.assign(
+        nuts_level=(moved["region_code"].str.len() - 2).astype("int64"),
+        nuts_edition=np.int64(edition),
+    )
+
+
+def _move_context(context_raw, recoding, maps, edition) -> pd.DataFrame:
+    """Counts and money apportioned; rates and ratios kept for 1:1 regions only."""
+    additive = context_raw["unit"].isin(ADDITIVE_UNITS)
+    options = {
+        "keys": ["indicator_code", "year"],
+        "values": ["value"],
+        "flags": ["flag"],
+        "carry": ["unit", "dataset_code"],
+    }
+    parts = [
+        _move(context_raw[additive], recoding, maps, edition, additive=True, **options),
+        _move(context_raw[~additive], recoding, maps, edition, additive=False, **options),
+    ]
+    moved = pd.concat(parts, ignore_index=True)
+    return moved.sort_values(["indicator_code", "region_code", "year"], ignore_index=True)
+
+
+def _build_clusters(catalog: Catalog, sbs_table: pd.DataFrame, edition: int) -> dict:
     definitions = cluster_definitions.load_cluster_definitions(
         fetch("eco_traded_clusters", catalog), fetch("eco_emerging_industries", catalog)
     )
     nace_classes = cluster_definitions.read_nace_classes()
     allocation = cluster_definitions.build_division_allocation(definitions, nace_classes)
-    employment = build_cluster_employment(sbs, allocation).assign(nuts_edition=STATISTICS_EDITION)
-    totals = build_region_totals(sbs).assign(
-        nuts_edition=STATISTICS_EDITION, dataset_code="sbs_r_nuts06_r2"
+    employment = build_cluster_employment(sbs_table, allocation).assign(
+        nuts_edition=np.int64(edition), dataset_code=eurostat.SBS_DATASET_CODE
+    )
+    totals = build_region_totals(sbs_table).assign(
+        nuts_edition=np.int64(edition), dataset_code=eurostat.SBS_DATASET_CODE
     )
     return {
         "cluster_categories": cluster_definitions.build_category_table(definitions),
@@ -207,30 +282,51 @@ def build_provenance(catalog: Catalog) -> pd.DataFrame:
     return pd.DataFrame(rows).astype({"nuts_edition": "Int64"})
 
 
-def assemble_tables(catalog: Catalog) -> dict[str, pd.DataFrame]:
-    """Read every input and return the store's tables (nothing written)."""
-    read_file = _fetch_into(catalog)
+def assemble_tables(catalog: Catalog, edition: int = STATISTICS_EDITION) -> dict[str, pd.DataFrame]:
+    """Read every input and return the store's tables in NUTS ``edition`` (nothing written).
+
+    Raises:
+        DataSourceError: an input is unreadable or holds bad values (file, line and fix named).
+        UnknownCodeError: an SBS region code of no NUTS edition.
+    """
     geography = _build_geography(catalog)
-    statistics = _build_statistics(catalog, read_file)
-    codes_seen = pd.concat(
-        [statistics[name]["region_code"] for name in ("sbs", "context", "lfs")]
-    ).drop_duplicates()
-    recoding = _build_recoding(catalog, geography, codes_seen)
-    _add_aggregate_regions(geography, recoding)
-    sbs = _with_level(_recode(statistics["sbs"], recoding))
-    # Pre-2013 codes appear in the SBS file only as empty rows: nothing to keep.
-    sbs = sbs[~(sbs["recode_relation"].eq("historical") & sbs["employment_persons"].isna())]
+    maps = _edition_maps(catalog, geography["regions"])
+    statistics = _build_statistics(catalog, maps)
+    sbs_files = [catalog[SBS_BULK_SOURCE].file, catalog[SBS_EXTRACT_SOURCE].file]
+    recoding = editions.build_recoding_table(
+        maps, _codes_seen(statistics), edition, strict_sources=sbs_files
+    )
+    sbs_table = _move(
+        statistics["sbs"],
+        recoding,
+        maps,
+        edition,
+        keys=["nace_code", "year"],
+        values=list(sbs.VALUE_COLUMNS),
+        flags=list(sbs.FLAG_COLUMNS.values()),
+        carry=["vintage", "dataset_code"],
+    )[SBS_TABLE_COLUMNS]
+    lfs = _move(
+        statistics["lfs"],
+        recoding,
+        maps,
+        edition,
+        keys=["nace_code", "year"],
+        values=["employment_ths"],
+        flags=["flag"],
+        carry=["dataset_code"],
+    )
     tables = {
         "regions": geography["regions"],
         "geometries": geography["geometries"],
         "nuts_recoding": recoding,
-        "sbs_employment": sbs,
-        "context_indicators": _with_level(_recode(statistics["context"], recoding)),
+        "sbs_employment": sbs_table,
+        "context_indicators": _move_context(statistics["context"], recoding, maps, edition),
         "context_indicator_catalog": statistics["indicator_catalog"],
-        "lfs_sector_employment": _with_level(_recode(statistics["lfs"], recoding)),
+        "lfs_sector_employment": lfs,
         "provenance": build_provenance(catalog),
     }
-    tables.update(_build_clusters(catalog, sbs))
+    tables.update(_build_clusters(catalog, sbs_table, edition))
     return tables
 
 
@@ -246,18 +342,46 @@ def _write_tables(tables: dict[str, pd.DataFrame], directory: Path) -> dict[str,
     return counts
 
 
-def _write_pointer(root: Path, version: str) -> None:
-    write_text_atomic(root / CURRENT_POINTER, version + "\n")
+def pointer_name(edition: int = STATISTICS_EDITION) -> str:
+    """``CURRENT`` for the default edition, ``CURRENT-<edition>`` for the others.
+
+    Stores of several editions live side by side under one root; each setting of
+    ``OBSERVATORY_NUTS_EDITION`` reads its own.
+    """
+    return (
+        CURRENT_POINTER if edition == DEFAULT_STATISTICS_EDITION else f"{CURRENT_POINTER}-{edition}"
+    )
 
 
-def _prune_old_versions(root: Path, keep: str) -> None:
+def _write_pointer(root: Path, version: str, edition: int) -> None:
+    write_text_atomic(root / pointer_name(edition), version + "\n")
+
+
+def _edition_of(directory: Path) -> int | None:
+    try:
+        info = json.loads((directory / "store.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return info.get("statistics_nuts_edition")
+
+
+def _prune_old_versions(root: Path, keep: str, edition: int) -> None:
+    """Keep ``KEEP_VERSIONS`` versions of this edition and every version a pointer names."""
+    named = {
+        pointer.read_text(encoding="utf-8").strip() for pointer in root.glob(f"{CURRENT_POINTER}*")
+    }
     versions = sorted(
-        (p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        (
+            p
+            for p in root.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and _edition_of(p) in (edition, None)
+        ),
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )
     for old in [v for v in versions if v.name != keep][KEEP_VERSIONS - 1 :]:
-        shutil.rmtree(old, ignore_errors=True)
+        if old.name not in named:
+            shutil.rmtree(old, ignore_errors=True)
     for leftover in root.glob(".building-*"):
         shutil.rmtree(leftover, ignore_errors=True)
 
@@ -277,14 +401,26 @@ def _summarise(tables: dict[str, pd.DataFrame]) -> dict:
     }
 
 
-def build_store(root: Path | None = None, catalog: Catalog | None = None) -> dict:
-    """Build the store from the catalog's inputs and make it current; returns its info."""
+def build_store(
+    root: Path | None = None, catalog: Catalog | None = None, edition: int | None = None
+) -> dict:
+    """Build the store from the catalog's inputs and make it current; returns its info.
+
+    Args:
+        root: the store directory (default ``paths.store_dir()``).
+        catalog: the inputs (default ``data/catalog.yaml``).
+        edition: the NUTS edition to show the statistics in (default the setting,
+            ``constants.STATISTICS_EDITION``); its pointer is ``pointer_name(edition)``.
+
+    A failed build (bad input, a crash) leaves the previous store current and loadable.
+    """
     started = time.perf_counter()
     catalog = catalog or load_catalog()
+    edition = int(STATISTICS_EDITION if edition is None else edition)
     root = Path(root or paths.store_dir())
     root.mkdir(parents=True, exist_ok=True)
-    version = store_version(catalog)
-    tables = assemble_tables(catalog)
+    version = store_version(catalog, edition)
+    tables = assemble_tables(catalog, edition)
     building = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
     try:
         counts = _write_tables(tables, building)
@@ -293,7 +429,7 @@ def build_store(root: Path | None = None, catalog: Catalog | None = None) -> dic
             "schema_version": SCHEMA_VERSION,
             "package_version": __version__,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "statistics_nuts_edition": STATISTICS_EDITION,
+            "statistics_nuts_edition": edition,
             "row_counts": counts,
             "build_seconds": round(time.perf_counter() - started, 2),
             **_summarise(tables),
@@ -304,19 +440,24 @@ def build_store(root: Path | None = None, catalog: Catalog | None = None) -> dic
     finally:
         if building.exists():
             shutil.rmtree(building, ignore_errors=True)
-    _write_pointer(root, version)
-    _prune_old_versions(root, version)
+    _write_pointer(root, version, edition)
+    _prune_old_versions(root, version, edition)
     info["path"] = str(root / version)
     return info
 
 
-def current_version(root: Path | None = None) -> str:
-    """The version named in ``CURRENT``, with a clear error when there is no store."""
+def current_version(root: Path | None = None, edition: int | None = None) -> str:
+    """The version named by the edition's pointer, with a clear error when there is none."""
     root = Path(root or paths.store_dir())
-    pointer = root / CURRENT_POINTER
+    edition = int(STATISTICS_EDITION if edition is None else edition)
+    pointer = root / pointer_name(edition)
     if not pointer.is_file():
+        setting = (
+            "" if edition == DEFAULT_STATISTICS_EDITION else f" with {EDITION_VARIABLE}={edition}"
+        )
         raise StoreError(
-            f"No observatory store in {root}. Fix: run `observatory build` (or `make demo`)."
+            f"No observatory store for NUTS {edition} in {root}. Fix: run `observatory build`"
+            f"{setting} (or `make demo`)."
         )
     return pointer.read_text(encoding="utf-8").strip()
 
@@ -331,10 +472,10 @@ def _read_table(directory: Path, name: str) -> pd.DataFrame:
         ) from error
 
 
-def load_store(root: Path | None = None) -> Store:
-    """Load the current store (geometries lazily)."""
+def load_store(root: Path | None = None, edition: int | None = None) -> Store:
+    """Load the current store of the edition (default the setting; geometries lazily)."""
     root = Path(root or paths.store_dir())
-    version = current_version(root)
+    version = current_version(root, edition)
     directory = root / version
     try:
         info = json.loads((directory / "store.json").read_text(encoding="utf-8"))

@@ -51,6 +51,14 @@ STATUS_SINGLE_YEAR = "not available: a single year; growth needs at least two ye
 STATUS_BASE_YEAR = "not available: base year of the growth period"
 STATUS_BASE_YEAR_ABSENT = "not available: the base year of the growth window is not in the data"
 STATUS_GROWTH_CELL_MISSING = "missing: employment not available in the year or base year"
+STATUS_ESTIMATED_CELL = (
+    "not available: the year or the base year was estimated from suppressed cells; "
+    "estimates are not compared over time"
+)
+STATUS_SERIES_BREAK = (
+    "not available: the growth window spans a series break (Eurostat flag b, or d in some "
+    "years only)"
+)
 
 INDICATOR_COLUMNS = [
     "region_code",
@@ -65,13 +73,20 @@ INDICATOR_COLUMNS = [
     "size_rank",
     "lq",
     "focus_share",
+    "wages_eur",
     "wage_per_employee_eur",
+    "relative_wage_index",
     "productivity_status",
+    "local_units",
+    "persons_per_local_unit",
     "employment_growth_pct",
     "growth_base_year",
+    "growth_spans_break",
     "dynamism_status",
+    "flag",
     "is_derived_by_allocation",
     "has_confidential_cells",
+    "is_apportioned",
     "is_small_base",
     "is_in_reference_set",
     "n_divisions",
@@ -157,7 +172,8 @@ def compute_cluster_indicators(
     groups = _category_year_groups(frame)
     frame = _add_size(frame, groups)
     frame = _add_specialisation_and_focus(frame, groups)
-    frame = _add_productivity(frame, wages, level)
+    frame = _add_productivity(frame, wages, level, groups)
+    frame = _add_local_units(frame)
     frame = _add_dynamism(frame, growth_window)
     frame = _add_small_base_flag(frame, small_base_floor)
     result = frame.reindex(columns=INDICATOR_COLUMNS).sort_values(CELL_KEYS, ignore_index=True)
@@ -374,23 +390,52 @@ def _add_specialisation_and_focus(frame: pd.DataFrame, groups: np.ndarray) -> pd
     )
 
 
-def _add_productivity(frame: pd.DataFrame, wages: pd.DataFrame | None, level: int) -> pd.DataFrame:
-    if wages is None:
+def _add_productivity(
+    frame: pd.DataFrame, wages: pd.DataFrame | None, level: int, groups: np.ndarray
+) -> pd.DataFrame:
+    """Wages per person employed, and relative to the category's European average (= 100).
+
+    Wages come from ``wages`` when given, else from the cluster table's own ``wages_eur``
+    column (the store's, from SBS V13320); without either, productivity is not available.
+    """
+    if wages is not None:
+        require_columns(wages, WAGE_COLUMNS, "wages")
+        if "nuts_level" in wages.columns:
+            wages = wages[wages["nuts_level"] == level]
+        _reject_duplicates(wages, CELL_KEYS, "wages")
+        frame = frame.drop(columns="wages_eur", errors="ignore")
+        frame = frame.merge(wages[list(WAGE_COLUMNS)], on=CELL_KEYS, how="left")
+    elif "wages_eur" not in frame.columns:
         return frame.assign(
+            wages_eur=np.nan,
             wage_per_employee_eur=np.nan,
+            relative_wage_index=np.nan,
             productivity_status=STATUS_NO_WAGES,
         )
-    require_columns(wages, WAGE_COLUMNS, "wages")
-    if "nuts_level" in wages.columns:
-        wages = wages[wages["nuts_level"] == level]
-    _reject_duplicates(wages, CELL_KEYS, "wages")
-    merged = frame.merge(wages[list(WAGE_COLUMNS)], on=CELL_KEYS, how="left")
-    employment = merged["employment_persons"]
-    wage = merged["wages_eur"].astype(float) / employment.where(employment > 0)
+    employment = frame["employment_persons"]
+    total_wages = frame["wages_eur"].astype(float)
+    wage = total_wages / employment.where(employment > 0)
+    both = frame["is_in_reference_set"] & wage.notna()
+    european_wages = total_wages.where(both).groupby(groups).transform("sum", min_count=1)
+    european_persons = employment.where(both).groupby(groups).transform("sum", min_count=1)
+    european_wage = european_wages / european_persons.where(european_persons > 0)
     statuses = pd.array([STATUS_AVAILABLE, STATUS_WAGE_CELL_MISSING], dtype="str")
-    return merged.drop(columns="wages_eur").assign(
+    return frame.assign(
+        wages_eur=total_wages,
         wage_per_employee_eur=wage,
+        relative_wage_index=100 * wage / european_wage.where(european_wage > 0),
         productivity_status=statuses.take(wage.isna().to_numpy(dtype=int)),
+    )
+
+
+def _add_local_units(frame: pd.DataFrame) -> pd.DataFrame:
+    """Local units (establishments) and persons employed per local unit (average size)."""
+    if "local_units" not in frame.columns:
+        return frame.assign(local_units=np.nan, persons_per_local_unit=np.nan)
+    units = frame["local_units"].astype(float)
+    return frame.assign(
+        local_units=units,
+        persons_per_local_unit=frame["employment_persons"] / units.where(units > 0),
     )
 
 
@@ -400,27 +445,31 @@ def _add_dynamism(frame: pd.DataFrame, growth_window: int | None) -> pd.DataFram
         return frame.assign(
             employment_growth_pct=np.nan,
             growth_base_year=pd.array([pd.NA] * len(frame), dtype="Int64"),
+            growth_spans_break=pd.array([pd.NA] * len(frame), dtype="boolean"),
             dynamism_status=STATUS_SINGLE_YEAR,
         )
     if growth_window is not None and growth_window < 1:
         raise ObservatoryError(
             f"growth_window must be a positive number of years, not {growth_window}."
         )
-    base_year = years - growth_window if growth_window else np.full(len(frame), years.min())
-    base_employment = _employment_in_year(frame, np.asarray(base_year))
-    span = (years - base_year).to_numpy()
-    is_growth_year = span > 0
-    ratio = frame["employment_persons"].to_numpy() / np.where(
-        base_employment > 0, base_employment, np.nan
+    base_year = np.asarray(
+        years - growth_window if growth_window else np.full(len(frame), years.min())
     )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # Masked, not a NaN exponent: 1 ** NaN is 1, which would give the base year 0 % growth.
-        growth = np.where(
-            is_growth_year, (ratio ** (1 / np.where(is_growth_year, span, 1)) - 1) * 100, np.nan
-        )
+    base_employment = _employment_in_year(frame, base_year)
+    span = years.to_numpy() - base_year
+    is_growth_year = span > 0
+    growth = compound_growth_pct(frame["employment_persons"].to_numpy(), base_employment, span)
+    spans_break = series_break_between(frame, base_year) & is_growth_year
+    estimated = estimated_between(frame, base_year) & is_growth_year
     status_codes = np.select(
-        [~is_growth_year, ~np.isin(base_year, years.unique()), ~np.isnan(growth)],
-        [1, 2, 0],
+        [
+            ~is_growth_year,
+            ~np.isin(base_year, years.unique()),
+            spans_break,
+            estimated & ~np.isnan(growth),
+            ~np.isnan(growth),
+        ],
+        [1, 2, 4, 5, 0],
         default=3,
     )
     statuses = [
@@ -428,25 +477,92 @@ def _add_dynamism(frame: pd.DataFrame, growth_window: int | None) -> pd.DataFram
         STATUS_BASE_YEAR,
         STATUS_BASE_YEAR_ABSENT,
         STATUS_GROWTH_CELL_MISSING,
+        STATUS_SERIES_BREAK,
+        STATUS_ESTIMATED_CELL,
     ]
-    base_years = pd.array(np.asarray(base_year), dtype="Int64")
+    base_years = pd.array(base_year, dtype="Int64")
     base_years[~is_growth_year] = pd.NA
+    breaks = pd.array(spans_break, dtype="boolean")
+    breaks[~is_growth_year] = pd.NA
     return frame.assign(
-        employment_growth_pct=growth,
+        employment_growth_pct=np.where(spans_break | estimated, np.nan, growth),
         growth_base_year=base_years,
+        growth_spans_break=breaks,
         dynamism_status=pd.array(statuses, dtype="str").take(status_codes),
     )
 
 
-def _employment_in_year(frame: pd.DataFrame, target_years: np.ndarray) -> np.ndarray:
-    """Employment of each row's region x category in ``target_years`` (NaN where absent)."""
+def compound_growth_pct(end: np.ndarray, start: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """Compound annual growth in % from ``start`` to ``end`` over ``years`` (> 0).
+
+    NaN where a value is missing, the start is not positive or ``years`` is not positive.
+    """
+    end, start, years = (np.asarray(v, dtype=float) for v in (end, start, years))
+    valid = years > 0
+    ratio = end / np.where(start > 0, start, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # Masked, not a NaN exponent: 1 ** NaN is 1, which would give the base year 0 % growth.
+        return np.where(valid, (ratio ** (1 / np.where(valid, years, 1)) - 1) * 100, np.nan)
+
+
+def flag_letters(flags: pd.Series) -> pd.Series:
+    """Eurostat flag letters of each cell, without the workbook's ``invalid`` marker."""
+    text = flags.astype("str").fillna("")
+    return text.str.replace("invalid", "", regex=False).str.replace(",", "", regex=False)
+
+
+def series_break_between(frame: pd.DataFrame, start_year: np.ndarray) -> np.ndarray:
+    """Whether each row's series breaks between ``start_year`` and the row's year.
+
+    A break is a ``b`` flag (break in series) in any year after the start up to the row's
+    year, or a ``d`` flag (definition differs) in some but not all of the years from the
+    start to the row's year. Uses the cell's own ``flag`` column (absent: no break known).
+    """
+    if "flag" not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    letters = flag_letters(frame["flag"])
+    has_b = letters.str.contains("b", regex=False).to_numpy()
+    has_d = letters.str.contains("d", regex=False).to_numpy()
+    grid = np.sort(frame["year"].astype(int).unique())
+    cells = frame.groupby(["region_code", "category_code"], sort=False).ngroup().to_numpy()
+    position = np.searchsorted(grid, frame["year"].astype(int).to_numpy())
+    b_counts = np.zeros((cells.max() + 1 if len(cells) else 0, len(grid) + 1))
+    d_counts = np.zeros_like(b_counts)
+    np.add.at(b_counts, (cells, position + 1), has_b)
+    np.add.at(d_counts, (cells, position + 1), has_d)
+    b_cumulative, d_cumulative = b_counts.cumsum(axis=1), d_counts.cumsum(axis=1)
+    start = np.searchsorted(grid, np.asarray(start_year, dtype=int))
+    start_known = (start < len(grid)) & (grid[np.minimum(start, len(grid) - 1)] == start_year)
+    start = np.minimum(start, position)
+    after_start = b_cumulative[cells, position + 1] - b_cumulative[cells, start + 1]
+    d_in_window = d_cumulative[cells, position + 1] - d_cumulative[cells, start]
+    n_years = position - start + 1
+    mixed_d = (d_in_window > 0) & (d_in_window < n_years)
+    return start_known & ((after_start > 0) | mixed_d)
+
+
+def _employment_in_year(
+    frame: pd.DataFrame, target_years: np.ndarray, column: str = "employment_persons"
+) -> np.ndarray:
+    """``column`` of each row's region x category in ``target_years`` (NaN where absent)."""
     cell_ids = frame.groupby(["region_code", "category_code"], sort=False).ngroup().to_numpy()
-    employment = pd.Series(
-        frame["employment_persons"].to_numpy(),
+    values = pd.Series(
+        frame[column].astype(float).to_numpy(),
         index=pd.MultiIndex.from_arrays([cell_ids, frame["year"].to_numpy()]),
     )
     wanted = pd.MultiIndex.from_arrays([cell_ids, target_years])
-    return employment.reindex(wanted).to_numpy(dtype=float)
+    return values.reindex(wanted).to_numpy(dtype=float)
+
+
+def estimated_between(frame: pd.DataFrame, start_year: np.ndarray) -> np.ndarray:
+    """Whether each row's cell was estimated from suppressed cells in its year or in
+    ``start_year`` (``has_confidential_cells``): such estimates are not compared over time,
+    since the section remainder they come from moves with every other division."""
+    if "has_confidential_cells" not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    own = frame["has_confidential_cells"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    base = _employment_in_year(frame, np.asarray(start_year), "has_confidential_cells")
+    return own | (np.nan_to_num(base, nan=0.0) > 0)
 
 
 def _add_small_base_flag(frame: pd.DataFrame, floor: float) -> pd.DataFrame:

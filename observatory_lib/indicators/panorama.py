@@ -46,6 +46,7 @@ FLAG_COLUMNS = [
     "is_small_base",
     "is_derived_by_allocation",
     "has_confidential_cells",
+    "is_apportioned",
     "stars_basis",
 ]
 RANKING = ["stars", "lq", "employment_persons"]

@@ -34,9 +34,16 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from observatory_lib import paths
-from observatory_lib.constants import DEFAULT_STAR_PRESET, EU_LABEL, STATISTICS_EDITION
+from observatory_lib.constants import (
+    DEFAULT_CHANGE_WINDOW,
+    DEFAULT_STAR_PRESET,
+    EU_LABEL,
+    GROWTH_WINDOW_YEARS,
+    STATISTICS_EDITION,
+)
 from observatory_lib.data.store import Store, current_version, load_store
 from observatory_lib.errors import ObservatoryError, unknown_code
+from observatory_lib.indicators import change
 from observatory_lib.indicators.clusters import (
     STRUCTURAL_INDICATORS,
     compute_cluster_indicators,
@@ -84,11 +91,19 @@ __all__ = [
     "MIN_STARS",
     "RANK_PERCENTILES",
     "available_indicators",
+    "category_trends",
+    "change_panel",
+    "change_window",
     "clear_cache",
+    "cluster_indicators",
     "cluster_levels",
+    "cluster_years",
     "country_names",
     "current_store",
     "eu_region_codes",
+    "europe_change",
+    "europe_change_headline",
+    "fastest_growing_regions",
     "framework",
     "geometries",
     "memo",
@@ -101,8 +116,12 @@ __all__ = [
     "scoreboard",
     "scoreboard_inputs",
     "scoreboard_tables",
+    "shift_share",
+    "star_transitions",
+    "statistics_edition",
     "statistics_regions",
     "structural_indicators",
+    "window_ending",
 ]
 
 
@@ -227,6 +246,51 @@ def cluster_levels(store: Store) -> list[int]:
     )
 
 
+def cluster_years(store: Store) -> list[int]:
+    """The years with cluster data in the store (2008-2015 on the real data)."""
+    return memo(
+        (store.version, "cluster_years"),
+        lambda: sorted(int(v) for v in store.cluster_employment["year"].dropna().unique()),
+    )
+
+
+def statistics_edition(store: Store) -> int:
+    """The NUTS edition the store's statistics are shown in (``store.json``, else the setting)."""
+    return int(store.info.get("statistics_nuts_edition", STATISTICS_EDITION))
+
+
+def _checked_level(store: Store, level: int) -> int:
+    level = int(level)
+    if level not in cluster_levels(store):
+        levels = [str(v) for v in cluster_levels(store)]
+        raise unknown_code("NUTS level", str(level), levels, hint="Levels with cluster data.")
+    return level
+
+
+def cluster_indicators(
+    store: Store, level: int = 2, *, reference_countries: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Every cluster indicator of every region x category x year at one NUTS level.
+
+    Employment, size, LQ, focus, wages and wages per person employed (also relative to the
+    category's European average = 100), local units and persons per local unit, and the
+    compound annual employment growth over the ``GROWTH_WINDOW_YEARS`` ending in each year
+    (missing, flagged, where the window spans a series break). Not rated (no stars).
+    """
+    level = _checked_level(store, level)
+    countries = reference_or_none(reference_countries)
+    return memo(
+        (store.version, "indicators", level, countries),
+        lambda: compute_cluster_indicators(
+            store.cluster_employment,
+            store.region_employment_totals,
+            level=level,
+            reference_countries=countries,
+            growth_window=GROWTH_WINDOW_YEARS,
+        ),
+    )
+
+
 def rated_clusters(
     store: Store,
     level: int = 2,
@@ -241,7 +305,8 @@ def rated_clusters(
         store: the loaded store.
         level: NUTS level with cluster data (``cluster_levels``).
         star_preset: a preset name (``stars.list_star_presets()``) or a rule set.
-        year: keep this year only (checked against the years in the store); None keeps all.
+        year: keep this year only (checked against the years in the store); None keeps all,
+            each rated within its own year.
         reference_countries: the European reference set; None or empty: every country
             present at the level.
 
@@ -249,23 +314,28 @@ def rated_clusters(
         UnknownCodeError: unknown preset, level, year or country (valid choices listed).
     """
     rules = load_star_preset(star_preset)
-    level = int(level)
-    if level not in cluster_levels(store):
-        levels = [str(v) for v in cluster_levels(store)]
-        raise unknown_code("NUTS level", str(level), levels, hint="Levels with cluster data.")
+    level = _checked_level(store, level)
     countries = reference_or_none(reference_countries)
 
     def compute() -> pd.DataFrame:
-        indicators = compute_cluster_indicators(
-            store.cluster_employment,
-            store.region_employment_totals,
-            level=level,
-            reference_countries=countries,
-        )
+        indicators = cluster_indicators(store, level, reference_countries=countries)
         return rate_stars(indicators, rules)
 
-    rated = memo((store.version, "rated", level, rules, countries), compute)
-    return _select_year(rated, year)
+    key = (store.version, "rated", level, rules, countries)
+    rated = memo(key, compute)
+    if year is None:
+        return _select_year(rated, None)
+    by_year = memo(
+        (*key, "by_year"),
+        lambda: {
+            int(value): rows.reset_index(drop=True)
+            for value, rows in rated.groupby("year", sort=True)
+        },
+    )
+    if int(year) not in by_year:
+        _select_year(rated, year)  # raises, naming the years with data
+    # a shallow copy: under copy-on-write a caller's changes never reach the memo's table
+    return by_year[int(year)].copy(deep=False)
 
 
 def structural_indicators(
@@ -551,6 +621,149 @@ def _eu_countries_with_values(inputs: pd.DataFrame, chosen: Framework, level: in
     ]
     present = set(rows["region_code"].str[:2])
     return [country for country in EU_COUNTRIES if country in present]
+
+
+# --- change over time ------------------------------------------------------------------------
+
+
+def change_window(store: Store, window: Sequence[int] | None = None) -> tuple[int, int]:
+    """The (start, end) years a change is measured over: ``DEFAULT_CHANGE_WINDOW`` unless
+    given, checked against the store's years (unknown years list the valid ones)."""
+    start, end = (int(v) for v in (window or DEFAULT_CHANGE_WINDOW))
+    years = cluster_years(store)
+    for value in (start, end):
+        if value not in years:
+            raise unknown_code(
+                "year", str(value), [str(y) for y in years], hint="Years with cluster data."
+            )
+    if start >= end:
+        raise ObservatoryError(f"The change window {start}-{end} must run forward, e.g. 2011-2015.")
+    return start, end
+
+
+def window_ending(store: Store, year: int) -> tuple[int, int] | None:
+    """The change window the products show for ``year``: ``GROWTH_WINDOW_YEARS`` back (or from
+    the first year with data after that); None when ``year`` is the first year with data."""
+    years = cluster_years(store)
+    later = [y for y in years if max(int(year) - GROWTH_WINDOW_YEARS, years[0]) <= y < int(year)]
+    return (later[0], int(year)) if later and int(year) in years else None
+
+
+def shift_share(store: Store, level: int = 2, window: Sequence[int] | None = None) -> pd.DataFrame:
+    """Shift-share of every regional cluster's employment change over the window
+    (``change.compute_shift_share``; every country present forms Europe)."""
+    start, end = change_window(store, window)
+    return memo(
+        (store.version, "shift_share", int(level), start, end),
+        lambda: change.compute_shift_share(cluster_indicators(store, level), start, end),
+    )
+
+
+def star_transitions(
+    store: Store,
+    level: int = 2,
+    star_preset: str | StarRuleSet = DEFAULT_STAR_PRESET,
+    window: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Stars gained, lost or kept over the window, with the criteria that flipped."""
+    rules = load_star_preset(star_preset)
+    start, end = change_window(store, window)
+    return memo(
+        (store.version, "transitions", int(level), rules, start, end),
+        lambda: change.compute_star_transitions(rated_clusters(store, level, rules), start, end),
+    )
+
+
+def category_trends(
+    store: Store, level: int = 2, window: Sequence[int] | None = None
+) -> pd.DataFrame:
+    """Each category's European employment per year on a constant set of regions."""
+    start, end = change_window(store, window)
+    return memo(
+        (store.version, "trends", int(level), start, end),
+        lambda: change.compute_category_trends(cluster_indicators(store, level), start, end),
+    )
+
+
+def europe_change(
+    store: Store,
+    level: int = 2,
+    star_preset: str | StarRuleSet = DEFAULT_STAR_PRESET,
+    window: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """How each category changed in Europe over the window (growth, regions, star moves)."""
+    rules = load_star_preset(star_preset)
+    start, end = change_window(store, window)
+    return memo(
+        (store.version, "europe_change", int(level), rules, start, end),
+        lambda: change.compute_europe_change(
+            shift_share(store, level, (start, end)),
+            star_transitions(store, level, rules, (start, end)),
+            category_trends(store, level, (start, end)),
+        ),
+    )
+
+
+def europe_change_headline(
+    store: Store,
+    level: int = 2,
+    star_preset: str | StarRuleSet = DEFAULT_STAR_PRESET,
+    window: Sequence[int] | None = None,
+) -> dict:
+    """Europe's headline change over the traded categories (``change.summarise_europe_change``)."""
+    rules = load_star_preset(star_preset)
+    start, end = change_window(store, window)
+    return memo(
+        (store.version, "europe_headline", int(level), rules, start, end),
+        lambda: change.summarise_europe_change(
+            category_trends(store, level, (start, end)),
+            star_transitions(store, level, rules, (start, end)),
+        ),
+    )
+
+
+def fastest_growing_regions(
+    store: Store,
+    level: int,
+    category_code: str,
+    *,
+    year: int,
+    n: int = 10,
+    min_employment: float = 1000,
+) -> pd.DataFrame:
+    """The regions where the category's employment grew fastest over the growth window
+    ending in ``year`` (compound annual rate; clusters of at least ``min_employment``
+    persons, series without a break), fastest first."""
+
+    def by_category() -> dict[str, pd.DataFrame]:
+        rows = cluster_indicators(store, level)
+        rows = rows.loc[
+            (rows["year"] == int(year))
+            & rows["employment_growth_pct"].notna()
+            & (rows["employment_persons"] >= min_employment)
+        ]
+        ordered = rows.sort_values(
+            ["employment_growth_pct", "region_code"], ascending=[False, True]
+        )
+        return dict(iter(ordered.groupby("category_code", sort=False)))
+
+    key = (store.version, "growing_by_category", int(level), int(year), float(min_employment))
+    chosen = memo(key, by_category).get(category_code)
+    if chosen is None:
+        return cluster_indicators(store, level).iloc[0:0]
+    return chosen.head(n).reset_index(drop=True)
+
+
+def change_panel(
+    store: Store, level: int = 2, star_preset: str | StarRuleSet = DEFAULT_STAR_PRESET
+) -> pd.DataFrame:
+    """Every indicator of every region x category x year at ``level`` as a tidy long panel
+    (``region_code, category_code, year, indicator_code, value, unit, flag, ...``)."""
+    rules = load_star_preset(star_preset)
+    return memo(
+        (store.version, "change_panel", int(level), rules),
+        lambda: change.to_long_panel(rated_clusters(store, level, rules)),
+    )
 
 
 # --- small helpers ---------------------------------------------------------------------------

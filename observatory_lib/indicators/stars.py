@@ -57,6 +57,7 @@ class StarCriterion:
     cutoff: float
     verified: bool | None = None
     note: str = ""
+    min_employment: float | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -261,7 +262,23 @@ def _parse_criterion(item: Any, rule_set: str) -> StarCriterion:
         cutoff=_checked_cutoff(item["rule"], item["cutoff"], name),
         verified=item.get("verified"),
         note=str(item.get("note", "")),
+        min_employment=_checked_floor(item.get("min_employment"), name),
     )
+
+
+def _checked_floor(value: Any, name: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        floor = float(value)
+    except (TypeError, ValueError):
+        floor = -1.0
+    if not np.isfinite(floor) or floor < 0:
+        raise ConfigError(
+            f"Criterion {name!r} has min_employment {value!r}; give a number of persons >= 0, "
+            "e.g. 1000, or leave it out."
+        )
+    return floor
 
 
 def _checked_cutoff(rule: str, cutoff: Any, name: str) -> float:
@@ -306,11 +323,17 @@ def _evaluate_criterion(
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Return the metric, the threshold applied and the pass/fail (NA when unknown)."""
     value = frame[criterion.metric].astype("Float64").astype(float)
+    eligible = pd.Series(True, index=frame.index)
+    if criterion.min_employment is not None:
+        # Below the floor a cluster cannot earn the star (a tiny cell's wage or growth says
+        # little), and it does not set the threshold either; it fails, it is not missing.
+        eligible = frame["employment_persons"].astype(float) >= criterion.min_employment
     if criterion.rule == "threshold":
         threshold = pd.Series(criterion.cutoff, index=frame.index, dtype=float)
         passes = value >= threshold
     else:
-        threshold, passes = _top_share(frame, value, criterion.cutoff, groups)
+        threshold, passes = _top_share(frame, value.where(eligible), criterion.cutoff, groups)
+    passes = passes & eligible
     passed = passes.astype("boolean").mask(value.isna() | threshold.isna())
     return value, threshold, passed
 

@@ -34,7 +34,7 @@ from observatory_lib.products.kit.display import (
 )
 from observatory_lib.products.kit.document import Document, source_line
 from observatory_lib.products.kit.notes import cutoff_text, star_criteria_table, stars_methods_note
-from observatory_lib.products.kit.numbers import format_number, format_percent
+from observatory_lib.products.kit.numbers import format_growth, format_number, format_percent
 from observatory_lib.products.kit.provenance import (
     PRODUCT_SOURCES,
     attribution_lines,
@@ -135,6 +135,15 @@ RATED_DOWNLOAD_COLUMNS = [
     "size_rank",
     "lq",
     "focus_share",
+    "wages_eur",
+    "wage_per_employee_eur",
+    "relative_wage_index",
+    "local_units",
+    "persons_per_local_unit",
+    "employment_growth_pct",
+    "growth_base_year",
+    "growth_spans_break",
+    "flag",
     "stars",
     "stars_out_of",
     "stars_basis",
@@ -142,10 +151,44 @@ RATED_DOWNLOAD_COLUMNS = [
     "is_in_reference_set",
     "is_derived_by_allocation",
     "has_confidential_cells",
+    "is_apportioned",
     "is_small_base",
     "nuts_edition",
     "dataset_code",
 ]
+
+
+@dataclasses.dataclass(frozen=True)
+class PanoramaChange:
+    """How Europe's clusters changed over a window (``recipes.europe_change`` and its parts).
+
+    Attributes:
+        window: (start, end) years.
+        by_category: one row per category: employment on constant regions, growth per year,
+            regions growing, stars gained and lost (traded and emerging, with names).
+        shift_share, transitions: every regional cluster's shift-share and star transition.
+        europe: the headline counts over the traded categories.
+    """
+
+    window: tuple[int, int]
+    by_category: pd.DataFrame
+    shift_share: pd.DataFrame
+    transitions: pd.DataFrame
+    europe: dict[str, Any]
+
+    def headline_markdown(self) -> str:
+        start, end = self.window
+        e = self.europe
+        growth = format_growth(e["employment_cagr_pct"])
+        return (
+            f"From {start} to {end}, employment in Europe's traded clusters changed by "
+            f"**{growth} a year** ({format_number(e['n_clusters_compared'])} regional clusters "
+            "whose employment is known in every year, without a series break). "
+            f"**{format_number(e['n_gained'])}** traded regional clusters gained stars, "
+            f"**{format_number(e['n_lost'])}** lost some and {format_number(e['n_kept'])} kept "
+            f"their count; {format_number(e['n_across_break'])} whose series breaks between the "
+            "two years are not counted. The categories below are ranked by their European growth."
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,6 +220,30 @@ class PanoramaReport:
     criteria: pd.DataFrame
     sensitivity: pd.DataFrame
     europe: dict[str, Any]
+    change: PanoramaChange | None = None
+
+    def change_by_category(self) -> pd.DataFrame:
+        """The categories ranked by European growth over the window (empty when none); an
+        emerging industry's name says so (Biopharmaceuticals is both a category and one)."""
+        if self.change is None:
+            return pd.DataFrame()
+        table = self.change.by_category
+        emerging = table["category_type"].eq("emerging")
+        names = (
+            table["category_name"]
+            .astype("str")
+            .where(~emerging, table["category_name"].astype("str") + " (emerging industry)")
+        )
+        return table.assign(category_name=names)
+
+    def change_markdown(self) -> str:
+        """The change section's headline, or why there is none."""
+        if self.change is None:
+            return (
+                f"Change over time: not available ({self.year} is the first year with cluster "
+                "data)."
+            )
+        return self.change.headline_markdown()
 
     def headline_markdown(self) -> str:
         """The Europe-wide result in two sentences."""
@@ -205,6 +272,9 @@ class PanoramaReport:
             "star_preset": self.star_preset,
             "reference_countries": list(self.reference_countries),
             **self.europe,
+            "change": None
+            if self.change is None
+            else {"window": list(self.change.window), **self.change.europe},
         }
 
 
@@ -265,6 +335,22 @@ def panorama_context(
         criteria=star_criteria_table(rules),
         sensitivity=compute_panorama_sensitivity(rated, rules, lq_cutoffs, top_shares),
         europe=_europe_counts(rated, by_region),
+        change=_panorama_change(store, int(level), rules, int(year)),
+    )
+
+
+def _panorama_change(store, level: int, rules: StarRuleSet, year: int) -> PanoramaChange | None:
+    """Europe's change over the window ending in ``year`` (None in the first year with data)."""
+    window = recipes.window_ending(store, year)
+    if window is None:
+        return None
+    by_category = recipes.europe_change(store, level, rules, window)
+    return PanoramaChange(
+        window=window,
+        by_category=with_category_names(by_category, store.cluster_categories),
+        shift_share=recipes.shift_share(store, level, window),
+        transitions=recipes.star_transitions(store, level, rules, window),
+        europe=recipes.europe_change_headline(store, level, rules, window),
     )
 
 
@@ -364,16 +450,25 @@ def write_panorama_downloads(
     """Write the Panorama tables (CSV with BOM + XLSX, with provenance) under outputs/.
 
     Files: ``starred_clusters_by_region``, ``starred_clusters_by_country``,
-    ``leaders_by_category``, ``emerging_industries``, ``rated_clusters`` and
-    ``star_sensitivity``, each suffixed ``_<preset>_nuts<level>_<year>``. Tables above
-    ``XLSX_MAX_CELLS`` cells (the full ``rated_clusters`` at NUTS 2) are written as CSV only.
+    ``leaders_by_category``, ``emerging_industries`` and ``star_sensitivity``, each suffixed
+    ``_<preset>_nuts<level>_<year>``; ``rated_clusters_<preset>_nuts<level>_<first>-<last>``,
+    every rated regional cluster of every year (a panel: region, category, year); and, over
+    the change window, ``europe_change``, ``shift_share`` and ``star_transitions``
+    (``_<preset>_nuts<level>_<start>-<end>``). Tables above ``XLSX_MAX_CELLS`` cells (the
+    rated clusters at NUTS 2) are written as CSV only.
 
     Returns:
         The written paths.
     """
     regions = recipes.region_names(store, report.nuts_level)
-    rated = report.rated.merge(regions, on="region_code", how="left")
+    every_year = recipes.rated_clusters(
+        store, report.nuts_level, report.rule_set, reference_countries=report.reference_countries
+    )
+    rated = with_category_names(every_year, store.cluster_categories).merge(
+        regions, on="region_code", how="left"
+    )
     what = f"NUTS {report.nuts_level}, {report.year}, star rule set {report.star_preset}"
+    sources = product_sources(store, "clusters")
     tables = {
         "starred_clusters_by_region": (
             report.by_region,
@@ -385,14 +480,42 @@ def write_panorama_downloads(
         ),
         "leaders_by_category": (report.leaders, f"Leading regions per cluster category, {what}"),
         "emerging_industries": (report.emerging, f"Emerging industries, {what}"),
-        "rated_clusters": (
-            rated.reindex(columns=RATED_DOWNLOAD_COLUMNS),
-            f"Rated regional clusters, {what}",
-        ),
         "star_sensitivity": (report.sensitivity, f"Star sensitivity to the cut-offs, {what}"),
     }
     suffix = f"{report.star_preset}_nuts{report.nuts_level}_{report.year}"
-    return write_tables(tables, output_subdir, suffix, product_sources(store, "clusters"))
+    written = write_tables(tables, output_subdir, suffix, sources)
+    years = recipes.cluster_years(store)
+    panel = {
+        "rated_clusters": (
+            rated.reindex(columns=RATED_DOWNLOAD_COLUMNS),
+            f"Rated regional clusters of every year {years[0]}-{years[-1]} (region x category x "
+            f"year), NUTS {report.nuts_level}, star rule set {report.star_preset}",
+        )
+    }
+    panel_suffix = f"{report.star_preset}_nuts{report.nuts_level}_{years[0]}-{years[-1]}"
+    written += write_tables(panel, output_subdir, panel_suffix, sources)
+    if report.change is not None:
+        written += _write_change_downloads(report, output_subdir, sources)
+    return written
+
+
+def _write_change_downloads(report: PanoramaReport, output_subdir: str, sources) -> list[Path]:
+    change = report.change
+    start, end = change.window
+    what = f"{start}-{end}, NUTS {report.nuts_level}, star rule set {report.star_preset}"
+    tables = {
+        "europe_change": (change.by_category, f"How Europe's cluster categories changed, {what}"),
+        "shift_share": (
+            change.shift_share,
+            f"Shift-share of every regional cluster's employment change, {what}",
+        ),
+        "star_transitions": (
+            change.transitions,
+            f"Stars gained, lost or kept by every regional cluster, {what}",
+        ),
+    }
+    suffix = f"{report.star_preset}_nuts{report.nuts_level}_{start}-{end}"
+    return write_tables(tables, output_subdir, suffix, sources)
 
 
 # --- the publication ----------------------------------------------------------------------
@@ -434,6 +557,26 @@ EMERGING_PUBLISHED = PublishedTable(
         "leading_region_stars",
     ),
     stub="category_name",
+)
+CHANGE_PUBLISHED = PublishedTable(
+    columns=(
+        "category_name",
+        "employment_start",
+        "employment_end",
+        "employment_cagr_pct",
+        "n_regions_growing",
+        "n_regions_compared",
+        "n_stars_gained",
+        "n_stars_lost",
+    ),
+    stub="category_name",
+    max_rows=20,
+    empty_text="No change can be measured at this level and year.",
+    notes=(
+        "Employment is summed over the regions whose employment in the category is known in "
+        "both years without a series break (so that changes in coverage do not show as "
+        "growth); growth is a compound annual rate.",
+    ),
 )
 CRITERIA_PUBLISHED = PublishedTable(
     columns=("criterion", "rule_text", "is_verified"), stub="criterion"
@@ -481,8 +624,31 @@ def key_findings(report: PanoramaReport) -> list[str]:
             f"starred as well; {lead['category_name']} has the most starred regions "
             f"({format_number(lead['n_starred_regions'])})."
         )
+    findings.append(_change_finding(report))
     findings.append(_sensitivity_finding(report))
     return [finding for finding in findings if finding]
+
+
+def _change_finding(report: PanoramaReport) -> str:
+    """Europe's change over the window: growth, the fastest category, stars gained and lost."""
+    if report.change is None:
+        return ""
+    start, end = report.change.window
+    e = report.change.europe
+    traded = report.change.by_category
+    traded = traded[traded["category_type"].eq("traded") & traded["employment_cagr_pct"].notna()]
+    fastest = (
+        f"; {traded.iloc[0]['category_name']} grew fastest "
+        f"({format_growth(traded.iloc[0]['employment_cagr_pct'])} a year)"
+        if len(traded)
+        else ""
+    )
+    return (
+        f"From {start} to {end}, employment in Europe's traded clusters changed by "
+        f"{format_growth(e['employment_cagr_pct'], missing='an unknown rate')} a year{fastest}. "
+        f"{format_number(e['n_gained'])} regional clusters gained stars and "
+        f"{format_number(e['n_lost'])} lost some."
+    )
 
 
 def _sensitivity_finding(report: PanoramaReport) -> str:
@@ -531,6 +697,7 @@ def publication(
         *_countries_parts(doc, report, source, where),
         *_regions_parts(doc, report, maps, source, where),
         *_categories_parts(doc, report, source, where),
+        *_change_parts(doc, report, source),
         *_sensitivity_parts(doc, report),
         doc.section("Downloads", downloads_text(downloads)),
         doc.methods_and_sources(
@@ -639,6 +806,48 @@ def _categories_parts(doc: Document, report: PanoramaReport, source: str, where:
             source=source,
         ),
     ]
+
+
+def _change_parts(doc: Document, report: PanoramaReport, source: str) -> list:
+    """How Europe's clusters changed over the window: headline, then the categories by growth
+    (series breaks and apportioned regions in the notes)."""
+    if report.change is None:
+        return [doc.section("How Europe's clusters changed", report.change_markdown())]
+    start, end = report.change.window
+    table = report.change_by_category()
+    notes = []
+    across = int(report.change.europe["n_across_break"])
+    if across:
+        notes.append(
+            f"{format_number(across)} traded regional clusters whose series breaks between "
+            f"{start} and {end} (Eurostat flag b, or d in some years only) are not counted in "
+            "the stars gained or lost; their change is not computed."
+        )
+    apportioned = _apportioned_regions(report)
+    if apportioned:
+        notes.append(
+            f"Figures of {len(apportioned)} regions are apportioned from NUTS 2013 regions by "
+            f"2011 population (JRC NUTS converter): {', '.join(apportioned)}."
+        )
+    return [
+        doc.section(f"How Europe's clusters changed, {start}–{end}", report.change_markdown()),
+        doc.table(
+            table,
+            CHANGE_PUBLISHED,
+            title=f"Cluster categories by European employment growth, {start}–{end}",
+            subtitle=f"NUTS {report.nuts_level} regions, traded categories and emerging industries",
+            source=source,
+            notes=notes,
+            full_table="europe change (CSV, XLSX)",
+        ),
+    ]
+
+
+def _apportioned_regions(report: PanoramaReport) -> list[str]:
+    if "is_apportioned" not in report.rated.columns:
+        return []
+    flagged = report.rated["is_apportioned"].astype("boolean").fillna(False).astype(bool)
+    return sorted(report.rated.loc[flagged, "region_code"].astype("str").unique())
 
 
 def _sensitivity_parts(doc: Document, report: PanoramaReport) -> list:

@@ -42,7 +42,13 @@ from observatory_lib.products.kit.display import (
 from observatory_lib.products.kit.document import Document, source_line
 from observatory_lib.products.kit.labels import ColumnLabel, stars_text
 from observatory_lib.products.kit.notes import DIVISION_NOTE, stars_methods_note
-from observatory_lib.products.kit.numbers import format_cell, format_number, format_share
+from observatory_lib.products.kit.numbers import (
+    MISSING_CELL,
+    format_cell,
+    format_growth,
+    format_number,
+    format_share,
+)
 from observatory_lib.products.kit.provenance import (
     PRODUCT_SOURCES,
     attribution_lines,
@@ -98,6 +104,7 @@ CONCENTRATION_TABLE = TableSpec(columns=("label", "value"))
 OVERLAP_EMERGING_TABLE = TableSpec(
     empty_text="The category shares no NACE class with an emerging industry."
 )
+N_FASTEST = 10
 OVERLAP_TRADED_TABLE = TableSpec(
     empty_text="The category shares no NACE class with another traded category."
 )
@@ -115,6 +122,10 @@ class SectorReport:
         overlap_emerging: emerging industries sharing NACE classes with the category.
         overlap_traded: traded categories sharing classes (non-empty for emerging industries).
         notes: what limits the report (classes outside the SBS scope, missing cells).
+        window: the change window (None in the first year with data).
+        trend: the category's European employment per year on constant regions.
+        fastest_growing: the regions where it grew fastest over the window (at least 1,000
+            persons employed, series without a break), with stars and wages against Europe.
     """
 
     category_code: str
@@ -133,6 +144,30 @@ class SectorReport:
     overlap_emerging: pd.DataFrame
     overlap_traded: pd.DataFrame
     notes: tuple[str, ...]
+    window: tuple[int, int] | None = None
+    trend: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    fastest_growing: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+
+    def trend_markdown(self) -> str:
+        """The category's change over the window in one sentence, or why there is none."""
+        if self.window is None:
+            return f"Trend: not available ({self.year} is the first year with cluster data)."
+        start, end = self.window
+        if self.trend.empty:
+            return (
+                f"Trend {start}–{end}: not available (no region has the category's employment "
+                "in every year without a series break)."
+            )
+        first, last = self.trend.iloc[0], self.trend.iloc[-1]
+        return (
+            f"From {start} to {end}, the category's employment in the "
+            f"{format_number(last['n_regions'])} reference regions with data in every year (no "
+            f"series break) went from {format_number(first['employment_persons'])} to "
+            f"{format_number(last['employment_persons'])} persons (index "
+            f"{format_number(last['employment_index'], 1)}, {start} = 100). "
+            f"The fastest-growing regions grew at the compound annual rate shown over "
+            f"{start}–{end}; regions below 1 000 persons and series with a break are left out."
+        )
 
     @property
     def n_starred_regions(self) -> int:
@@ -279,8 +314,40 @@ def sector_report_content(
         overlap_traded=compute_category_overlap(
             nace_classes, category_code, categories, against="traded"
         ),
-        notes=_sector_notes(n_classes, n_in_scope, composition, concentration),
+        notes=_sector_notes(n_classes, n_in_scope, composition, concentration)
+        + _apportioned_note(view.table),
+        **_change_parts(store, category_code, int(level), rules, int(year)),
     )
+
+
+def view_stars(store, level: int, rules, year: int, category_code: str) -> pd.Series:
+    """The category's stars per region in ``year`` (the rated table split by category once)."""
+
+    def split() -> dict[str, pd.Series]:
+        rated = recipes.rated_clusters(store, level, rules, year=year)
+        return {
+            code: rows.set_index("region_code")["stars"]
+            for code, rows in rated.groupby("category_code", sort=False)
+        }
+
+    key = (store.version, "stars_by_category", level, rules, year)
+    return recipes.memo(key, split).get(category_code, pd.Series(dtype="Int64"))
+
+
+def _change_parts(store, category_code: str, level: int, rules, year: int) -> dict:
+    """The trend and the fastest-growing regions over the window ending in ``year``."""
+    window = recipes.window_ending(store, year)
+    if window is None:
+        return {"window": None}
+    trends = recipes.category_trends(store, level, window)
+    trend = trends[trends["category_code"] == category_code].reset_index(drop=True)
+    fastest = recipes.fastest_growing_regions(store, level, category_code, year=year, n=N_FASTEST)
+    stars = view_stars(store, level, rules, year, category_code)
+    names = recipes.region_names(store, level)
+    fastest = fastest.merge(names, on="region_code", how="left").assign(
+        stars=lambda frame: frame["region_code"].map(stars)
+    )
+    return {"window": window, "trend": trend, "fastest_growing": fastest.reset_index(drop=True)}
 
 
 def _leading_regions(table: pd.DataFrame, n_leaders: int) -> pd.DataFrame:
@@ -342,6 +409,19 @@ def _missing_like(column: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(column.dtype):
         return pd.Series(np.nan, index=column.index, dtype=float)
     return pd.Series(None, index=column.index, dtype=object)
+
+
+def _apportioned_note(table: pd.DataFrame) -> tuple[str, ...]:
+    """Name the regions whose figures were apportioned from another NUTS edition."""
+    if "is_apportioned" not in table.columns:
+        return ()
+    flagged = table.loc[table["is_apportioned"].astype("boolean").fillna(False), "region_code"]
+    if flagged.empty:
+        return ()
+    return (
+        f"{len(flagged)} regions' figures are apportioned from NUTS 2013 regions by 2011 "
+        f"population (JRC NUTS converter): {', '.join(sorted(flagged.astype(str)))}.",
+    )
 
 
 def _sector_notes(
@@ -436,9 +516,37 @@ def write_sector_downloads(
             f"{name}: traded categories sharing NACE classes",
         ),
     }
+    if report.window is not None:
+        window = f"{report.window[0]}-{report.window[1]}"
+        tables["trend"] = (
+            report.trend,
+            f"{name}: European employment per year on constant regions, {window}",
+        )
+        tables["fastest_growing_regions"] = (
+            report.fastest_growing,
+            f"{name}: fastest-growing regions, compound annual growth {window}",
+        )
     subdir = f"{output_stem(output_subdir, report.category_code)}"
     suffix = f"{report.star_preset}_nuts{report.nuts_level}_{report.year}"
-    return write_tables(tables, subdir, suffix, product_sources(store, "clusters"))
+    sources = product_sources(store, "clusters")
+    written = write_tables(tables, subdir, suffix, sources)
+    rated = recipes.rated_clusters(store, report.nuts_level, report.rule_set)
+    panel = rated[rated["category_code"] == report.category_code]
+    panel = panel.drop(columns=[c for c in panel if c.endswith(("_value", "_threshold"))])
+    years = recipes.cluster_years(store)
+    written += write_tables(
+        {
+            "regions_panel": (
+                panel.reset_index(drop=True),
+                f"{name}: every region and year {years[0]}-{years[-1]}, NUTS "
+                f"{report.nuts_level}, star rule set {report.star_preset}",
+            )
+        },
+        subdir,
+        f"{report.star_preset}_nuts{report.nuts_level}_{years[0]}-{years[-1]}",
+        sources,
+    )
+    return written
 
 
 # --- the publication ----------------------------------------------------------------------
@@ -463,6 +571,39 @@ CLASSES_PUBLISHED = PublishedTable(
 DIVISIONS_PUBLISHED = PublishedTable(
     columns=("nace_code", "n_classes_in_category", "n_classes_in_division", "allocated_share"),
     stub="nace_code",
+)
+TREND_PUBLISHED = PublishedTable(
+    columns=(
+        "year",
+        "employment_persons",
+        "employment_index",
+        "wage_per_employee_eur",
+        "n_regions",
+    ),
+    stub="year",
+    empty_text="No trend: no region has the category's employment in every year of the window "
+    "without a series break.",
+    notes=(
+        "Constant regions: the reference regions whose employment in the category is known in "
+        "every year of the window without a series break, so that changes in coverage do not "
+        "show as growth.",
+    ),
+)
+FASTEST_PUBLISHED = PublishedTable(
+    columns=(
+        "region",
+        "employment_persons",
+        "employment_growth_pct",
+        "relative_wage_index",
+        "stars_symbols",
+    ),
+    stub="region",
+    empty_text="No region has a growth rate for the category over the window (no data, or "
+    "every series breaks).",
+    notes=(
+        "Regions employing at least 1 000 persons in the category; a growth that spans a "
+        "series break is not computed and the region is left out.",
+    ),
 )
 CONCENTRATION_PUBLISHED = PublishedTable(columns=("measure", "value_text"), stub="measure")
 OVERLAP_PUBLISHED = PublishedTable(
@@ -506,6 +647,7 @@ def key_findings(report: SectorReport) -> list[str]:
         f"{format_number(concentration.equivalent_regions, 0)} regions (Gini coefficient "
         f"{format_number(concentration.gini, 2)})."
     )
+    findings.append(_trend_finding(report))
     if report.n_nace_classes_in_sbs_scope < report.n_nace_classes:
         findings.append(
             f"Only {report.n_nace_classes_in_sbs_scope} of its {report.n_nace_classes} NACE "
@@ -518,6 +660,26 @@ def key_findings(report: SectorReport) -> list[str]:
             f"most with {top['category_name']} ({int(top['n_shared_classes'])} classes)."
         )
     return findings
+
+
+def _trend_finding(report: SectorReport) -> str:
+    """The category's European growth over the window and its fastest-growing region."""
+    if report.window is None or report.trend.empty:
+        return ""
+    start, end = report.window
+    last = report.trend.iloc[-1]
+    text = (
+        f"From {start} to {end} its employment in the {format_number(last['n_regions'])} "
+        "regions with data in every year moved to an index of "
+        f"{format_number(last['employment_index'], 1)} ({start} = 100)"
+    )
+    if report.fastest_growing.empty:
+        return text + "."
+    top = report.fastest_growing.iloc[0]
+    return (
+        f"{text}; it grew fastest in {top['region_name']} ({top['region_code']}), "
+        f"{format_growth(top['employment_growth_pct'])} a year."
+    )
 
 
 def document(report: SectorReport, store) -> Document:
@@ -585,6 +747,7 @@ def publication(
                 data="The values are in the download regions (CSV, XLSX).",
             ),
         ),
+        *_trend_parts(doc, report, source),
         *_composition_parts(doc, report),
         *_concentration_parts(doc, report, source, where),
         *_overlap_parts(doc, report),
@@ -596,6 +759,65 @@ def publication(
         ),
     ]
     return parts
+
+
+def _trend_parts(doc: Document, report: SectorReport, source: str) -> list:
+    """The category's European trend over the window and its fastest-growing regions."""
+    if report.window is None:
+        return [doc.section("Trend and fastest-growing regions", report.trend_markdown())]
+    start, end = report.window
+    fastest = _with_stars(report)
+    notes = []
+    if "is_apportioned" in fastest.columns and fastest["is_apportioned"].fillna(False).any():
+        apportioned = fastest["is_apportioned"].astype("boolean").fillna(False).astype(bool)
+        notes.append(
+            "Apportioned from NUTS 2013 regions by 2011 population (JRC NUTS converter): "
+            + ", ".join(fastest.loc[apportioned, "region"].astype("str"))
+            + "."
+        )
+    return [
+        doc.section(f"Trend and fastest-growing regions, {start}–{end}", report.trend_markdown()),
+        doc.table(
+            report.trend,
+            TREND_PUBLISHED,
+            title=f"{report.category_name}: employment and wages in Europe, {start}–{end}",
+            subtitle=f"Constant NUTS {report.nuts_level} regions; index {start} = 100",
+            source=source,
+        ),
+        doc.table(
+            fastest,
+            FASTEST_PUBLISHED,
+            title=f"{report.category_name}: fastest-growing regions, {start}–{end}",
+            subtitle=f"Compound annual growth of employment; wages against the category's "
+            f"European average (= 100), {end}",
+            source=source,
+            flags={"employment_persons": _eurostat_flags(fastest)},
+            notes=notes,
+            full_table="fastest growing regions (CSV, XLSX)",
+        ),
+    ]
+
+
+def _with_stars(report: SectorReport) -> pd.DataFrame:
+    """The fastest-growing regions with their stars as symbols, out of the criteria counted."""
+    fastest = report.fastest_growing
+    if fastest.empty:
+        return fastest
+    rated = report.view.table.drop_duplicates("region_code").set_index("region_code")
+    out_of = fastest["region_code"].map(rated["stars_out_of"])
+    symbols = [
+        stars_text(stars, total, unrated=MISSING_CELL)
+        for stars, total in zip(fastest["stars"], out_of, strict=True)
+    ]
+    return with_region_label(fastest).assign(stars_symbols=symbols)
+
+
+def _eurostat_flags(frame: pd.DataFrame) -> pd.Series:
+    """Eurostat's flags of the cell (b: break, d: definition differs, e: estimated)."""
+    if "flag" not in frame.columns:
+        return pd.Series("", index=frame.index)
+    flags = frame["flag"].fillna("").astype("str")
+    return flags.map(lambda text: "".join(c for c in text if c in "bde"))
 
 
 def _composition_parts(doc: Document, report: SectorReport) -> list:

@@ -24,6 +24,9 @@ failed build
 source file lacking a column
     here: real mirror files through the readers, the catalog checksum and the build;
     unit/test_eurostat.py (synthetic files)
+a bad SBS bulk file (unknown indicator, a period that is not a year, a region in no edition)
+    here: one error naming the file, the line and the fix, through the build, and the previous
+    store stays current and loadable; unit/test_sbs.py (small inline files)
 kernel dies mid-notebook (the probe's ``exit_kernel`` calls os._exit)
     unit/test_batch.py::test_a_dead_kernel_fails_only_its_job_and_is_replaced;
     unit/test_dask_backend.py::test_dead_kernel_and_dead_worker_fail_only_their_jobs
@@ -58,6 +61,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -491,3 +495,65 @@ def test_a_second_batch_process_and_the_cli_are_refused_naming_the_pid(
     # the killed holder's lock is free: its interrupted job runs now
     report = run_batch(PROBE, [("slow", {"mark": "slow"})], root, workers=0, progress=False)
     assert report.ok == ["slow"]
+
+
+# --- a bad SBS bulk file -------------------------------------------------------------------
+
+BULK_FILE = "eurostat/sbs_2008_2015/sbs_r_nuts06_r2_2008-2015_vintage2017-07.tsv.gz"
+
+
+def _damaged_bulk(mirror_dir: Path, target: Path, damage) -> None:
+    import gzip
+
+    lines = gzip.decompress((mirror_dir / BULK_FILE).read_bytes()).decode("utf-8").splitlines()
+    lines = damage(lines)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), mtime=0))
+
+
+def _replace_on(line_number: int, old: str, new: str):
+    def damage(lines: list[str]) -> list[str]:
+        lines = list(lines)
+        lines[line_number - 1] = lines[line_number - 1].replace(old, new, 1)
+        return lines
+
+    return damage
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (_replace_on(5, "V11210", "V99999"), r"line 5: unknown indicator 'V99999'.*Fix:"),
+        (_replace_on(1, "2014 ", "2O14 "), r"line 1, column 3: '2O14' is not a year.*Fix:"),
+        (
+            _replace_on(5, "AT12", "AT1Q"),
+            r"line 5: region code 'AT1Q' is in no NUTS edition.*nearest valid codes: AT1.*Fix:",
+        ),
+    ],
+    ids=["unknown-indicator", "year-not-a-year", "region-in-no-edition"],
+)
+def test_a_bad_bulk_file_is_one_error_naming_the_file_line_and_fix_and_the_store_stays(
+    built_store, store_copy, mirror_dir, tmp_path, damage, expected
+):
+    mirror = tmp_path / "mirror"
+    _damaged_bulk(mirror_dir, mirror / BULK_FILE, damage)
+    # a catalog that accepts the changed file (as after a live update), so the reader speaks
+    document = yaml.safe_load(paths.CATALOG_FILE.read_text(encoding="utf-8"))
+    for entry in document["sources"]:
+        if entry["file"] == BULK_FILE:
+            entry["sha256"] = retrieval.sha256_of(mirror / BULK_FILE)
+            entry["file"] = str(mirror / BULK_FILE)
+    catalog_file = tmp_path / "catalog.yaml"
+    catalog_file.write_text(yaml.safe_dump(document), encoding="utf-8")
+    catalog = retrieval.load_catalog(catalog_file)
+    current = (store_copy / "CURRENT").read_text()
+    with pytest.raises(DataSourceError) as caught:
+        store_module.build_store(catalog=catalog)
+    message = str(caught.value)
+    assert "\n" not in message and "Traceback" not in message
+    assert BULK_FILE.rsplit("/", 1)[1] in message
+    assert re.search(expected, message), message
+    assert (store_copy / "CURRENT").read_text() == current
+    assert not list(store_copy.glob(".building-*"))
+    assert store_module.load_store().version == built_store.version

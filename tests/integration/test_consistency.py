@@ -1,10 +1,12 @@
 """Every product publishes the same numbers, for every NUTS-2 region of the real store.
 
 For each region the scorecard's JSON twin (``Scorecard.record``: the portfolio, the emerging
-industries, the scoreboard and its dimensions), the scoreboard report's tables, the Cluster
-Panorama's rated table, the mapping tool's values and the portal's downloads (Parquet and
-GeoJSON) must carry the same location quotients, stars, employment, scores, ranks and rank
-intervals. They all come from the recipe layer; this test proves nothing computes its own.
+industries, the change over time, the scoreboard and its dimensions), the scoreboard report's
+tables, the Cluster Panorama's rated table and change tables, the sector reports' fastest-
+growing regions, the mapping tool's values and the portal's downloads (Parquet and GeoJSON)
+must carry the same location quotients, stars, employment, wages, growth, shift-share,
+star transitions, scores, ranks and rank intervals. They all come from the recipe layer;
+this test proves nothing computes its own.
 """
 
 from __future__ import annotations
@@ -23,6 +25,17 @@ from observatory_lib.products.region_scorecard import build_scorecard
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 CLUSTER_FIELDS = ("lq", "stars", "employment_persons", "size_share")
+CHANGE_FIELDS = (
+    "employment_start",
+    "employment_end",
+    "actual_change",
+    "european_growth_component",
+    "category_mix_component",
+    "regional_component",
+    "status",
+)
+TRANSITION_FIELDS = ("stars_start", "stars_end", "transition", "criteria_gained", "criteria_lost")
+WINDOW = "2011-2015"
 SCORE_FIELDS = ("score", "relative_to_eu", "rank_europe", "rank_country", "performance_group")
 INTERVAL_FIELDS = ("rank_median", "rank_p05", "rank_p95", "group_stability")
 
@@ -44,7 +57,10 @@ def published(built_store, tmp_path_factory):
         "report": ecosystem_scoreboard.scoreboard_context(built_store),
         "panorama": cluster_panorama.panorama_context(built_store),
         "app": app_data.build_app_data(built_store),
-        "rated": pd.read_parquet(downloads / "cluster_indicators.parquet"),
+        "rated": pd.read_parquet(downloads / "cluster_indicators.parquet").query("year == 2015"),
+        "shift": pd.read_parquet(downloads / f"cluster_shift_share_{WINDOW}.parquet"),
+        "transitions": pd.read_parquet(downloads / f"cluster_star_transitions_{WINDOW}.parquet"),
+        "long": pd.read_parquet(downloads / "cluster_indicators_long.parquet"),
         "overall": pd.read_parquet(downloads / "scoreboard_overall_scores.parquet"),
         "dimensions": pd.read_parquet(downloads / "scoreboard_dimension_scores.parquet"),
         "layer": {f["properties"]["region_code"]: f["properties"] for f in layer["features"]},
@@ -148,3 +164,42 @@ def test_starred_counts_on_the_portal_map_are_the_panoramas(published):
         if not _same(by_region.get(code), properties["n_starred_traded_clusters"])
     ]
     assert problems == [], problems[:20]
+
+
+def test_change_figures_agree_everywhere(published):
+    portal_shift = published["shift"].set_index(["region_code", "category_code"])
+    change = published["panorama"].change
+    assert change.window == (2011, 2015)
+    panorama_shift = change.shift_share.set_index(["region_code", "category_code"])
+    portal_moves = published["transitions"].set_index(["region_code", "category_code"])
+    panorama_moves = change.transitions.set_index(["region_code", "category_code"])
+    rated = published["rated"].set_index(["region_code", "category_code"])
+    long = published["long"].query("year == 2015 and indicator_code == 'relative_wage_index'")
+    wages = long.set_index(["region_code", "category_code"])["value"]
+    problems, checked = [], 0
+    for code, record in published["cards"].items():
+        for row in record["change"]["categories"]:
+            key = (code, row["category_code"])
+            checked += 1
+            for table, where in ((portal_shift, "portal"), (panorama_shift, "panorama")):
+                problems += _mismatches(row, table.loc[key], CHANGE_FIELDS, f"{where} {key}")
+            for table, where in ((portal_moves, "portal"), (panorama_moves, "panorama")):
+                problems += _mismatches(row, table.loc[key], TRANSITION_FIELDS, f"{where} {key}")
+            wage = {"relative_wage_index": row["relative_wage_index"]}
+            problems += _mismatches(wage, rated.loc[key], ("relative_wage_index",), f"rated {key}")
+            if not _same(row["relative_wage_index"], wages.get(key)):
+                problems.append(f"long panel {key}: relative wage differs")
+    assert checked > 1000
+    assert problems == [], problems[:20]
+
+
+def test_fastest_growing_regions_are_the_rated_growth(published, built_store):
+    from observatory_lib.products import sector_report
+
+    rated = published["rated"].set_index(["region_code", "category_code"])
+    report = sector_report.sector_report_content(built_store, "automotive")
+    assert len(report.fastest_growing) == 10
+    for row in report.fastest_growing.itertuples(index=False):
+        expected = rated.loc[(row.region_code, "automotive"), "employment_growth_pct"]
+        assert _same(row.employment_growth_pct, expected), row.region_code
+        assert _same(row.stars, rated.loc[(row.region_code, "automotive"), "stars"])

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
-from observatory_lib.data import nuts
+from observatory_lib.data import editions, nuts
+from observatory_lib.data.recoding import recode_statistics
 
 pytestmark = pytest.mark.integration
 
@@ -25,8 +27,11 @@ EXPECTED_FEATURES = {
     2024: [39, 115, 299, 1345],
 }
 SBS_FILE = "eurostat/sbs_r_nuts06_r2_persons_employed_2015.csv"
-# Documented: no 1:1 mapping to NUTS 2016, so no polygon on the 2016 map.
-BOUNDARY_CHANGES = {"IE01", "IE02", "UKM2", "UKM3"}
+BULK_FILE = "eurostat/sbs_2008_2015/sbs_r_nuts06_r2_2008-2015_vintage2017-07.tsv.gz"
+CROSSWALKS = {
+    2016: "nuts/crosswalks/n2_cm_v2013_v2016.csv",
+    2021: "nuts/crosswalks/n2_cm_v2016_v2021.csv",
+}
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +57,29 @@ def sbs(mirror_file):
 
 
 @pytest.fixture(scope="module")
-def recoding(mirror_file, regions, sbs):
-    changes = nuts.read_nuts2013_changes(mirror_file("nuts/nuts2_2013_to_2016_changes.csv"))
-    return nuts.build_recoding_table(changes, regions, sbs["region_code"])
+def maps(mirror_file, geometries):
+    frames = [geometries]
+    for level in range(4):
+        name = f"nuts/2013/20M/NUTS_RG_20M_2013_4326_LEVL_{level}.geojson"
+        frames.append(
+            nuts.read_nuts_geometries(mirror_file(name + (".gz" if level == 3 else "")), 2013)
+        )
+    regions = pd.DataFrame(pd.concat(frames).drop(columns="geometry")).assign(is_aggregate=False)
+    matrices = {
+        (2013, 2016): editions.read_crosswalk_matrix(mirror_file(CROSSWALKS[2016]), 2013, 2016),
+        (2016, 2021): editions.read_crosswalk_matrix(mirror_file(CROSSWALKS[2021]), 2016, 2021),
+    }
+    return editions.build_edition_maps(matrices, regions, editions.read_nuts2010_codes())
+
+
+@pytest.fixture(scope="module")
+def recoding(maps, sbs, mirror_file):
+    bulk = pd.read_csv(mirror_file(BULK_FILE), sep="\t", dtype=str, usecols=[0])
+    codes = pd.concat([sbs["region_code"], bulk.iloc[:, 0].str.split(",").str[2]])
+    seen = pd.DataFrame(
+        {"region_code_source": codes.unique(), "nuts_edition_declared": 2013, "source_file": "sbs"}
+    )
+    return editions.build_recoding_table(maps, seen, 2016, strict_sources=["sbs"])
 
 
 @pytest.mark.parametrize("edition", sorted(EXPECTED_FEATURES))
@@ -96,71 +121,82 @@ def test_labels_fall_inside_their_regions(geometries, regions):
     assert near.mean() > 0.97
 
 
-def test_sbs_nuts2_codes_land_on_the_2016_map(geometries, recoding, sbs):
+def test_sbs_nuts2_codes_land_on_the_2016_map(geometries, maps, recoding, sbs):
     level2 = sbs[sbs["region_code"].str.len() == 4]
     with_values = level2[level2["n2015"].str.strip() != ""]
-    recoded = nuts.recode_to_2016(with_values, recoding)
-    aggregates = nuts.build_aggregate_regions(geometries, recoding)
     map_2016 = geometries[(geometries["nuts_edition"] == 2016) & (geometries["nuts_level"] == 2)]
-    on_map = set(map_2016["region_code"]) | set(aggregates["region_code"])
-
-    off_map = recoded[~recoded["region_code"].isin(on_map)]
-    assert set(off_map["recode_relation"]) == {"boundary change", "extra-regio"}
-    assert set(off_map.loc[off_map["recode_relation"] == "boundary change", "region_code"]) == (
-        BOUNDARY_CHANGES
-    )
-    assert (
-        off_map.loc[off_map["recode_relation"] == "extra-regio", "region_code"]
-        .str.endswith("ZZ")
-        .all()
-    )
-    assert len(recoded) == len(with_values)
-    relations = set(recoded["recode_relation"])
-    assert {"same", "recode", "split"} <= relations
-    assert "historical" not in relations  # pre-2013 codes carry no data
+    rows = recoding[recoding["region_code_source"].isin(with_values["region_code"])]
+    placed = rows[rows["region_code"].notna()]
+    off_map = placed[~placed["region_code"].isin(map_2016["region_code"])]
+    assert set(off_map["recode_relation"]) <= {"extra-regio"}
+    assert off_map["region_code"].str.endswith("ZZ").all()
+    relations = set(rows["recode_relation"])
+    assert {"same", "recode", "apportioned"} <= relations
+    assert "left out" not in relations  # every 2015 code with data has a 2016 home
 
 
 def test_recoding_table_on_sbs_codes(recoding):
     first = recoding.drop_duplicates("region_code_source").set_index("region_code_source")
     assert first.loc["FR71", "region_code"] == "FRK2"
-    assert first.loc["SI01", "recode_note"] == "check Eurostat notes for boundary details"
-    assert first.loc["FR7", "recode_relation"] == "no 2016 equivalent"
-    assert first.loc["PL1", "recode_relation"] == "no 2016 equivalent"
-    assert first.loc["DE41", "recode_relation"] == "historical"
-    assert first.loc["UKI1", "recode_relation"] == "historical"
+    assert first.loc["FR71", "recode_relation"] == "recode"
+    assert first.loc["SI03", "recode_relation"] == "same"  # SI03/SI04 exist in NUTS 2013
+    assert first.loc["SI01", "recode_relation"] == "left out"
+    assert "boundary change" in first.loc["SI01", "recode_note"]
+    assert first.loc["ITD3", "region_code"] == "ITH3"  # a NUTS 2010 rename
+    assert first.loc["UKI1", "recode_relation"] == "left out"
     assert first.loc["CZZZ", "recode_relation"] == "extra-regio"
-    assert set(recoding.loc[recoding["recode_relation"] == "split", "region_code_source"]) == {
-        "PL12",
-        "HU10",
-        "LT00",
-    }
+    assert first.loc["UKN0", "recode_relation"] == "same"  # UKN0 -> UKN1 is no 2016 region
+    apportioned = recoding[
+        (recoding["recode_relation"] == "apportioned") & (recoding["nuts_level"] == 2)
+    ]
+    assert set(apportioned["region_code_source"]) == {
+        "HU10", "IE01", "IE02", "LT00", "PL12", "UKM2", "UKM3",
+    }  # fmt: skip
+    weights = apportioned.groupby("region_code_source")["recode_weight"].sum()
+    np.testing.assert_allclose(weights.to_numpy(), 1.0)
 
 
-def test_aggregates_are_the_union_of_their_successors(geometries, recoding):
-    aggregates = nuts.build_aggregate_regions(geometries, recoding).set_index("region_code")
-    polygons = geometries[geometries["nuts_edition"] == 2016].set_index("region_code").geometry
-    for code, successors in {"PL12": ["PL91", "PL92"], "HU10": ["HU11", "HU12"]}.items():
-        union = shapely.union_all(polygons.loc[successors].to_numpy())
-        assert aggregates.loc[code, "geometry"].symmetric_difference(union).area < 1e-9
-    assert aggregates.loc["LT00", "region_name"] == "Lietuva"
-    assert aggregates["is_aggregate"].all()
+def test_slivers_do_not_move_numbers_between_unchanged_regions(maps):
+    step = maps.steps[(2013, 2016)].set_index(["region_code_source", "region_code"])
+    for code in ("ITH3", "CZ02", "SE11"):
+        assert step.loc[(code, code), "recode_relation"] == "same"
+        assert "slivers" in step.loc[(code, code), "recode_note"]
+    assert ("ITH3", "ITH4") not in step.index
 
 
-def test_mostly_2016_file_with_old_codes(mirror_file, regions, recoding):
-    """A 2022 extract with NUTS 2016 codes and HU10 beside HU11 recodes without loss."""
+def test_the_2021_edition_apportions_croatia_and_norway(maps):
+    to_2021 = editions.mapping_to(maps, 2013, 2021)
+    apportioned = to_2021[
+        (to_2021["recode_relation"] == "apportioned") & (to_2021["nuts_level"] == 2)
+    ]
+    sources = set(apportioned["region_code_source"])
+    assert {"HR04", "NO01", "NO03", "NO04", "NO05", "HU10", "IE01"} <= sources
+    assert "NL33" not in sources  # 0.96 % of its population moved: below the sliver share
+
+
+def test_mostly_2016_file_with_old_codes(mirror_file, maps):
+    """A 2022 extract with NUTS 2016 codes and HU10 beside HU11: the native code wins."""
     raw = pd.read_csv(
         mirror_file("eurostat/eurito_2022/rd_e_gerdreg_total_pc_gdp.csv"), dtype={"region_id": str}
     )
-    frame = raw.rename(columns={"region_id": "region_code"})
+    frame = raw.rename(columns={"region_id": "region_code", "rd_e_gerdreg_total_pc_gdp": "value"})
     frame = frame[frame["region_level"].between(0, 3)]
-    changes = nuts.read_nuts2013_changes(mirror_file("nuts/nuts2_2013_to_2016_changes.csv"))
-    table = nuts.build_recoding_table(changes, regions, frame["region_code"], source_edition=2016)
-    recoded = nuts.recode_to_2016(frame, table)
-    relation = recoded.drop_duplicates("region_code_source").set_index("region_code_source")
-    assert relation.loc["HU11", "recode_relation"] == "same"
-    assert relation.loc["HU10", "recode_relation"] == "split"
-    assert relation.loc["HU10", "region_code"] == "HU10"
-    assert len(recoded) == len(frame)
+    declared = pd.Series(2016, index=frame.index)
+    seen = pd.DataFrame(
+        {
+            "region_code_source": frame["region_code"],
+            "nuts_edition_declared": 2016,
+            "source_file": "f",
+        }
+    )
+    table = editions.build_recoding_table(maps, seen, 2016)
+    frame = frame.assign(
+        nuts_edition_source=editions.source_editions(frame["region_code"], declared, maps)
+    )
+    recoded = recode_statistics(frame, table, keys=["year"], values=["value"], additive=False)
+    assert not recoded.duplicated(["region_code", "year"]).any()
+    hu11 = recoded[recoded["region_code"] == "HU11"]
+    assert set(hu11["recode_relation"]) == {"same"}
     assert (recoded["recode_relation"] == "same").mean() > 0.9
 
 

@@ -121,7 +121,7 @@ def test_peer_at_another_level_is_refused(store):
 
 def test_year_without_cluster_data_is_refused(store):
     with pytest.raises(UnknownCodeError, match="Years with cluster data"):
-        build_scorecard(store, "DE11", year=2014)
+        build_scorecard(store, "DE11", year=2016)
 
 
 def test_record_is_strict_json_with_the_parameters(de11):
@@ -322,7 +322,9 @@ def test_write_scorecard_files(store, de11, tmp_path):
     names = sorted(path.name for path in written)
     assert names == [
         "DE11_category_map.png",
+        "DE11_change_chart.png",
         "DE11_clusters.csv",
+        "DE11_clusters_panel.csv",
         "DE11_dimension_chart.png",
         "DE11_locator.png",
     ]

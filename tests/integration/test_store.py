@@ -6,6 +6,8 @@ import math
 import pandas as pd
 import pytest
 
+from observatory_lib.data import eurostat
+from observatory_lib.data import sbs as sbs_module
 from observatory_lib.data import store as store_module
 from observatory_lib.errors import StoreError
 
@@ -27,16 +29,15 @@ def test_every_sbs_nuts2_code_with_data_lands_on_the_2016_map(built_store):
     mapped = set(
         built_store.geometries.query("nuts_edition == 2016 and nuts_level == 2")["region_code"]
     )
-    relations = with_data.drop_duplicates("region_code").set_index("region_code")["recode_relation"]
-    unmapped = {c for c in codes - mapped if not c.endswith("ZZ")}
-    documented = {c for c in unmapped if relations[c] == "boundary change"}
-    assert unmapped == documented
-    assert documented <= {"IE01", "IE02", "UKM2", "UKM3"}
+    # every region lands on the map now: splits and boundary changes are apportioned to the
+    # NUTS 2016 regions, so only extra-regio codes stay off it
+    assert {c for c in codes - mapped if not c.endswith("ZZ")} == set()
+    assert {"HU11", "HU12", "IE04", "IE05", "IE06", "UKM7", "UKM9", "PL91"} <= codes
 
 
-def test_split_regions_land_as_aggregate_polygons(built_store):
-    aggregates = built_store.regions.query("is_aggregate")
-    assert {"PL12", "HU10", "LT00"} <= set(aggregates["region_code"])
+def test_no_aggregate_regions_are_needed_any_more(built_store):
+    assert not built_store.regions["is_aggregate"].any()
+    assert (built_store.sbs_employment["nuts_edition"] == 2016).all()
 
 
 def test_cluster_employment_never_exceeds_covered_division_employment(built_store):
@@ -57,14 +58,28 @@ def test_confidential_cells_stay_missing(built_store, mirror_file):
         mirror_file("eurostat/sbs_r_nuts06_r2_persons_employed_2015.csv"), sep=";", dtype=str
     )
     blank = raw[raw["n2015"].str.strip().eq("") | raw["n2015"].isna()]
-    sbs = built_store.sbs_employment.set_index(["region_code_source", "nace_code"])
+    sbs = built_store.sbs_employment
+    sbs = sbs[sbs["year"] == 2015].set_index(["region_code_source", "nace_code"])
     keys = list(zip(blank["geo"], blank["nace_r2"], strict=True))
     kept = [key for key in keys if key in sbs.index]  # pre-2013 empty rows are dropped
     assert len(kept) > 4000  # 8,490 blanks in the file, about half on dropped pre-2013 rows
-    assert sbs.loc[kept, "employment_persons"].isna().all()
-    assert not (built_store.sbs_employment["employment_persons"] == 0).sum() > (
-        raw["n2015"].str.strip().isin(["0", "0 d"]).sum()
+    # the vintage rule fills a blank of the extract from the 2017-07 bulk file where it has a
+    # number (2 cells in Germany); every other blank stays missing
+    filled = sbs.loc[kept, "employment_persons"].notna()
+    assert filled.sum() == 2
+    assert (sbs.loc[kept][filled]["vintage"] == "2017-07").all()
+    bulk = sbs_module.read_sbs_bulk(
+        mirror_file("eurostat/sbs_2008_2015/sbs_r_nuts06_r2_2008-2015_vintage2017-07.tsv.gz")
     )
+    extract = eurostat.read_sbs_extract(
+        mirror_file("eurostat/sbs_r_nuts06_r2_persons_employed_2015.csv")
+    )
+    combined = sbs_module.combine_sbs_vintages(bulk, extract)
+    keys = ["region_code", "nace_code", "year"]
+    raw_zeros = set(map(tuple, combined.loc[combined["employment_persons"] == 0, keys].to_numpy()))
+    same = built_store.sbs_employment
+    same = same[(same["recode_relation"] == "same") & (same["employment_persons"] == 0)]
+    assert set(map(tuple, same[keys].to_numpy())) <= raw_zeros  # a zero only where published
 
 
 def test_cluster_rows_carry_allocation_and_confidential_flags(built_store):
@@ -85,9 +100,11 @@ def test_provenance_names_datasets_and_attribution(built_store):
 
 def test_context_indicators_are_on_nuts_2016(built_store):
     context = built_store.context_indicators
-    kept_2013 = context["recode_relation"].isin(store_module.KEEPS_2013_CODE)
-    assert (context.loc[~kept_2013, "nuts_edition"] == 2016).all()
-    assert (context.loc[kept_2013, "nuts_edition"] == 2013).all()
+    assert (context["nuts_edition"] == 2016).all()
+    assert set(context["recode_relation"]) <= {"same", "recode", "apportioned", "extra-regio"}
+    # rates are never apportioned: only counts and money carry the apportioned relation
+    apportioned = context[context["recode_relation"] == "apportioned"]
+    assert set(apportioned["unit"]) <= store_module.ADDITIVE_UNITS
     at = context.query(
         "region_code == 'AT' and indicator_code == 'gdp_eur_per_hab' and year == 2014"
     )
@@ -137,5 +154,6 @@ def test_truncated_table_gives_a_clear_error(built_store, tmp_path):
 
 def test_store_info_lists_summary(built_store):
     info = json.loads((built_store.path / "store.json").read_text())
-    assert info["sbs_years"] == [2015]
+    assert info["sbs_years"] == list(range(2008, 2016))
+    assert info["statistics_nuts_edition"] == 2016
     assert "gdp_pps_per_hab" in info["indicators"]

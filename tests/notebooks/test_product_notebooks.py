@@ -138,7 +138,9 @@ def test_cluster_panorama_eocic_at_nuts1(built_store, outputs, tmp_path):
     text = _plain(nb)
     assert "Division-level data approximate class-level definitions" in text
     assert "Unverified thresholds" in text
-    assert "productivity not available" in text
+    # wages from the SBS bulk file: the productivity star counts at NUTS 1 too
+    assert "3 of 3 criteria counted (size, specialisation, productivity)" in text
+    assert "From 2011 to 2015, employment in Europe's traded clusters" in text
     assert _n_figures(nb) == 2
     _assert_downloads(
         outputs / "panorama_test",
@@ -149,9 +151,13 @@ def test_cluster_panorama_eocic_at_nuts1(built_store, outputs, tmp_path):
                 "starred_clusters_by_country",
                 "leaders_by_category",
                 "emerging_industries",
-                "rated_clusters",
                 "star_sensitivity",
             )
+        ]
+        + ["rated_clusters_eocic_nuts1_2008-2015"]
+        + [
+            f"{name}_eocic_nuts1_2011-2015"
+            for name in ("europe_change", "shift_share", "star_transitions")
         ],
     )
     assert (

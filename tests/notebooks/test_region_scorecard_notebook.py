@@ -102,17 +102,22 @@ def test_notebook_publishes_the_library_record(built_store, tmp_path, region_cod
     assert len(_outputs(nb, RECORD_MIME)) == 1
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
     text = _text(nb)
-    # the publication's figures: locator, category map, dimension chart (when drawn)
-    assert text.count('<img src="data:image/png;base64,') == 3
+    # the publication's figures: locator, category map, dimension chart, and the change chart
+    # where a change is computed for a leading cluster
+    has_chart = any(row["status"] == "available" for row in expected["change"]["categories"])
+    assert text.count('<img src="data:image/png;base64,') == 3 + int(has_chart)
     assert f"({region_code})</h1>" in text
     assert "© EuroGeographics for the administrative boundaries" in text
     assert "Source: Eurostat" in text
     assert "Methods" in text
     if region_code == "MT00":
         assert "not available" in text
+    chart = [f"{region_code}_change_chart.png"] if has_chart else []
     assert sorted(path.name for path in files.iterdir()) == [
         f"{region_code}_category_map.png",
+        *chart,
         f"{region_code}_clusters.csv",
+        f"{region_code}_clusters_panel.csv",
         f"{region_code}_dimension_chart.png",
         f"{region_code}_locator.png",
     ]

@@ -419,3 +419,37 @@ def test_the_layer_sends_its_data_without_the_buffer_walk(data, monkeypatch):
     assert message["buffer_paths"] == [] and buffers == []
     features = message["state"]["data"]["features"]
     assert {f["properties"]["style"]["fillColor"] for f in features} == {"#123456"}
+
+
+def test_cluster_values_map_the_change_indicators_with_their_break_flags():
+    rated = pd.DataFrame(
+        {
+            "region_code": ["DE11", "FR10", "FR10"],
+            "category_code": ["automotive"] * 3,
+            "category_type": ["traded"] * 3,
+            "nuts_level": [2, 2, 2],
+            "year": [2015, 2014, 2015],
+            "employment_persons": [1000.0, 500.0, np.nan],
+            "lq": [1.2, 0.8, np.nan],
+            "size_share": [0.01, 0.02, np.nan],
+            "stars": [1, 0, pd.NA],
+            "employment_growth_pct": [2.5, np.nan, np.nan],
+            "wage_per_employee_eur": [50_000.0, 40_000.0, np.nan],
+            "relative_wage_index": [120.0, 95.0, np.nan],
+            "persons_per_local_unit": [12.5, 8.0, np.nan],
+            "has_confidential_cells": [False, False, True],
+            "flag": [None, "b", "c"],
+        }
+    )
+    values = app_data.cluster_values(rated)
+    growth = values[values["indicator_code"] == "employment_growth_pct"].set_index(
+        ["region_code", "year"]
+    )
+    assert growth.loc[("DE11", 2015), "value"] == 2.5
+    # a break year keeps its flag; the growth across it is missing, never 0
+    assert growth.loc[("FR10", 2014), "flag"] == "b" and np.isnan(
+        growth.loc[("FR10", 2014), "value"]
+    )
+    # a confidential cell stays confidential
+    assert growth.loc[("FR10", 2015), "status"] == "confidential"
+    assert set(app_data.CLUSTER_MEASURES) >= {"relative_wage_index", "persons_per_local_unit"}

@@ -124,3 +124,21 @@ def test_unknown_section_is_shared_from_the_parent_remainder_by_size():
     assert totals.loc["R13", "employment_persons"] == 215.0
     assert totals.loc["R12", "n_sections_imputed"] == 1
     assert totals.loc["R11", "n_sections_imputed"] == 0
+
+
+def test_an_apportioned_parent_never_fills_its_childrens_sections():
+    rows = [
+        ("R1", 1, "C", 1000.0, "apportioned"),
+        ("R1", 1, "C10", 1000.0, "apportioned"),
+        ("R11", 2, "C", None, "same"),
+        ("R11", 2, "C10", None, "same"),
+        ("R11", 2, "D", 50.0, "same"),
+        ("R11", 2, "D35", 50.0, "same"),
+    ]
+    sbs = pd.DataFrame(
+        rows,
+        columns=["region_code", "nuts_level", "nace_code", "employment_persons", "recode_relation"],
+    ).assign(year=2015)
+    totals = build_region_totals(sbs).set_index("region_code")
+    assert math.isnan(totals.loc["R11", "employment_persons"])
+    assert bool(totals.loc["R1", "is_apportioned"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from toy_store import CATEGORIES, COUNTRIES, COUNTRY_NAMES, REGIONS, TOTALS, YEAR
@@ -100,7 +102,10 @@ def test_panorama_level_0(toy_store):
     report = panorama.panorama_context(toy_store, YEAR, "eocic", 0)
     assert report.nuts_level == 0
     assert set(report.by_region["region_code"]) == set(COUNTRIES)
-    assert "productivity not available" in report.methods_markdown()
+    # the toy store has wages: the productivity star counts (the methods note says so)
+    assert "3 of 3 criteria counted (size, specialisation, productivity)" in (
+        report.methods_markdown()
+    )
     # Belgium's biopharmaceuticals cell sums a missing region: missing, not rated
     rated = report.rated.set_index(["region_code", "category_code"])
     assert np.isnan(rated.loc[("BE", "biopharmaceuticals"), "employment_persons"])
@@ -146,7 +151,12 @@ def test_sensitivity_varies_lq_and_top_shares(report):
 
 
 def test_sensitivity_skips_criteria_without_data(toy_store):
-    report = panorama.panorama_context(toy_store, YEAR, "eocic", 2)
+    without_wages = dataclasses.replace(
+        toy_store,
+        version=f"{toy_store.version}-no-wages",
+        cluster_employment=toy_store.cluster_employment.drop(columns="wages_eur"),
+    )
+    report = panorama.panorama_context(without_wages, YEAR, "eocic", 2)
     assert "productivity" not in set(report.sensitivity["criterion"])
     assert set(report.sensitivity["criterion"]) == {"size", "specialisation"}
 
@@ -166,12 +176,15 @@ def test_panorama_downloads_carry_bom_and_provenance(toy_store, report, outputs)
         "starred_clusters_by_country",
         "leaders_by_category",
         "emerging_industries",
-        "rated_clusters",
         "star_sensitivity",
     ):
         assert f"{stem}_{suffix}.csv" in names
         assert f"{stem}_{suffix}.xlsx" in names
-    assert len(written) == 12
+    # every year as a panel, and the change over the window ending in the year
+    assert "rated_clusters_eco2008_nuts2_2011-2015.csv" in names
+    for stem in ("europe_change", "shift_share", "star_transitions"):
+        assert f"{stem}_eco2008_nuts2_2011-2015.csv" in names
+    assert len(written) == 18
     assert all(path.is_relative_to(outputs / "panorama") for path in written)
     csv = outputs / "panorama" / f"starred_clusters_by_region_{suffix}.csv"
     raw = csv.read_bytes()
@@ -181,10 +194,12 @@ def test_panorama_downloads_carry_bom_and_provenance(toy_store, report, outputs)
     assert any(line.startswith("sbs_r_nuts06_r2") for line in metadata["source"])
     de12 = table.set_index("region_code").loc["DE12", "starred_employment_share_pct"]
     assert np.isnan(de12)  # written as an empty cell, not 0
-    rated, _ = read_csv_table(outputs / "panorama" / f"rated_clusters_{suffix}.csv")
+    rated, _ = read_csv_table(outputs / "panorama" / "rated_clusters_eco2008_nuts2_2011-2015.csv")
     assert list(rated.columns) == panorama.RATED_DOWNLOAD_COLUMNS
-    assert rated.set_index(["region_code", "category_code"]).loc[
-        ("DE11", "automotive"), "region_name"
+    assert not rated.duplicated(["region_code", "category_code", "year"]).any()
+    assert set(rated["year"]) == set(range(2011, 2016))
+    assert rated.set_index(["region_code", "category_code", "year"]).loc[
+        ("DE11", "automotive", YEAR), "region_name"
     ] == ("Stuttgart")
 
 
@@ -193,8 +208,8 @@ def test_large_tables_are_published_as_csv_only(toy_store, report, outputs, monk
     assert report.rated.size > 100 > report.by_country.size
     written = panorama.write_panorama_downloads(report, toy_store)
     names = {path.name for path in written}
-    assert f"rated_clusters_eco2008_nuts2_{YEAR}.csv" in names
-    assert f"rated_clusters_eco2008_nuts2_{YEAR}.xlsx" not in names
+    assert "rated_clusters_eco2008_nuts2_2011-2015.csv" in names
+    assert "rated_clusters_eco2008_nuts2_2011-2015.xlsx" not in names
     assert f"starred_clusters_by_country_eco2008_nuts2_{YEAR}.xlsx" in names
 
 
@@ -211,3 +226,25 @@ def test_panorama_maps_are_figures(toy_store, report):
     # the publication's numbered caption carries the title; the map itself has none
     assert figures["n_starred_clusters"].get_suptitle() == ""
     assert figures["n_starred_clusters"].get_size_inches()[0] == pytest.approx(HALF_WIDTH)
+
+
+def test_panorama_change_section_comes_from_the_recipe_layer(toy_store, report):
+    change = report.change
+    assert change.window == (2011, 2015)
+    expected = recipes.europe_change(toy_store, 2, "eco2008", (2011, 2015))
+    by_category = change.by_category.set_index("category_code")
+    for row in expected.itertuples(index=False):
+        assert by_category.loc[row.category_code, "n_stars_gained"] == row.n_stars_gained
+        assert by_category.loc[row.category_code, "category_name"]
+    headline = recipes.europe_change_headline(toy_store, 2, "eco2008", (2011, 2015))
+    assert change.europe == headline
+    # BE21's series breaks in 2013: its transitions are counted apart
+    assert headline["n_across_break"] == 2
+    assert "From 2011 to 2015" in report.change_markdown()
+    assert report.record()["change"]["window"] == [2011, 2015]
+
+
+def test_panorama_in_the_first_year_has_no_change(toy_store):
+    report = panorama.panorama_context(toy_store, 2011, "eco2008", 2)
+    assert report.change is None and report.change_by_category().empty
+    assert "first year with cluster data" in report.change_markdown()

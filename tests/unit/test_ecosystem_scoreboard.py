@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from toy_store import COUNTRIES, REGIONS, YEAR
+from toy_store import COUNTRIES, REGIONS, YEAR, YEARS
 
 from observatory_lib.errors import ObservatoryError, UnknownCodeError
 from observatory_lib.indicators import recipes
@@ -155,11 +155,12 @@ def test_scoreboard_inputs_add_structural_indicators(toy_store):
     assert not inputs.duplicated(keys).any()
     structural = inputs[inputs["indicator_code"].isin(STRUCTURAL)]
     assert set(structural["nuts_level"]) == {2}
-    assert set(structural["year"]) == {YEAR}
+    assert set(structural["year"]) == set(YEARS)  # one value per year of cluster data
+    structural = structural[structural["year"] == YEAR]
     de12 = structural[structural["region_code"] == "DE12"]["value"]
     assert len(de12) == 2 and de12.isna().all()  # unknown total: missing, never 0
     # the values: starred traded employment over the region's total, and LQ >= 1 counts
-    rated = recipes.rated_clusters(toy_store, 2)
+    rated = recipes.rated_clusters(toy_store, 2, year=YEAR)
     traded = rated[rated["category_type"] == "traded"]
     starred = traded["employment_persons"].where(traded["stars"].fillna(0) >= 1, 0.0)
     share = (
@@ -186,11 +187,15 @@ def test_scoreboard_inputs_replace_stale_structural_rows(toy_store):
         context_indicators=pd.concat([context, stale], ignore_index=True),
     )
     inputs = recipes.scoreboard_inputs(store, 2)
-    diversity = inputs[inputs["indicator_code"] == "specialisation_diversity"]
+    diversity = inputs[
+        (inputs["indicator_code"] == "specialisation_diversity") & (inputs["year"] == YEAR)
+    ]
     assert (diversity["value"].dropna() >= 0).all()
     assert sorted(diversity["region_code"]) == sorted(REGIONS)
     fresh = recipes.scoreboard_inputs(toy_store, 2)
-    expected = fresh[fresh["indicator_code"] == "specialisation_diversity"]
+    expected = fresh[
+        (fresh["indicator_code"] == "specialisation_diversity") & (fresh["year"] == YEAR)
+    ]
     pd.testing.assert_series_equal(
         diversity.set_index("region_code")["value"], expected.set_index("region_code")["value"]
     )

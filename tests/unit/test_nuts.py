@@ -47,17 +47,6 @@ def _geometries(rows, edition):
     return gpd.GeoDataFrame(frame[nuts.GEOMETRY_COLUMNS], geometry="geometry", crs="EPSG:4326")
 
 
-CHANGES_CSV = """nuts2013,name2013,nuts2016,name2016,relation
-FR71,Rhône-Alpes,FRK2,Rhône-Alpes,recode
-PL12,Mazowieckie,PL91,Warszawski stołeczny,split
-PL12,Mazowieckie,PL92,Mazowiecki regionalny,split
-HU10,Közép-Magyarország,HU11,Budapest,split
-HU10,Közép-Magyarország,HU12,Pest,split
-SI01,Vzhodna Slovenija,SI03,Vzhodna Slovenija,recode (check Eurostat notes for boundary details)
-IE01,"Border, Midland and Western",IE04,Northern and Western,boundary change (no 1:1 mapping)
-IE01,"Border, Midland and Western",IE06,Eastern and Midland,boundary change (no 1:1 mapping)
-"""
-
 REGIONS_2016 = pd.DataFrame(
     {
         "region_code": [
@@ -67,19 +56,6 @@ REGIONS_2016 = pd.DataFrame(
         "nuts_edition": 2016,
     }
 ).assign(nuts_level=lambda f: f["region_code"].str.len() - 2)
-
-
-@pytest.fixture
-def changes(tmp_path):
-    path = tmp_path / "changes.csv"
-    path.write_text(CHANGES_CSV, encoding="utf-8")
-    return nuts.read_nuts2013_changes(path)
-
-
-@pytest.fixture
-def recoding(changes):
-    seen = ["fr71", " PL12", "HU10", "HU11", "SI01", "IE01", "DE11", "DEZZ", "FR7", "DE41"]
-    return nuts.build_recoding_table(changes, REGIONS_2016, [*seen, "EU28", "FR711"])
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -196,118 +172,6 @@ def test_build_regions_table_rejects_duplicates(tmp_path):
     frame = _geometries([("EL", 0, "ΕΛΛΑΔΑ", None, box(0, 0, 1, 1))], 2016)
     with pytest.raises(DataSourceError, match="twice"):
         nuts.build_regions_table([frame, frame], [frame], _names_csv(tmp_path))
-
-
-# --- changes and recoding ------------------------------------------------------------------------
-
-
-def test_read_nuts2013_changes_parses_relation_and_note(changes):
-    si = changes.set_index("region_code_source").loc["SI01"]
-    assert si["recode_relation"] == "recode"
-    assert si["recode_note"] == "check Eurostat notes for boundary details"
-    assert set(changes["recode_relation"]) == {"recode", "split", "boundary change"}
-    assert changes.loc[changes["region_code_source"] == "FR71", "recode_note"].isna().all()
-
-
-def test_read_nuts2013_changes_rejects_bad_rows(tmp_path):
-    path = tmp_path / "bad.csv"
-    path.write_text(CHANGES_CSV + "XX11,X,XX21,X,merged\n", encoding="utf-8")
-    with pytest.raises(DataSourceError, match="merged"):
-        nuts.read_nuts2013_changes(path)
-    path.write_text(CHANGES_CSV + "FR71,Rhône-Alpes,FRK1,Auvergne,recode\n", encoding="utf-8")
-    with pytest.raises(DataSourceError, match="FR71"):
-        nuts.read_nuts2013_changes(path)
-
-
-def test_build_recoding_table_relations(recoding):
-    first = recoding.drop_duplicates("region_code_source").set_index("region_code_source")
-    relation = first["recode_relation"]
-    assert relation["FR71"] == "recode" and first.loc["FR71", "region_code"] == "FRK2"
-    assert relation["SI01"] == "recode" and first.loc["SI01", "region_code"] == "SI03"
-    assert relation["PL12"] == "split" and relation["HU10"] == "split"
-    assert relation["IE01"] == "boundary change"
-    assert relation["HU11"] == "same" and relation["DE11"] == "same"
-    assert relation["DEZZ"] == "extra-regio"
-    assert relation["FR7"] == "no 2016 equivalent"  # parent of the recoded FR71
-    assert relation["FR711"] == "no 2016 equivalent"  # child of the recoded FR71
-    assert relation["DE41"] == "historical"
-    assert relation["EU28"] == "non-NUTS aggregate"
-    assert list(recoding.columns) == nuts.RECODING_COLUMNS
-    # one row per 2016 successor for splits and boundary changes
-    assert sorted(recoding.loc[recoding["region_code_source"] == "PL12", "region_code"]) == [
-        "PL91",
-        "PL92",
-    ]
-    assert pd.isna(first.loc["DE41", "region_code"]) and pd.isna(first.loc["DE41", "nuts_edition"])
-    assert first.loc["DE11", "nuts_edition"] == 2016
-    assert first.loc["DE41", "nuts_level"] == 2 and pd.isna(first.loc["EU28", "nuts_level"])
-    assert (recoding["nuts_edition_source"] == 2013).all()
-
-
-def test_recode_to_2016_keeps_relation_and_source_code(recoding):
-    frame = pd.DataFrame(
-        {
-            "region_code": ["FR71", "PL12", "IE01", "DE11", "FR71"],
-            "year": [2015, 2015, 2015, 2015, 2014],
-            "value": [1.0, 2.0, 3.0, float("nan"), 5.0],
-        }
-    )
-    recoded = nuts.recode_to_2016(frame, recoding)
-    assert recoded["region_code"].tolist() == ["FRK2", "PL12", "IE01", "DE11", "FRK2"]
-    assert recoded["region_code_source"].tolist() == ["FR71", "PL12", "IE01", "DE11", "FR71"]
-    assert recoded["recode_relation"].tolist() == [
-        "recode",
-        "split",
-        "boundary change",
-        "same",
-        "recode",
-    ]
-    assert recoded["year"].tolist() == frame["year"].tolist()
-    assert recoded["value"].isna().tolist() == [False, False, False, True, False]
-
-
-def test_recode_to_2016_on_mostly_2016_frame_and_twice(recoding):
-    frame = pd.DataFrame({"region_code": ["HU11", "HU10", "DE11"], "value": [1.0, 2.0, 3.0]})
-    once = nuts.recode_to_2016(frame, recoding)
-    assert once["region_code"].tolist() == ["HU11", "HU10", "DE11"]
-    assert once["recode_relation"].tolist() == ["same", "split", "same"]
-    twice = nuts.recode_to_2016(once, recoding)
-    pd.testing.assert_frame_equal(once, twice)
-
-
-def test_recode_to_2016_unknown_code(recoding):
-    frame = pd.DataFrame({"region_code": ["DE11", "XX99"]})
-    with pytest.raises(DataSourceError, match=r"XX99.*codes_seen"):
-        nuts.recode_to_2016(frame, recoding)
-
-
-def test_build_aggregate_regions(recoding):
-    polygons = _geometries(
-        [
-            ("PL91", 2, "Warszawski stołeczny", None, box(0, 0, 1, 1)),
-            ("PL92", 2, "Mazowiecki regionalny", None, box(1, 0, 3, 1)),
-            ("HU11", 2, "Budapest", None, box(5, 5, 6, 6)),
-            ("HU12", 2, "Pest", None, box(6, 5, 7, 6)),
-            ("DE11", 2, "Stuttgart", None, box(9, 9, 10, 10)),
-        ],
-        2016,
-    )
-    aggregates = nuts.build_aggregate_regions(polygons, recoding).set_index("region_code")
-    assert sorted(aggregates.index) == ["HU10", "PL12"]
-    assert aggregates.loc["PL12", "geometry"].area == pytest.approx(3.0)
-    assert aggregates.loc["PL12", "geometry"].equals(box(0, 0, 3, 1))
-    assert aggregates.loc["PL12", "region_name"] == "Mazowieckie"
-    assert aggregates.loc["PL12", "parent_code"] == "PL9"
-    assert aggregates.loc["HU10", "nuts_edition"] == 2016
-    assert aggregates["is_aggregate"].all()
-    with pytest.raises(DataSourceError, match="HU12"):
-        nuts.build_aggregate_regions(polygons[polygons["region_code"] != "HU12"], recoding)
-
-
-def test_build_aggregate_regions_without_splits(recoding):
-    no_splits = recoding[recoding["recode_relation"] != "split"]
-    aggregates = nuts.build_aggregate_regions(_geometries([], 2016), no_splits)
-    assert aggregates.empty and "geometry" in aggregates.columns
 
 
 # --- code checks and simplification --------------------------------------------------------------

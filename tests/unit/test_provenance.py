@@ -35,7 +35,7 @@ def test_footer_for_cluster_products_lists_only_their_sources():
     assert "nama_10r_2gdp" not in text
     assert "Source: Eurostat" in text
     assert "© EuroGeographics for the administrative boundaries" in text
-    assert "recoded to NUTS 2016" in text
+    assert "recoded to NUTS 2016 with the JRC NUTS converter" in text and "apportioned" in text
     assert "abc123" in text
 
 
@@ -126,7 +126,11 @@ def test_compact_footer_names_each_dataset_once_with_attribution_and_changes():
     # the boundaries have no published code: readers see the title, not the input's id
     assert "; NUTS 2016 regions, levels 0–2" in text and "nuts_rg_20m_2016" not in text
     assert "Source: Eurostat · © EuroGeographics for the administrative boundaries" in text
-    assert "recoded to NUTS 2016" in text and "abc123" in text
+    assert (
+        "recoded to NUTS 2016 with the JRC NUTS converter" in text
+        and "apportioned" in text
+        and "abc123" in text
+    )
     assert "- " not in text and "`" not in text  # one paragraph: no list items, no code spans
 
 

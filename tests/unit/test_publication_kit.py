@@ -67,7 +67,7 @@ def test_every_label_reads_as_words_not_as_a_column_name():
         assert label.label[0].isupper(), column
         assert label.kind in {
             "text", "code", "count", "number", "percent", "share", "stars", "year", "rank",
-            "flag", "formatted",
+            "flag", "formatted", "growth", "signed",
         }, column  # fmt: skip
 
 
@@ -103,6 +103,12 @@ def test_percentages_shares_and_signed_changes():
     assert numbers.format_signed(2.46) == "+2.5"
     assert numbers.format_signed(-1) == f"{MINUS}1.0"
     assert numbers.format_signed(0.01) == "0.0"  # rounds to no change: no sign
+    # growth rates and shift-share components keep their sign in tables
+    assert numbers.format_growth(2.46) == "+2.5%"
+    assert numbers.format_growth(-0.04) == "0.0%"
+    assert numbers.format_cell(-1250, label_for("regional_component")) == f"{MINUS}1{NBSP}250"
+    assert numbers.format_cell(3.0, label_for("employment_cagr_pct")) == "+3.0%"
+    assert numbers.format_cell(np.nan, label_for("regional_component")) == ":"
     assert numbers.format_percent(None, missing="not available") == "not available"
 
 

@@ -11,8 +11,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from toy_store import COUNTRIES, NUTS3, REGIONS, YEAR, build_toy_store
+from toy_store import COUNTRIES, NUTS3, REGIONS, YEAR, YEARS, build_toy_store
 
+from observatory_lib.constants import GROWTH_WINDOW_YEARS
 from observatory_lib.errors import ObservatoryError, UnknownCodeError
 from observatory_lib.indicators import recipes
 from observatory_lib.indicators.clusters import (
@@ -51,7 +52,10 @@ def _counting(monkeypatch, name):
 def test_rated_clusters_is_rate_stars_of_the_cluster_indicators(toy_store, level, preset):
     direct = rate_stars(
         compute_cluster_indicators(
-            toy_store.cluster_employment, toy_store.region_employment_totals, level=level
+            toy_store.cluster_employment,
+            toy_store.region_employment_totals,
+            level=level,
+            growth_window=GROWTH_WINDOW_YEARS,
         ),
         load_star_preset(preset),
     )
@@ -65,6 +69,7 @@ def test_rated_clusters_with_reference_countries_is_the_direct_computation(toy_s
             toy_store.region_employment_totals,
             level=2,
             reference_countries=("AT", "BE"),
+            growth_window=GROWTH_WINDOW_YEARS,
         ),
         load_star_preset("eco2008"),
     )
@@ -76,17 +81,21 @@ def test_rated_clusters_with_reference_countries_is_the_direct_computation(toy_s
 
 
 def test_rated_clusters_rows_are_the_toy_cells(toy_store):
-    rated = recipes.rated_clusters(toy_store, 2)
+    rated = recipes.rated_clusters(toy_store, 2, year=YEAR)
     assert set(rated["region_code"]) == set(REGIONS)
     assert len(rated) == len(REGIONS) * rated["category_code"].nunique()
+    assert len(recipes.rated_clusters(toy_store, 2)) == len(rated) * len(YEARS)
     cell = rated.set_index(["region_code", "category_code"]).loc[("AT11", "automotive")]
     # LQ = (E_ir / E_r) / (E_i / E) over the regions whose total is known (DE12's is not)
     employment = toy_store.cluster_employment
     automotive = employment[
-        (employment["nuts_level"] == 2) & (employment["category_code"] == "automotive")
+        (employment["nuts_level"] == 2)
+        & (employment["category_code"] == "automotive")
+        & (employment["year"] == YEAR)
     ].set_index("region_code")["employment_persons"]
     totals = toy_store.region_employment_totals
-    totals = totals[totals["nuts_level"] == 2].set_index("region_code")["employment_persons"]
+    totals = totals[(totals["nuts_level"] == 2) & (totals["year"] == YEAR)]
+    totals = totals.set_index("region_code")["employment_persons"]
     known = totals.dropna().index
     expected_lq = (2_000.0 / totals["AT11"]) / (automotive[known].sum() / totals[known].sum())
     assert cell["lq"] == pytest.approx(expected_lq)
@@ -104,8 +113,8 @@ def test_year_filter_keeps_that_year(toy_store):
 
 
 def test_unknown_year_lists_the_years_with_cluster_data(toy_store):
-    with pytest.raises(UnknownCodeError, match="Unknown year '2014'") as caught:
-        recipes.rated_clusters(toy_store, 2, year=2014)
+    with pytest.raises(UnknownCodeError, match="Unknown year '2010'") as caught:
+        recipes.rated_clusters(toy_store, 2, year=2010)
     assert str(YEAR) in str(caught.value)
     assert "Years with cluster data" in str(caught.value)
 

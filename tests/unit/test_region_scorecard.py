@@ -28,6 +28,7 @@ from observatory_lib.products.region_scorecard import (
     table_html,
     write_scorecard_files,
 )
+from observatory_lib.products.region_scorecard import change as change_module
 from observatory_lib.products.region_scorecard import files as scorecard_files
 from observatory_lib.products.region_scorecard.spec import (
     DEFAULT_DRAWS,
@@ -158,7 +159,7 @@ def test_header_names_the_region_and_the_store(toy_store, de11):
     markdown = de11.header_markdown()
     assert markdown.startswith(f"## {REGION_NAMES['DE11']} (DE11)")
     assert f"store version {toy_store.version}" in markdown
-    assert "cluster employment (SBS) 2015" in header["data_vintage"]
+    assert "cluster data (SBS) 2015 and 2017-07-31" in header["data_vintage"]
 
 
 def test_key_facts_equal_the_store_and_the_eu_average(toy_store, de11):
@@ -192,7 +193,7 @@ def test_key_facts_equal_the_store_and_the_eu_average(toy_store, de11):
 
 
 def test_portfolio_ranks_traded_categories_by_stars_then_lq_then_employment(toy_store, de11):
-    rated = recipes.rated_clusters(toy_store, 2)
+    rated = recipes.rated_clusters(toy_store, 2, year=YEAR)
     portfolio = de11.portfolio
     assert portfolio["category_code"].tolist() == _portfolio_order(rated, "DE11", "traded")
     assert portfolio["rank"].tolist() == list(range(1, len(portfolio) + 1))
@@ -216,7 +217,7 @@ def test_portfolio_ranks_traded_categories_by_stars_then_lq_then_employment(toy_
 @pytest.mark.parametrize("region_code", ["AT11", "AT12", "BE10", "BE21", "DE12"])
 def test_portfolio_order_in_every_region(toy_store, region_code):
     card = build_scorecard(toy_store, region_code, peers="DE11", n_draws=20)
-    rated = recipes.rated_clusters(toy_store, 2)
+    rated = recipes.rated_clusters(toy_store, 2, year=YEAR)
     assert card.portfolio["category_code"].tolist() == _portfolio_order(
         rated, region_code, "traded"
     )
@@ -226,7 +227,7 @@ def test_portfolio_order_in_every_region(toy_store, region_code):
 
 
 def test_emerging_industries(toy_store, de11):
-    rated = recipes.rated_clusters(toy_store, 2)
+    rated = recipes.rated_clusters(toy_store, 2, year=YEAR)
     emerging = rated[(rated["region_code"] == "DE11") & (rated["category_type"] == "emerging")]
     record = de11.record()
     assert [row["category_code"] for row in record["emerging"]] == ["blue-growth"]
@@ -237,7 +238,7 @@ def test_emerging_industries(toy_store, de11):
 
 
 def test_cluster_summary_counts_the_rated_traded_clusters(toy_store, de11):
-    rated = recipes.rated_clusters(toy_store, 2)
+    rated = recipes.rated_clusters(toy_store, 2, year=YEAR)
     traded = rated[(rated["region_code"] == "DE11") & (rated["category_type"] == "traded")]
     summary = de11.record()["cluster_summary"]
     assert summary["has_cluster_data"] is True
@@ -247,8 +248,8 @@ def test_cluster_summary_counts_the_rated_traded_clusters(toy_store, de11):
     total = traded["region_employment_persons"].iloc[0]
     assert summary["region_employment_persons"] == total
     assert summary["starred_employment_share_pct"] == pytest.approx(100 * starred / total)
-    totals = toy_store.region_employment_totals.set_index(["region_code", "nuts_level"])
-    assert summary["n_sections_imputed"] == totals.loc[("DE11", 2), "n_sections_imputed"] > 0
+    totals = toy_store.region_employment_totals.set_index(["region_code", "nuts_level", "year"])
+    assert summary["n_sections_imputed"] == totals.loc[("DE11", 2, YEAR), "n_sections_imputed"] > 0
     assert "estimated from the parent region" in de11.cluster_summary_markdown()
 
 
@@ -354,7 +355,7 @@ def test_provenance_and_methods_are_printed(de11):
 
 def test_region_with_missing_lqs_says_not_available_never_zero(toy_store):
     card = build_scorecard(toy_store, "DE12", peers="DE11", n_draws=20)
-    rated = recipes.rated_clusters(toy_store, 2)
+    rated = recipes.rated_clusters(toy_store, 2, year=YEAR)
     assert rated.loc[rated["region_code"] == "DE12", "lq"].isna().all()  # DE12's total is unknown
     record = card.record()
     json.dumps(record, allow_nan=False)
@@ -465,8 +466,11 @@ def test_peer_at_another_level_is_refused(toy_store):
 
 
 def test_year_without_cluster_data_is_refused(toy_store):
-    with pytest.raises(UnknownCodeError, match="Years with cluster data at NUTS level 2: 2015"):
-        build_scorecard(toy_store, "DE11", year=YEAR - 1)
+    with pytest.raises(
+        UnknownCodeError,
+        match="Years with cluster data at NUTS level 2: 2011, 2012, 2013, 2014, 2015",
+    ):
+        build_scorecard(toy_store, "DE11", year=2010)
 
 
 @pytest.mark.parametrize(
@@ -490,7 +494,7 @@ def test_bad_parameters_are_refused_naming_the_accepted_values(toy_store, kwargs
 
 def test_scorecard_images_are_png_bytes(toy_store, de11):
     images = scorecard_images(de11, toy_store)
-    assert set(images) == {"locator", "category_map", "dimension_chart"}
+    assert set(images) == {"locator", "category_map", "change_chart", "dimension_chart"}
     for name, image in images.items():
         assert image.name == name
         assert image.png.startswith(PNG_SIGNATURE), name
@@ -518,11 +522,15 @@ def test_write_scorecard_files(toy_store, de11, tmp_path, monkeypatch):
     names = sorted(path.name for path in written)
     assert names == [
         "DE11_category_map.png",
+        "DE11_change_chart.png",
         "DE11_clusters.csv",
+        "DE11_clusters_panel.csv",
         "DE11_dimension_chart.png",
         "DE11_locator.png",
     ]
     assert sorted(atomic) == [name for name in names if name.endswith(".png")]
+    panel = (target / "DE11_clusters_panel.csv").read_text(encoding="utf-8-sig")
+    assert "region_code,nuts_level,category_code,category_type,year,indicator_code" in panel
     assert sorted(path.name for path in target.iterdir()) == names  # no temporary file left
     csv = (target / "DE11_clusters.csv").read_text(encoding="utf-8-sig")
     assert "Source: Eurostat" in csv
@@ -574,3 +582,60 @@ def test_clear_cache_forgets_the_recipe_tables(toy_store):
     assert recipes.scoreboard(toy_store, 2) is board
     region_scorecard.clear_cache()
     assert recipes.scoreboard(toy_store, 2) is not board
+
+
+# --- change over time ---------------------------------------------------------------------
+
+
+def test_change_part_takes_its_numbers_from_the_recipe_layer(toy_store, de11):
+    change = de11.change
+    assert change["available"] and change["window"] == (2011, 2015)
+    table = change["table"].set_index("category_code")
+    assert list(table.index) == de11.portfolio["category_code"].head(5).tolist()
+    shift = recipes.shift_share(toy_store, 2, (2011, 2015)).set_index(
+        ["region_code", "category_code"]
+    )
+    for code, row in table.iterrows():
+        expected = shift.loc[("DE11", code)]
+        assert row["regional_component"] == pytest.approx(expected["regional_component"])
+        parts = (
+            row["european_growth_component"]
+            + row["category_mix_component"]
+            + row["regional_component"]
+        )
+        assert parts == pytest.approx(row["actual_change"])
+    # DE11 grows 3 % a year in the toy store, every category alike
+    assert table.loc["automotive", "employment_cagr_pct"] == pytest.approx(3.0, abs=0.05)
+    record = de11.record()["change"]
+    assert record["window"] == [2011, 2015] and record["available"] is True
+    assert {row["category_code"] for row in record["categories"]} == set(table.index)
+    html = _change_html(de11, toy_store)
+    assert "Change of the leading traded categories, 2011–2015" in html
+    assert "+3.0%" in html  # the growth in the house style, signed
+
+
+def test_a_change_across_a_series_break_is_not_computed_and_said_so(toy_store):
+    card = build_scorecard(toy_store, "BE21", peers="DE11", n_draws=N_DRAWS)
+    table = card.change["table"]
+    assert (table["status"] == change_module.STATUS_BREAK).all()
+    assert table["regional_component"].isna().all()
+    html = _change_html(card, toy_store)
+    # not computed: a missing cell, the reason in a footnote and the break flag after the stars
+    assert "not computed for" in html and "series breaks between the two years" in html
+    assert "b: break in time series" in html
+    assert "%" not in html.split("<tbody")[1].split("</tbody>")[0]
+
+
+def _change_html(card, store) -> str:
+    from observatory_lib.products.region_scorecard import publication
+
+    doc = publication.document(card, store)
+    image = region_scorecard.ScorecardImage("change_chart", png=None, alt="chart", note="none")
+    return "".join(part.data for part in publication.change_over_time(doc, card, image))
+
+
+def test_the_first_year_has_no_change(toy_store):
+    card = build_scorecard(toy_store, "DE11", year=2011, peers="AT11", n_draws=N_DRAWS)
+    assert not card.change["available"]
+    assert "first year with cluster data" in card.change_markdown()
+    assert card.record()["change"]["categories"] == []

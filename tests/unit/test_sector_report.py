@@ -221,3 +221,40 @@ def test_sector_methods_note(toy_store, nace_reference):
     assert note.count("Division-level data approximate class-level definitions") == 1
     assert "Herfindahl index" in note
     assert "**Star rule set: " in note
+
+
+def test_sector_trend_and_fastest_growing_regions(toy_store, nace_reference, outputs):
+    report = sector_report.sector_report_content(
+        toy_store, "automotive", nace_reference=nace_reference
+    )
+    assert report.window == (2011, 2015)
+    trend = report.trend.set_index("year")
+    # constant regions: every reference region known each year without a break (BE21 breaks)
+    assert trend.loc[2015, "n_regions"] == 5
+    assert trend.loc[2011, "employment_index"] == pytest.approx(100.0)
+    expected = recipes.category_trends(toy_store, 2, (2011, 2015))
+    expected = expected[expected["category_code"] == "automotive"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(report.trend, expected)
+    fastest = report.fastest_growing
+    # automotive clusters of at least 1,000 persons: AT11 (2,000; +5 %/yr) only in the toy
+    assert fastest["region_code"].tolist() == ["AT11"]
+    assert fastest["employment_growth_pct"].iloc[0] == pytest.approx(5.0, abs=0.05)
+    assert fastest["region_name"].iloc[0] == "Burgenland"
+    assert "From 2011 to 2015" in report.trend_markdown()
+    written = {path.name for path in sector_report.write_sector_downloads(report, toy_store)}
+    assert "trend_eco2008_nuts2_2015.csv" in written
+    assert "fastest_growing_regions_eco2008_nuts2_2015.csv" in written
+    assert "regions_panel_eco2008_nuts2_2011-2015.csv" in written
+    panel, _ = read_csv_table(
+        outputs / "sector_reports" / "automotive" / "regions_panel_eco2008_nuts2_2011-2015.csv"
+    )
+    assert not panel.duplicated(["region_code", "category_code", "year"]).any()
+    assert set(panel["category_code"]) == {"automotive"}
+
+
+def test_sector_report_in_the_first_year_has_no_trend(toy_store, nace_reference):
+    report = sector_report.sector_report_content(
+        toy_store, "automotive", year=2011, nace_reference=nace_reference
+    )
+    assert report.window is None and report.trend.empty
+    assert "first year with cluster data" in report.trend_markdown()

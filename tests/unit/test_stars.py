@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -158,21 +160,44 @@ def test_productivity_not_available_counts_stars_out_of_two():
     assert "productivity not available: no wage data supplied" in basis
 
 
+WAGES = pd.DataFrame(
+    {
+        "region_code": REGIONS * 2,
+        "category_code": ["auto"] * 3 + ["bio"] * 3,
+        "year": 2015,
+        "wages_eur": [6e6, 2e6, np.nan, 3e6, 4e6, 5e6],  # auto 30k, 40k, -; bio 30k, 40k, 50k
+    }
+)
+
+
+def _without_floors(preset: str) -> StarRuleSet:
+    rules = load_star_preset(preset)
+    criteria = tuple(dataclasses.replace(c, min_employment=None) for c in rules.criteria)
+    return dataclasses.replace(rules, criteria=criteria)
+
+
 def test_productivity_star_with_wages():
-    wages = pd.DataFrame(
-        {
-            "region_code": REGIONS * 2,
-            "category_code": ["auto"] * 3 + ["bio"] * 3,
-            "year": 2015,
-            "wages_eur": [6e6, 2e6, np.nan, 3e6, 4e6, 5e6],  # auto 30k, 40k, -; bio 30k, 40k, 50k
-        }
-    )
-    rated = rate_stars(make_indicators(wages=wages), "eocic")
+    rated = rate_stars(make_indicators(wages=WAGES), _without_floors("eocic"))
     assert set(rated["stars_out_of"]) == {3}
     assert value(rated, "AT12", "auto", "productivity_pass")
     assert pd.isna(value(rated, "BE10", "auto", "productivity_pass"))  # zero employment
     assert value(rated, "BE10", "bio", "productivity_pass")
     assert value(rated, "BE10", "auto", "n_criteria_missing") == 1
+
+
+def test_a_cluster_below_the_floor_fails_the_star_and_does_not_set_its_threshold():
+    # eocic's productivity star needs 1,000 persons: none of these clusters has them
+    rated = rate_stars(make_indicators(wages=WAGES), "eocic")
+    assert rated["productivity_pass"].isna().all()  # no eligible cluster, no threshold
+    bigger = {"auto": [2000.0, 50.0, 0.0], "bio": [1000.0, 1000.0, 100.0]}
+    wages = WAGES.assign(wages_eur=[60e6, 2e6, np.nan, 30e6, 40e6, 5e6])
+    rated = rate_stars(make_indicators(bigger, wages=wages), "eocic")
+    # bio: eligible wages 30k (AT11) and 40k (AT12): threshold 30k + 0.9 * 10k = 39k
+    assert value(rated, "AT12", "bio", "productivity_threshold") == pytest.approx(39_000)
+    assert value(rated, "AT12", "bio", "productivity_pass")
+    # BE10 bio has the highest wage (50k) but only 100 persons: it fails, it is not missing
+    assert not value(rated, "BE10", "bio", "productivity_pass")  # NA would raise here
+    assert value(rated, "BE10", "bio", "n_criteria_missing") == 0
 
 
 def test_dynamism_available_only_after_the_base_year():

@@ -36,6 +36,11 @@ CLUSTER_MEASURES = {
     "lq": ("Location quotient (LQ)", ""),
     "size_share": ("Share of the category's European employment", "share"),
     "stars": ("Stars", "stars"),
+    # change over time and productivity (SBS 2008-2015)
+    "employment_growth_pct": ("Employment growth per year (compound, 4 years)", "pct"),
+    "wage_per_employee_eur": ("Wages and salaries per person employed", "eur"),
+    "relative_wage_index": ("Wage per person employed, Europe = 100", "index_europe_100"),
+    "persons_per_local_unit": ("Persons employed per local unit", "persons"),
 }
 
 
@@ -161,13 +166,20 @@ def compute_scoreboards(store, star_preset: str = DEFAULT_STAR_PRESET) -> dict:
 
 
 def _cluster_flag(rated: pd.DataFrame) -> pd.Series:
-    """Eurostat-style flag of a cluster cell: ``c`` when confidential cells went into it."""
+    """Eurostat-style flag of a cluster cell: ``c`` when confidential cells went into it, else
+    the series-break letters of the cell (``b`` break, ``d`` definition differs)."""
     involved = rated["has_confidential_cells"].fillna(False).astype(bool)
-    return pd.Series(np.where(involved, "c", None), index=rated.index, dtype="str")
+    breaks = (
+        rated["flag"].fillna("").astype("str").str.replace(r"[^bd]", "", regex=True)
+        if "flag" in rated.columns
+        else pd.Series("", index=rated.index)
+    )
+    flag = np.where(involved, "c", np.where(breaks.ne(""), breaks, None))
+    return pd.Series(flag, index=rated.index, dtype="str")
 
 
 def cluster_values(rated: pd.DataFrame) -> pd.DataFrame:
-    """The four cluster measures as mappable values (traded and emerging categories).
+    """The cluster measures as mappable values (traded and emerging categories).
 
     A missing value whose inputs include confidential cells gets the status
     ``confidential``; other missing values are "no data".

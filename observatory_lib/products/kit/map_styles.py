@@ -74,6 +74,7 @@ _UNIT_LABELS = {
     "pps_per_hab": "PPS per inhabitant",
     "eu27_2020_100": "index, EU = 100",
     "index_eu_100": "index, EU = 100",
+    "index_europe_100": "index, Europe = 100",
     "number": "number",
 }
 # Units written straight after the number without a space.

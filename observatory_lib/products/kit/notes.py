@@ -60,7 +60,12 @@ def stars_methods_note(
     for criterion in rules.criteria:
         status = "threshold verified in a source" if criterion.verified else "**unverified**"
         cutoff = cutoff_text(criterion.rule, criterion.cutoff, criterion.metric)
-        lines.append(f"- {criterion.name.capitalize()}: {cutoff} ({status}).")
+        floor = (
+            f"; clusters of at least {criterion.min_employment:,.0f} persons only"
+            if criterion.min_employment
+            else ""
+        )
+        lines.append(f"- {criterion.name.capitalize()}: {cutoff} ({status}{floor}).")
     lines.append("")
     if unverified:
         names = ", ".join(

@@ -71,25 +71,34 @@ def format_signed(value: Any, decimals: int = 1, missing: str = MISSING_CELL) ->
     return f"+{text}" if float(value) > 0 else f"{MINUS}{text}"
 
 
+def format_growth(value: Any, decimals: int = 1, missing: str = MISSING_CELL) -> str:
+    """A growth rate in percent with its sign: ``+2.1%``, ``−0.4%``, ``0.0%``."""
+    if is_missing(value):
+        return missing
+    return f"{format_signed(value, decimals)}%"
+
+
 def format_cell(value: Any, label: ColumnLabel, missing: str = MISSING_CELL) -> str:
     """One table cell as ``label.kind`` says (``kit.labels.COLUMN_LABELS``)."""
     if label.kind == "stars":
         return stars_text(value, unrated=missing)
     if is_missing(value):
         return missing
-    if label.kind in ("count", "rank"):
-        return format_number(value, 0)
-    if label.kind == "number":
-        return format_number(value, label.decimals)
-    if label.kind == "percent":
-        return format_percent(value, label.decimals)
-    if label.kind == "share":
-        return format_share(value, label.decimals)
-    if label.kind == "year":
-        return f"{int(value)}"
-    if label.kind == "flag":
-        return YES if bool(value) else NO
-    return str(value)
+    writer = _WRITERS.get(label.kind)
+    return str(value) if writer is None else writer(value, label)
+
+
+_WRITERS = {
+    "count": lambda value, _: format_number(value, 0),
+    "rank": lambda value, _: format_number(value, 0),
+    "number": lambda value, label: format_number(value, label.decimals),
+    "percent": lambda value, label: format_percent(value, label.decimals),
+    "share": lambda value, label: format_share(value, label.decimals),
+    "growth": lambda value, label: format_growth(value, label.decimals),
+    "signed": lambda value, label: format_signed(value, label.decimals),
+    "year": lambda value, _: f"{int(value)}",
+    "flag": lambda value, _: YES if bool(value) else NO,
+}
 
 
 def format_column(values: pd.Series, label: ColumnLabel) -> pd.Series:

@@ -13,16 +13,27 @@ from collections.abc import Iterable
 import pandas as pd
 
 from observatory_lib.constants import (
+    DEFAULT_YEAR,
     EUROSTAT_ATTRIBUTION,
     GISCO_ATTRIBUTION,
     MODIFICATION_NOTE,
+    SBS_FIRST_YEAR,
     STATISTICS_EDITION,
 )
 from observatory_lib.errors import unknown_code
 
+# The boundaries of the edition the statistics are shown in, and the crosswalks that took
+# them there (catalog source_code prefixes).
+EDITION_GEOMETRIES = {2013: "nuts_rg_20m_2013", 2016: "nuts_rg_20m_2016", 2021: "nuts_rg_60m_2021"}
+EDITION_CROSSWALKS = {
+    2013: ("jrc_nuts_cm_n2_2013_2016",),  # the NUTS 2016 sources shown on NUTS 2013
+    2016: ("jrc_nuts_cm_n2_2013_2016",),
+    2021: ("jrc_nuts_cm_n2_2013_2016", "jrc_nuts_cm_n2_2016_2021"),
+}
+_GEOGRAPHY = (EDITION_GEOMETRIES[STATISTICS_EDITION], *EDITION_CROSSWALKS[STATISTICS_EDITION])
 # Which inputs each family of products reads, by catalog source_code prefix.
 PRODUCT_SOURCES = {
-    "clusters": ("sbs_r_nuts06_r2", "eco_", "nuts_rg_20m_2016", "nuts2_2013"),
+    "clusters": ("sbs_r_nuts06_r2", "eco_", *_GEOGRAPHY),
     "scoreboard": (
         "sbs_r_nuts06_r2",
         "nama_",
@@ -30,8 +41,7 @@ PRODUCT_SOURCES = {
         "trng_",
         "eurito_",
         "regional_main_tables",
-        "nuts_rg_20m_2016",
-        "nuts2_2013",
+        *_GEOGRAPHY,
     ),
 }
 
@@ -120,7 +130,8 @@ def compact_provenance_table(
     Rows are grouped by Eurostat dataset code (the EURITO extracts of ``rd_e_gerdreg`` are
     one row); inputs without a dataset code by source code, the per-level GISCO layers of
     one boundary set together. Titles of a group are merged (``levels 0–3`` when they
-    differ only by the NUTS level, else joined by `` / ``), vintages and editions listed once.
+    differ only by the NUTS level; a shared part before ``: `` written once; else joined by
+    `` / ``), vintages and editions listed once.
 
     Returns:
         ``dataset_code, title, vintage, nuts_edition, provider, n_sources, has_dataset_code``,
@@ -163,6 +174,10 @@ def _merged_titles(titles: pd.Series) -> str:
         consecutive = levels == list(range(levels[0], levels[-1] + 1))
         span = f"{levels[0]}–{levels[-1]}" if consecutive else ", ".join(map(str, levels))
         return templates.pop().replace("level #", f"levels {span}")
+    heads = {title.split(": ", 1)[0] for title in distinct}
+    if len(heads) == 1 and all(": " in title for title in distinct):
+        # one dataset in several files (the SBS bulk file and the 2015 extract): name it once
+        return f"{heads.pop()}: " + " / ".join(title.split(": ", 1)[1] for title in distinct)
     return " / ".join(distinct)
 
 
@@ -203,13 +218,13 @@ def product_provenance_markdown(store, product: str) -> str:
 def vintage_line(provenance: pd.DataFrame, prefixes: Iterable[str]) -> str:
     """One line on the data's vintages: the SBS extract, the other statistics' range, the maps.
 
-    E.g. ``cluster employment (SBS) 2015; context indicators 2016-02-26 to 2022-03-31;
-    boundaries NUTS 2016 (GISCO)``.
+    E.g. ``cluster data (SBS) 2015 and 2017-07-31; context indicators 2016-02-26 to
+    2022-03-31; boundaries NUTS 2016 (GISCO)``.
     """
     sbs, others = _vintages(provenance, prefixes)
     parts = []
     if sbs:
-        parts.append(f"cluster employment (SBS) {sbs}")
+        parts.append(f"cluster data (SBS) {' and '.join(sbs)}")
     if others:
         span = others[0] if len(others) == 1 else f"{others[0]} to {others[-1]}"
         parts.append(f"context indicators {span}")
@@ -225,8 +240,11 @@ def running_head(store, product: str, title: str) -> str:
         raise unknown_code("product", product, PRODUCT_SOURCES)
     sbs, others = _vintages(store.provenance, PRODUCT_SOURCES[product])
     parts = [title, f"NUTS {STATISTICS_EDITION}"]
-    if sbs:
-        parts.append(f"cluster data {_YEAR.search(sbs).group(0) if _YEAR.search(sbs) else sbs}")
+    if len(sbs) > 1:
+        parts.append(f"cluster data {SBS_FIRST_YEAR}–{DEFAULT_YEAR}")
+    elif sbs:
+        year = _YEAR.search(sbs[0])
+        parts.append(f"cluster data {year.group(0) if year else sbs[0]}")
     years = sorted({match.group(0) for text in others if (match := _YEAR.search(text))})
     if years:
         span = years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}"
@@ -237,15 +255,16 @@ def running_head(store, product: str, title: str) -> str:
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 
 
-def _vintages(provenance: pd.DataFrame, prefixes: Iterable[str]) -> tuple[str, list[str]]:
-    """The SBS extract's vintage and the other statistics' vintages (sorted, distinct)."""
+def _vintages(provenance: pd.DataFrame, prefixes: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The SBS files' vintages (the 2015 extract and the 2008-2015 bulk file) and the other
+    statistics' vintages (each sorted, distinct)."""
     rows = select_sources(provenance, prefixes)
     statistics = rows.loc[
         rows["dataset_code"].notna() & ~rows["source_code"].str.startswith("nuts")
     ]
     is_sbs = statistics["dataset_code"] == "sbs_r_nuts06_r2"
     sbs = statistics.loc[is_sbs, "vintage"]
-    return (str(sbs.iloc[0]) if len(sbs) else ""), sorted(set(statistics.loc[~is_sbs, "vintage"]))
+    return sorted(set(sbs.astype(str))), sorted(set(statistics.loc[~is_sbs, "vintage"]))
 
 
 def product_vintage(store, product: str) -> str:

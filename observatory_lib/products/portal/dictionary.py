@@ -34,6 +34,8 @@ VALUES_BY_KIND = {
     "year": "year",
     "flag": "true or false",
     "formatted": "text (a number written out)",
+    "growth": "percent, signed",
+    "signed": "whole number, signed",
 }
 
 
@@ -121,6 +123,42 @@ PORTAL_COLUMNS: dict[str, tuple[ColumnLabel, str]] = {
         _L("NUTS edition", kind="text"),
         "the NUTS edition(s) a source's codes follow, as listed in its provenance",
     ),
+    # change over time (shift-share, star transitions)
+    "european_growth_pct": (
+        _L("European growth over the window", "%", "percent", 2),
+        "growth of all traded clusters' employment in the reference regions, first to last year",
+    ),
+    "category_growth_pct": (
+        _L("Category growth in Europe over the window", "%", "percent", 2),
+        "growth of the category's employment in the reference regions, first to last year",
+    ),
+    "regional_growth_pct": (
+        _L("Regional growth over the window", "%", "percent", 2),
+        "growth of this regional cluster's employment, first to last year",
+    ),
+    "spans_break": (
+        _L("Spans a series break", kind="flag"),
+        "a series break (Eurostat flag b, or d in some years only) lies between the two "
+        "years: the change is not computed",
+    ),
+    "status": (
+        _L("Status of the change", kind="text"),
+        "available, or why the change is not computed (series break, estimate, missing year)",
+    ),
+    "stars_start": (_L("Stars in the first year", kind="stars"), "on the criteria compared"),
+    "stars_end": (_L("Stars in the last year", kind="stars"), "on the criteria compared"),
+    "stars_compared_out_of": (
+        _L("Criteria compared", kind="count"),
+        "star criteria that could be judged in both years",
+    ),
+    "criteria_compared": (
+        _L("Criteria compared", kind="text"),
+        "names of the star criteria judged in both years",
+    ),
+    "indicator_code": (
+        _L("Indicator code", kind="code"),
+        "the indicator of the row (employment_persons, wages_eur, lq, stars, ...)",
+    ),
     "geometry": (
         _L("Boundary", kind="text"),
         "the region's polygon (WGS 84 longitude and latitude, simplified)",
@@ -151,6 +189,28 @@ DESCRIPTIONS = {
     "region_employment_persons": "the region's employment in the SBS scope, the denominator "
     "of location quotients",
     "vintage": "release or extraction date of the file used",
+    "wages_eur": "wages and salaries (SBS, V13320), allocated to the category from NACE divisions",
+    "wage_per_employee_eur": "wages and salaries divided by persons employed: a productivity proxy",
+    "relative_wage_index": "wage per person employed against the category's European average "
+    "(= 100)",
+    "local_units": "local units (SBS, V11210), allocated to the category from NACE divisions",
+    "persons_per_local_unit": "persons employed divided by local units",
+    "employment_growth_pct": "compound annual growth of employment over the growth window "
+    "ending in the year; not computed across a series break",
+    "employment_cagr_pct": "compound annual growth of employment from the first to the last "
+    "year of the window",
+    "flag": "Eurostat's flags of the cell: b break in series, c confidential, d definition "
+    "differs, e estimated",
+    "is_apportioned": "the figure was apportioned from NUTS 2013 regions by 2011 population "
+    "(JRC NUTS converter matrices) because the region was split or re-bounded",
+    "actual_change": "employment change from the first to the last year (persons)",
+    "european_growth_component": "the change the cluster would have had at Europe's overall growth",
+    "category_mix_component": "the extra change of its category's European growth over "
+    "Europe's overall growth",
+    "regional_component": "the actual change minus the two others: jobs created beyond (or "
+    "below) the expected; the three add up to the actual change",
+    "expected_change": "European growth plus category mix components",
+    "transition": "gained, lost or kept (star count on the criteria compared)",
 }
 # Kinds that the label table uses for formatting but that mean something else in a file.
 VALUES_BY_COLUMN = {

@@ -2,7 +2,7 @@
 
 The notebook calls ``build_scorecard`` (numbers and text, ``card``), ``scorecard_images``
 (the figures, ``figures``), the published parts ``opening``, ``maps``, ``clusters``,
-``ecosystem`` and ``closing`` of its ``document`` (``publication``), and
+``change_over_time``, ``ecosystem`` and ``closing`` of its ``document`` (``publication``), and
 ``write_scorecard_files`` (``files``);
 ``Scorecard.record`` is the JSON twin the batch writes beside the HTML and PDF.
 """
@@ -23,6 +23,7 @@ from observatory_lib.products.region_scorecard.figures import (
 from observatory_lib.products.region_scorecard.files import write_scorecard_files
 from observatory_lib.products.region_scorecard.parameters import coerce_peers, coerce_year
 from observatory_lib.products.region_scorecard.publication import (
+    change_over_time,
     closing,
     clusters,
     document,
@@ -35,6 +36,7 @@ __all__ = [
     "Scorecard",
     "ScorecardImage",
     "build_scorecard",
+    "change_over_time",
     "clear_cache",
     "closing",
     "clusters",

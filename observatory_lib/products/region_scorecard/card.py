@@ -27,6 +27,12 @@ from observatory_lib.indicators import recipes
 from observatory_lib.indicators.peers import DEFAULT_STRENGTH_THRESHOLD
 from observatory_lib.indicators.stars import load_star_preset
 from observatory_lib.products.kit.map_styles import NOT_AVAILABLE, format_value, unit_label
+from observatory_lib.products.region_scorecard.change import (
+    change_intro,
+    change_record,
+    change_section,
+    region_panel,
+)
 from observatory_lib.products.region_scorecard.clusters import (
     assessments,
     category_text,
@@ -101,6 +107,10 @@ class Scorecard:
         strongest_category_map: ``region_code, value, status``: that category's LQ in every
             region at the level (status ``confidential`` where suppressed cells left it
             missing), for ``maps.plot_choropleth``.
+        change: the change over time of the leading clusters (``change.change_section``:
+            window, table, trend, notes).
+        panel: every cluster indicator of the region per category and year, a long panel
+            (``recipes.change_panel``), for the region's download.
         provenance: the Markdown footer (datasets with vintages, modifications,
             attribution), compact: one entry per dataset, the cluster definitions included.
         sources: the provenance table of the datasets used.
@@ -126,6 +136,8 @@ class Scorecard:
     strengths_basis: str
     strongest_category: dict | None
     strongest_category_map: pd.DataFrame
+    change: dict
+    panel: pd.DataFrame
     provenance: str
     sources: pd.DataFrame
     methods_note: str
@@ -155,6 +167,7 @@ class Scorecard:
                 "portfolio": record_rows(self.portfolio, portfolio_fields),
                 "emerging": record_rows(self.emerging, portfolio_fields),
                 "strongest_category": self.strongest_category,
+                "change": change_record(self.change),
                 "scoreboard": self.scoreboard,
                 "dimensions": record_rows(self.dimensions, DIMENSION_COLUMNS),
                 "strengths_basis": self.strengths_basis,
@@ -266,6 +279,10 @@ class Scorecard:
             return f"*{NOT_AVAILABLE}*"
         items = " · ".join(category_text(row) for row in self.emerging.itertuples(index=False))
         return "\n\n".join(filter(None, [items + ".", notes_by_kind(self.emerging)]))
+
+    def change_markdown(self) -> str:
+        """How to read the change part, or why it is not available."""
+        return change_intro(self.change)
 
     def scoreboard_markdown(self) -> str:
         """Index score, performance group, rank in Europe and country, and the rank interval."""
@@ -435,6 +452,7 @@ def build_scorecard(
     context = ScorecardContext(store, code, level, year, rule_set, framework_variant, n_draws, seed)
     peer_codes, peer_method, notes = choose_peers(context, requested_peers)
     clusters = cluster_sections(context, rated)
+    change = change_section(context, clusters["portfolio"])
     board = scoreboard_sections(context, peer_codes)
     parameters = {
         "region_code": code,
@@ -464,9 +482,12 @@ def build_scorecard(
         strengths_basis=board["basis"],
         strongest_category=clusters["strongest"],
         strongest_category_map=clusters["map"],
+        change=change,
+        panel=region_panel(context),
         provenance=provenance_footer(store),
         sources=sources(store),
         methods_note=methods_note(context, rule_set, framework),
+        # the change part's notes are its table's footnotes (publication.change_over_time)
         notes=tuple(notes + clusters["notes"] + board["notes"]),
     )
 

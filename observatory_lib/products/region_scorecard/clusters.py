@@ -166,6 +166,12 @@ def _cluster_notes(full: pd.DataFrame) -> list[str]:
             f"Employment not available (suppressed cells that could not be estimated) for "
             f"{len(missing)} categories: {', '.join(missing)}."
         )
+    if "is_apportioned" in full and full["is_apportioned"].astype("boolean").fillna(False).any():
+        notes.append(
+            "Cluster data apportioned: the statistics were published for regions of another "
+            "NUTS edition, so this region's figures are shares (by 2011 population, JRC NUTS "
+            "converter) of the region(s) it overlaps; its location quotients reflect theirs."
+        )
     if full["employment_persons"].notna().any() and full["lq"].isna().all():
         notes.append(
             "Location quotients and focus not available: the region's employment total is "

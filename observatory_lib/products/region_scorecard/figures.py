@@ -66,7 +66,7 @@ def scorecard_images(card: Scorecard, store: Store, *, dpi: int = _IMAGE_DPI) ->
     """Render the scorecard's figures to deterministic PNG bytes.
 
     Returns:
-        ``{"locator": ..., "category_map": ..., "dimension_chart": ...}`` of
+        ``{"locator": ..., "category_map": ..., "change_chart": ..., "dimension_chart": ...}`` of
         :class:`ScorecardImage`; an image whose data are missing has ``png=None`` and a note.
         The maps are half a page wide (``MAP_WIDTH_INCHES``); the category map is rendered
         at 120 % of ``dpi``, the locator at 90 %. The PNGs are opaque RGB.
@@ -77,6 +77,7 @@ def scorecard_images(card: Scorecard, store: Store, *, dpi: int = _IMAGE_DPI) ->
     renderers = {
         "locator": _locator_image,
         "category_map": _category_map_image,
+        "change_chart": _change_image,
         "dimension_chart": _dimension_image,
     }
     images = {}
@@ -250,6 +251,23 @@ def _add_map_title(figure: Figure, lines: list[str]):
     )  # fmt: skip
 
 
+def _change_image(card: Scorecard, store: Store, dpi: int) -> _Rendered:
+    """The change chart of the leading clusters (trend and shift-share), drawn for the region."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from observatory_lib.products.region_scorecard.change import change_figure
+
+    alt = "Employment trend and shift-share of the region's leading clusters"
+    figure = change_figure(card.change)
+    if figure is None:
+        reason = card.change["reason"] or "no change could be computed for the leading clusters"
+        return None, alt, reason
+    figure.set_dpi(dpi)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return np.array(np.asarray(canvas.buffer_rgba())[..., :3]), alt, ""
+
+
 _DIMENSION_COLOURS = ("#1d3c5e", "#6f9fd1", "#b3b3b3")
 _BAR_HEIGHT = 0.27
 
@@ -277,7 +295,7 @@ def _dimension_axes(labels: tuple[str, ...]) -> Figure:
     from matplotlib.figure import Figure
 
     # compact, with the scores written at the bars: the scorecard prints no dimension table
-    height_inches = 0.34 * len(labels) + 0.75
+    height_inches = 0.25 * len(labels) + 0.65
     figure = Figure(figsize=(5.6, height_inches), facecolor="white")
     bottom, top = 0.42 / height_inches, 0.28 / height_inches
     ax = figure.add_axes((0.41, bottom, 0.54, 1 - bottom - top))

@@ -15,14 +15,17 @@ from observatory_lib.products.region_scorecard.figures import ScorecardImage
 
 
 def write_scorecard_files(
-    card: Scorecard, output_dir: str | os.PathLike[str], images: Mapping[str, ScorecardImage]
+    card: Scorecard,
+    output_dir: str | os.PathLike[str],
+    images: Mapping[str, ScorecardImage],
 ) -> list[Path]:
-    """Write the cluster table (CSV with provenance) and the figures' PNGs into ``output_dir``.
+    """Write the cluster tables (CSV with provenance) and the figures' PNGs into ``output_dir``.
 
-    Files: ``<region>_clusters.csv`` (the top traded categories and the emerging industries)
-    and ``<region>_<figure>.png``. An empty ``output_dir`` writes nothing (the notebook's
-    default); a relative one is placed under ``paths.output_dir()``, never the working
-    directory. Every file is written atomically.
+    Files: ``<region>_clusters.csv`` (the top traded categories and the emerging industries),
+    ``<region>_clusters_panel.csv`` (every cluster indicator of the region per category and
+    year, a long panel) and ``<region>_<figure>.png``. An empty ``output_dir`` writes nothing
+    (the notebook's default); a relative one is placed under ``paths.output_dir()``, never
+    the working directory. Every file is written atomically.
 
     Returns:
         The written paths.
@@ -43,6 +46,15 @@ def write_scorecard_files(
             directory / f"{card.region_code}_clusters",
             title=f"Cluster portfolio of {card.header['region_name']} ({card.region_code}), "
             f"{card.header['year']}",
+            sources=card.sources.to_dict("records"),
+            formats=("csv",),
+        )
+    if not card.panel.empty:
+        written += write_table(
+            card.panel,
+            directory / f"{card.region_code}_clusters_panel",
+            title=f"Cluster indicators of {card.header['region_name']} ({card.region_code}) by "
+            "category and year, a long panel (region, category, year, indicator)",
             sources=card.sources.to_dict("records"),
             formats=("csv",),
         )

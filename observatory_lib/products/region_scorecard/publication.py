@@ -26,7 +26,7 @@ from observatory_lib.products.kit.numbers import (
     format_signed,
 )
 from observatory_lib.products.kit.provenance import running_head
-from observatory_lib.products.kit.tables import TableSpec
+from observatory_lib.products.kit.tables import FLAG_WORDS, TableSpec
 from observatory_lib.products.region_scorecard.card import Scorecard
 from observatory_lib.products.region_scorecard.figures import ScorecardImage
 from observatory_lib.products.region_scorecard.spec import (
@@ -43,6 +43,18 @@ PORTFOLIO_TABLE = TableSpec(
     columns=("category_name", "stars_symbols", "lq", "employment_persons", "size_share"),
     stub="category_name",
     empty_text="Cluster data are not available for this region.",
+)
+CHANGE_TABLE = TableSpec(
+    columns=(
+        "category_name",
+        "employment_end",
+        "employment_cagr_pct",
+        "relative_wage_index",
+        "stars_change",
+        "regional_component",
+    ),
+    stub="category_name",
+    empty_text=f"Change over time is {NOT_AVAILABLE} for this region.",
 )
 # the comparison column is the peers' or the EU's average score, as the card compares
 STRENGTHS_TABLE = TableSpec(
@@ -70,7 +82,8 @@ def document(card: Scorecard, store) -> Document:
 
 def key_findings(card: Scorecard) -> list[str]:
     """Three or four sentences on the region, each written from the card's numbers."""
-    findings = [_cluster_finding(card), _scoreboard_finding(card)]
+    findings = [_cluster_finding(card), _change_finding(card), _scoreboard_finding(card)]
+    findings = [finding for finding in findings if finding]
     comparison = _comparison_finding(card)
     if comparison:
         findings.append(comparison)
@@ -151,6 +164,38 @@ def clusters(doc: Document, card: Scorecard) -> list:
             source=source,
             flags=_estimated(emerging),
             notes=_notes(emerging),
+        ),
+    ]
+
+
+def change_over_time(doc: Document, card: Scorecard, chart: ScorecardImage) -> list:
+    """The change over time of the leading clusters: the chart, then the table with its
+    flags (series breaks, estimates) and notes (what was not computed and why)."""
+    section = card.change
+    if not section["available"]:
+        return [doc.section("Change over time", card.change_markdown())]
+    start, end = section["window"]
+    source = source_line(["sbs_r_nuts06_r2"])
+    frame = _change_frame(section["table"])
+    return [
+        doc.section("Change over time", card.change_markdown()),
+        doc.figure(
+            chart.png,
+            title=f"Leading clusters: employment trend and shift-share, {start}–{end}",
+            subtitle=f"Employment indexed to {start} = 100; change in persons by component; "
+            f"the values are in Table {doc._tables + 1}",
+            alt=chart.alt,
+            source=source,
+            missing=f"The chart is {NOT_AVAILABLE} ({chart.note}).",
+        ),
+        doc.table(
+            frame,
+            CHANGE_TABLE,
+            title=f"Change of the leading traded categories, {start}–{end}",
+            subtitle=f"Wages in {end} against the category's European average (= 100)",
+            source=source,
+            flags=_change_flags(frame),
+            notes=section["notes"],
         ),
     ]
 
@@ -239,6 +284,44 @@ def _categories_frame(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _change_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """The change table with the stars of both years and the criteria that flipped, in words."""
+    if table.empty:
+        return table
+    return table.assign(
+        category_name=table["category_name"].astype("str"),
+        stars_change=[_stars_change(row) for row in table.itertuples(index=False)],
+    )
+
+
+def _stars_change(row) -> str:
+    if pd.isna(row.transition) or row.transition == "not rated":
+        return MISSING_CELL
+    out_of = row.stars_compared_out_of
+    # on one line: a star change reads as one unit
+    text = f"{stars_text(row.stars_start, out_of)}\u00a0→\u00a0{stars_text(row.stars_end, out_of)}"
+    flipped = [f"+{c.strip()}" for c in _parts(row.criteria_gained)]
+    flipped += [f"−{c.strip()}" for c in _parts(row.criteria_lost)]
+    return f"{text} ({', '.join(flipped)})" if flipped else text
+
+
+def _parts(text) -> list[str]:
+    return [] if text is None or pd.isna(text) else str(text).split(",")
+
+
+def _change_flags(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """Eurostat's flags of the last year after its employment (b: break, d: definition
+    differs, e: estimated from suppressed cells), and ``b`` after the stars when the
+    comparison spans a break."""
+    if frame.empty:
+        return {}
+    # a confidential cell shown here is the workbook's estimate: flagged e, never c
+    letters = frame["flag"].fillna("").astype("str").str.replace("c", "e")
+    letters = letters.map(lambda text: "".join(dict.fromkeys(c for c in text if c in FLAG_WORDS)))
+    breaks = frame["transition_spans_break"].astype("boolean").fillna(False).astype(bool)
+    return {"employment_end": letters, "stars_change": breaks.map({True: "b", False: ""})}
+
+
 def _estimated(frame: pd.DataFrame) -> dict[str, pd.Series]:
     if frame.empty:
         return {}
@@ -308,6 +391,29 @@ def _cluster_finding(card: Scorecard) -> str:
         f"{format_number(strongest['lq'], 2, missing=NOT_AVAILABLE)}), with "
         f"{format_share(strongest['size_share'], 1, missing='an unknown share')} of Europe's "
         "employment in it."
+    )
+
+
+def _change_finding(card: Scorecard) -> str:
+    """The leading clusters' change: how many grew, and the one beyond Europe's trend most."""
+    section = card.change
+    if not section["available"]:
+        return ""
+    start, end = section["window"]
+    table = section["table"]
+    usable = table[table["employment_cagr_pct"].notna() & table["regional_component"].notna()]
+    if usable.empty:
+        return (
+            f"The change {start}–{end} of its leading clusters is {NOT_AVAILABLE} (series "
+            "breaks or unknown years)."
+        )
+    growing = int((usable["employment_cagr_pct"] > 0).sum())
+    best = usable.sort_values("regional_component", ascending=False).iloc[0]
+    return (
+        f"From {start} to {end}, {growing} of the {len(usable)} leading clusters whose change "
+        f"can be measured grew; {best['category_name']} did best against Europe's trend, "
+        f"{format_signed(best['regional_component'], 0)} jobs beyond what the category's "
+        "European growth would have brought."
     )
 
 

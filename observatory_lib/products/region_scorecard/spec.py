@@ -13,7 +13,7 @@ from observatory_lib.indicators import recipes
 from observatory_lib.indicators.stars import StarRuleSet
 from observatory_lib.products.kit.provenance import PRODUCT_SOURCES
 
-RECORD_SCHEMA = "observatory.scorecard/1"
+RECORD_SCHEMA = "observatory.scorecard/2"
 DEFAULT_VARIANT = recipes.DEFAULT_VARIANT
 DEFAULT_DRAWS = recipes.DEFAULT_DRAWS
 DEFAULT_SEED = recipes.DEFAULT_SEED
