@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import dataclasses
 import email.utils
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +36,7 @@ from observatory_lib import paths
 from observatory_lib.data import context, editions, eurostat, nuts, store
 from observatory_lib.data.retrieval import Catalog, Source, load_catalog, sha256_of
 from observatory_lib.errors import DataSourceError, StoreError
-from observatory_lib.files import atomic_path
+from observatory_lib.files import TEMP_PREFIX, atomic_path
 
 LIVE_FORMAT = "SDMX-CSV"
 RELEASES_DIR = "releases"
@@ -261,7 +263,10 @@ def download_release(dataset_code: str, session=None) -> tuple[Path, str, str]:
     """
     directory = releases_dir()
     directory.mkdir(parents=True, exist_ok=True)
-    with atomic_path(directory / f"{dataset_code}.download") as temporary:
+    handle, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{dataset_code}-", dir=directory)
+    os.close(handle)
+    temporary = Path(name)
+    try:
         headers = eurostat.fetch_eurostat_release(
             dataset_code, temporary, LIVE_FORMAT, session=session
         )
@@ -271,6 +276,8 @@ def download_release(dataset_code: str, session=None) -> tuple[Path, str, str]:
         if not target.exists():
             with atomic_path(target) as kept:
                 shutil.copyfile(temporary, kept)
+    finally:
+        temporary.unlink(missing_ok=True)
     return target, digest, vintage
 
 
