@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import dataclasses
 import email.utils
+import gzip
+import hashlib
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -36,7 +37,7 @@ from observatory_lib import paths
 from observatory_lib.data import context, editions, eurostat, nuts, store
 from observatory_lib.data.retrieval import Catalog, Source, load_catalog, sha256_of
 from observatory_lib.errors import DataSourceError, StoreError
-from observatory_lib.files import TEMP_PREFIX, atomic_path
+from observatory_lib.files import TEMP_PREFIX, write_bytes_atomic
 
 LIVE_FORMAT = "SDMX-CSV"
 RELEASES_DIR = "releases"
@@ -271,13 +272,17 @@ def download_release(dataset_code: str, session=None) -> tuple[Path, str, str]:
             dataset_code, temporary, LIVE_FORMAT, session=session
         )
         vintage = _vintage(temporary, headers)
-        digest = sha256_of(temporary)
-        target = directory / f"{dataset_code}-{digest[:16]}.csv.gz"
-        if not target.exists():
-            with atomic_path(target) as kept:
-                shutil.copyfile(temporary, kept)
+        content = temporary.read_bytes()
+        if content[:2] == b"\x1f\x8b":
+            content = gzip.decompress(content)
     finally:
         temporary.unlink(missing_ok=True)
+    # Named by the content, gzipped without a time stamp: the same release downloaded twice
+    # (the API compresses each answer anew) is the same file, so an unchanged one is seen.
+    target = directory / f"{dataset_code}-{hashlib.sha256(content).hexdigest()[:16]}.csv.gz"
+    if not target.exists():
+        write_bytes_atomic(target, gzip.compress(content, mtime=0))
+    digest = sha256_of(target)
     return target, digest, vintage
 
 

@@ -4,6 +4,7 @@ the NUTS edition of a release, downloads from a loopback server and the store ch
 from __future__ import annotations
 
 import gzip
+import hashlib
 
 import pandas as pd
 import pytest
@@ -121,9 +122,15 @@ def test_a_release_is_kept_by_content_and_a_failed_download_leaves_nothing(tmp_p
     monkeypatch.setenv("OBSERVATORY_CACHE", str(tmp_path / "cache"))
     with RecordedEurostat() as server:
         monkeypatch.setenv("OBSERVATORY_EUROSTAT_API", server.url)
-        server.responses[(GDP, "SDMX-CSV")] = (200, sdmx_csv(GDP, RELEASES[GDP]))
+        release = sdmx_csv(GDP, RELEASES[GDP])
+        server.responses[(GDP, "SDMX-CSV")] = (200, release)
         path, digest, vintage = live.download_release(GDP)
-        assert path.name == f"{GDP}-{digest[:16]}.csv.gz" and vintage == "2026-11-20"
+        content = gzip.decompress(release)
+        assert path.name == f"{GDP}-{hashlib.sha256(content).hexdigest()[:16]}.csv.gz"
+        assert vintage == "2026-11-20" and gzip.decompress(path.read_bytes()) == content
+        # the API compresses every answer anew: the same release is still the same file
+        server.responses[(GDP, "SDMX-CSV")] = (200, gzip.compress(content, mtime=12345))
+        assert live.download_release(GDP) == (path, digest, vintage)
         server.responses[(GDP, "SDMX-CSV")] = (500, b"busy")
         with pytest.raises(DataSourceError, match="500"):
             live.download_release(GDP)
