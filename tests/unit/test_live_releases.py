@@ -164,3 +164,17 @@ def test_bad_live_build_options_are_refused_before_any_download(argv, message, c
     assert cli.main(argv) == 2
     error = capsys.readouterr().err.strip().splitlines()
     assert len(error) == 1 and message in error[0]
+
+
+def test_the_batch_uses_the_live_store_as_it_is_and_never_builds_one(monkeypatch, tmp_path):
+    from observatory_lib.cli import product_commands
+    from observatory_lib.errors import StoreError
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a store was built")
+
+    monkeypatch.setattr(store, "build_store", refuse)
+    monkeypatch.setenv("OBSERVATORY_STORE", str(tmp_path))
+    monkeypatch.setenv("OBSERVATORY_DATA", "live")
+    with pytest.raises(StoreError, match=r"No live store.*observatory build --live"):
+        product_commands.ensure_store()
