@@ -47,6 +47,10 @@ _REFETCH_HINT = "Fetch the file again (observatory data fetch) or check OBSERVAT
 Source = str | os.PathLike | TextIO
 
 
+class UnreadableReleaseError(DataSourceError):
+    """A download arrived but is not a table the reader understands (``__cause__`` says why)."""
+
+
 # ----------------------------------------------------------------------------- shared helpers
 
 
@@ -656,7 +660,7 @@ def fetch_eurostat_release(
         try:
             read_eurostat_tsv(temporary, dataset_code)
         except DataSourceError as error:
-            raise DataSourceError(
+            raise UnreadableReleaseError(
                 f"The download of {dataset_code} from {url} is not a usable Eurostat "
                 f"{file_format} ({error}). The previous file was kept; try again later."
             ) from error

@@ -286,9 +286,21 @@ def download_release(dataset_code: str, session=None) -> tuple[Path, str, str]:
     return target, digest, vintage
 
 
-def _failure_line(dataset_code: str, error: Exception) -> str:
-    cause = str(error).split(". Check")[0].split(". The previous")[0].rstrip(".")
-    return f"{dataset_code}: the download failed ({cause}). {_RETRY_FIX}"
+def _first_sentence(error: BaseException) -> str:
+    """The cause without the generic advice the readers add (which names the mirror)."""
+    text = " ".join(str(error).split())
+    for advice in (". Check the network", ". Fetch the file again", ". The previous file"):
+        text = text.split(advice)[0]
+    return text.rstrip(".")
+
+
+def _failure_line(dataset_code: str, error: BaseException) -> str:
+    return f"{dataset_code}: the download failed ({_first_sentence(error)}). {_RETRY_FIX}"
+
+
+def _unreadable_line(dataset_code: str, cause: BaseException) -> str:
+    what = f"the file is not in the layout the reader expects: {_first_sentence(cause)}"
+    return _not_supported_line(dataset_code, what)
 
 
 # --- the build -------------------------------------------------------------------------------
@@ -315,6 +327,9 @@ def gather_releases(
         try:
             path, digest, vintage = download_release(code, session)
             frame = eurostat.read_eurostat_tsv(path, code)
+        except eurostat.UnreadableReleaseError as error:
+            yield _unreadable_line(code, error.__cause__ or error)
+            continue
         except DataSourceError as error:
             yield _failure_line(code, error)
             continue

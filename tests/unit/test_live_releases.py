@@ -135,7 +135,7 @@ def test_a_release_is_kept_by_content_and_a_failed_download_leaves_nothing(tmp_p
         with pytest.raises(DataSourceError, match="500"):
             live.download_release(GDP)
         server.responses[(GDP, "SDMX-CSV")] = (200, b"<html>maintenance</html>")
-        with pytest.raises(DataSourceError, match="not a usable Eurostat SDMX-CSV"):
+        with pytest.raises(eurostat.UnreadableReleaseError, match="not a usable Eurostat SDMX-CSV"):
             live.download_release(GDP)
     assert [p.name for p in live.releases_dir().iterdir()] == [path.name]
     assert server.requests[0] == f"/data/{GDP}?format=SDMX-CSV&compressed=true"
@@ -178,3 +178,22 @@ def test_the_batch_uses_the_live_store_as_it_is_and_never_builds_one(monkeypatch
     monkeypatch.setenv("OBSERVATORY_DATA", "live")
     with pytest.raises(StoreError, match=r"No live store.*observatory build --live"):
         product_commands.ensure_store()
+
+
+def test_a_release_in_another_layout_is_not_supported_and_a_failed_one_is_retried(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("OBSERVATORY_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(live, "region_codes_by_edition", lambda catalog: {2021: frozenset()})
+    renamed = sdmx_csv(GDP, RELEASES[GDP], rename={"OBS_VALUE": "OBS_VALUE_NEW"})
+    with RecordedEurostat() as server:
+        monkeypatch.setenv("OBSERVATORY_EUROSTAT_API", server.url)
+        server.responses[(GDP, "SDMX-CSV")] = (200, renamed)
+        server.responses[("trng_lfse_04", "SDMX-CSV")] = (500, b"busy")
+        lines = list(live.gather_releases([GDP, "trng_lfse_04"], catalog=None, previous={}))
+    assert lines[0].startswith(f"{GDP}: the current release changed its structure (the file is")
+    assert "lacks the column(s) OBS_VALUE" in lines[0] and "observatory data fetch" not in lines[0]
+    assert lines[1].startswith("trng_lfse_04: the download failed (Cannot download")
+    assert lines[1].endswith(
+        "Fix: try again later (the Eurostat API may be busy) or check the connection"
+    )
