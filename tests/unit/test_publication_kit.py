@@ -206,8 +206,10 @@ def test_an_empty_table_is_a_sentence():
 
 def test_tables_and_figures_are_numbered_in_order(regions):
     doc = Document(title="Automotive", kind="Priority sector report")
+    assert doc.next_table_number == 1
     first = doc.table(regions, SPEC, title="Leading regions").data
     figure = doc.figure(b"\x89PNG", title="Employment by region", alt="Map of Europe").data
+    assert doc.next_table_number == 2  # a figure can name the table that holds its values
     second = doc.table(regions, SPEC, title="Smallest regions").data
     assert "Table 1. Leading regions" in first and "Table 2. Smallest regions" in second
     assert "Figure 1. Employment by region" in figure

@@ -75,6 +75,11 @@ class Document:
     _tables: int = 0
     _figures: int = 0
 
+    @property
+    def next_table_number(self) -> int:
+        """The number the next ``table`` gets (a figure can name the table of its values)."""
+        return self._tables + 1
+
     # --- blocks ---------------------------------------------------------------------------
 
     def title_block(self):

@@ -81,7 +81,7 @@ def document(card: Scorecard, store) -> Document:
 
 
 def key_findings(card: Scorecard) -> list[str]:
-    """Three or four sentences on the region, each written from the card's numbers."""
+    """Three to six sentences on the region, each written from the card's numbers."""
     findings = [_cluster_finding(card), _change_finding(card), _scoreboard_finding(card)]
     findings = [finding for finding in findings if finding]
     comparison = _comparison_finding(card)
@@ -183,7 +183,7 @@ def change_over_time(doc: Document, card: Scorecard, chart: ScorecardImage) -> l
             chart.png,
             title=f"Leading clusters: employment trend and shift-share, {start}–{end}",
             subtitle=f"Employment indexed to {start} = 100; change in persons by component; "
-            f"the values are in Table {doc._tables + 1}",
+            f"the values are in Table {doc.next_table_number}",
             alt=chart.alt,
             source=source,
             missing=f"The chart is {NOT_AVAILABLE} ({chart.note}).",
@@ -411,9 +411,8 @@ def _change_finding(card: Scorecard) -> str:
     best = usable.sort_values("regional_component", ascending=False).iloc[0]
     return (
         f"From {start} to {end}, {growing} of the {len(usable)} leading clusters whose change "
-        f"can be measured grew; {best['category_name']} did best against Europe's trend, "
-        f"{format_signed(best['regional_component'], 0)} jobs beyond what the category's "
-        "European growth would have brought."
+        f"can be measured grew; {best['category_name']} did best against the category's "
+        f"European trend (jobs vs expected: {format_signed(best['regional_component'], 0)})."
     )
 
 
