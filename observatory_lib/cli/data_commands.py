@@ -35,6 +35,7 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--datasets",
+        dest="live_datasets",
         default="",
         metavar="CODES",
         help="with --live: download only these datasets, comma-separated, and keep the others' "
@@ -48,7 +49,7 @@ def build_command(arguments: argparse.Namespace) -> int:
     """Fetch the inputs and build the store (pinned, or --live); print its summary."""
     from observatory_lib.data.store import build_store
 
-    if arguments.datasets and not arguments.live:
+    if arguments.live_datasets and not arguments.live:
         raise options.ParameterError(
             "--datasets needs --live (the pinned build reads every input)."
         )
@@ -58,7 +59,7 @@ def build_command(arguments: argparse.Namespace) -> int:
     from observatory_lib.data import live
     from observatory_lib.data.retrieval import load_catalog
 
-    codes = options.split_list(arguments.datasets)
+    codes = options.split_list(arguments.live_datasets)
     valid = list(live.live_sources(load_catalog()))
     for code in codes:  # all checked before the first download
         options.check_choice(

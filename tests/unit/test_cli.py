@@ -72,7 +72,7 @@ def test_the_cli_passes_scheduler_through(monkeypatch, tmp_path):
 
 # options whose values are too many or depend on the store: their help names the command
 # that lists them
-LISTED_BY_COMMAND = {"regions", "categories", "year", "datasets"}
+LISTED_BY_COMMAND = {"regions", "categories", "year", "datasets", "live_datasets"}
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
