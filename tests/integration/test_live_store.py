@@ -158,6 +158,20 @@ def test_a_partial_update_takes_the_new_release_and_keeps_the_others(live_env, c
     assert "trng_lfse_04: unchanged, vintage 2026-11-20" in out
     assert _live_pointer(live_env) == after
 
+    # one dataset newer on the server, the others as they were: a full build says which is which
+    newer_training = sdmx_csv(
+        "trng_lfse_04", RELEASES["trng_lfse_04"], shift=5, last_update="03/12/26 11:00:00"
+    )
+    live_env.server.responses[("trng_lfse_04", "SDMX-CSV")] = (200, newer_training)
+    assert cli.main(["build", "--live"]) == 0
+    out = capsys.readouterr().out
+    assert "trng_lfse_04: new release, vintage 2026-12-03" in out
+    assert f"{GDP}: unchanged, vintage 2026-12-01" in out
+    releases = store.load_store(live=True).info["live_releases"]
+    assert {code: r["status"] for code, r in releases.items() if r["status"] != "unchanged"} == {
+        "trng_lfse_04": "new release"
+    }
+
 
 def test_data_update_reads_the_tsv_format_from_the_same_api(live_env, capsys, tmp_path):
     assert cli.main(["data", "update", "--datasets", GDP]) == 0
