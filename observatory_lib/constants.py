@@ -44,7 +44,6 @@ STATISTICS_EDITION = edition_from_environment()
 # Which store the products read: the pinned mirror vintages (the offline default) or the store
 # `observatory build --live` made from the current Eurostat releases.
 DATA_VARIABLE = "OBSERVATORY_DATA"
-DATA_CHOICES = ("pinned", "live")
 
 
 def live_data_selected(environ: os._Environ | dict | None = None) -> bool:
