@@ -41,6 +41,28 @@ def edition_from_environment(environ: os._Environ | dict | None = None) -> int:
 # built for it, and each product states it.
 STATISTICS_EDITION = edition_from_environment()
 
+# Which store the products read: the pinned mirror vintages (the offline default) or the store
+# `observatory build --live` made from the current Eurostat releases.
+DATA_VARIABLE = "OBSERVATORY_DATA"
+
+
+def live_data_selected(environ: os._Environ | dict | None = None) -> bool:
+    """Whether ``OBSERVATORY_DATA=live`` asks for the live store (read at call time), checked.
+
+    Raises:
+        ConfigError: the variable holds anything but ``pinned`` or ``live``.
+    """
+    text = str((os.environ if environ is None else environ).get(DATA_VARIABLE, "")).strip()
+    if text.lower() in ("", "pinned"):
+        return False
+    if text.lower() == "live":
+        return True
+    raise ConfigError(
+        f"{DATA_VARIABLE}={text!r} is not a store choice. Fix: set it to pinned (the mirror "
+        "vintages, the default) or live (the store `observatory build --live` made)."
+    )
+
+
 # The star rule set the products use unless asked for another (indicators/star_presets.yaml).
 DEFAULT_STAR_PRESET = "eco2008"
 

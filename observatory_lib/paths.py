@@ -40,6 +40,18 @@ def mirror_dir() -> Path | None:
     return Path(value).expanduser().resolve() if value else None
 
 
+# The Eurostat dissemination API (SDMX 2.1 data endpoint). Overridable so that tests reach a
+# loopback server that serves recorded responses; the real upstream stays the default.
+EUROSTAT_API_DEFAULT = "https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data"
+
+
+def eurostat_api_url() -> str:
+    """The Eurostat API base URL (``OBSERVATORY_EUROSTAT_API``), read at call time."""
+    return os.environ.get("OBSERVATORY_EUROSTAT_API", "").strip().rstrip("/") or (
+        EUROSTAT_API_DEFAULT
+    )
+
+
 def cache_dir() -> Path:
     """The download cache, honouring a late change of ``OBSERVATORY_CACHE``."""
     return _env_path("OBSERVATORY_CACHE", DATA_DIR / "cache")

@@ -38,6 +38,13 @@ def _datasets() -> list[str]:
     return live_dataset_codes()
 
 
+def _live_datasets() -> list[str]:
+    from observatory_lib.data.live import live_sources
+    from observatory_lib.data.retrieval import load_catalog
+
+    return list(live_sources(load_catalog()))
+
+
 # option dest -> (its valid values, whether it takes a comma-separated list)
 COMPLETED_OPTIONS: dict[str, tuple[Callable[[], list[str]], bool]] = {
     "star_preset": (options.star_presets, False),
@@ -48,6 +55,7 @@ COMPLETED_OPTIONS: dict[str, tuple[Callable[[], list[str]], bool]] = {
     "categories": (_store_values("categories"), True),
     "year": (_store_values("years"), False),
     "datasets": (_datasets, True),
+    "live_datasets": (_live_datasets, True),
 }
 
 

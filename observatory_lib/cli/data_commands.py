@@ -7,6 +7,7 @@ import argparse
 
 from observatory_lib.cli import options
 from observatory_lib.cli.registry import command, format_inputs, format_summary, no_options
+from observatory_lib.constants import DATA_VARIABLE
 
 # `observatory values KIND`: what each kind lists
 VALUE_KINDS = {
@@ -20,29 +21,81 @@ VALUE_KINDS = {
     "engines": "batch engines (--engine)",
     "reports": "reports (--only)",
     "datasets": "Eurostat datasets the catalog reads (data update --datasets)",
+    "live-datasets": "Eurostat datasets the live store reads from the API (build --datasets)",
 }
 
 
-@command("build", no_options)
+def _build_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="build the live store from the current Eurostat releases of every dataset the "
+        "catalog reads (needs the Eurostat API; the products read it with OBSERVATORY_DATA=live; "
+        "default: the pinned mirror vintages, offline)",
+    )
+    parser.add_argument(
+        "--datasets",
+        dest="live_datasets",
+        default="",
+        metavar="CODES",
+        help="with --live: download only these datasets, comma-separated, and keep the others' "
+        "releases from the current live store (a partial update; `observatory values "
+        "live-datasets` lists them)",
+    )
+
+
+@command("build", _build_options)
 def build_command(arguments: argparse.Namespace) -> int:
-    """Fetch the inputs and build the store; print its summary."""
+    """Fetch the inputs and build the store (pinned, or --live); print its summary."""
     from observatory_lib.data.store import build_store
 
-    info = build_store()
+    if arguments.live_datasets and not arguments.live:
+        raise options.ParameterError(
+            "--datasets needs --live (the pinned build reads every input)."
+        )
+    if not arguments.live:
+        print(format_summary(build_store()))
+        return 0
+    from observatory_lib.data import live
+    from observatory_lib.data.retrieval import load_catalog
+
+    codes = options.split_list(arguments.live_datasets)
+    valid = list(live.live_sources(load_catalog()))
+    for code in codes:  # all checked before the first download
+        options.check_choice(
+            "--datasets", code, valid, "live dataset code", "observatory values live-datasets"
+        )
+    info = live.build_live_store(codes=codes or None)
     print(format_summary(info))
+    print(f"  data: {info['data_origin']}")
+    print(f"  products read it with {DATA_VARIABLE}=live; unset, they read the pinned store")
     return 0
 
 
 @command("info", no_options)
 def info_command(arguments: argparse.Namespace) -> int:
-    """Print the current store's summary and the data it was built from."""
+    """Print which store is in use (pinned or live), its summary and the data it was built from."""
     from observatory_lib.data.retrieval import load_catalog
     from observatory_lib.data.store import load_store
 
     store = load_store()
+    print(store_in_use(store.info))
     print(format_summary({**store.info, "path": str(store.path)}))
     print(format_inputs(store.info, store.provenance, load_catalog()))
     return 0
+
+
+def store_in_use(info: dict) -> str:
+    """One line: which store the products read, and how to switch."""
+    if info.get("live_releases"):
+        return (
+            f"Store in use: live ({DATA_VARIABLE}=live), built {info.get('built_at', '?')} from "
+            f"the current Eurostat releases; unset {DATA_VARIABLE} for the pinned mirror store."
+        )
+    return (
+        "Store in use: pinned (the mirror vintages of data/catalog.yaml, the offline default); "
+        f"`observatory build --live` then {DATA_VARIABLE}=live uses the current releases."
+    )
 
 
 def _data_options(parser: argparse.ArgumentParser) -> None:
@@ -91,9 +144,9 @@ def data_command(arguments: argparse.Namespace) -> int:
 
 # Said after every update, so that no analyst takes the downloaded releases for the data in use.
 LIVE_BUILD_NOTE = (
-    "The store still reads the pinned vintages of data/catalog.yaml (observatory info says so): "
-    "building it from these current releases is not supported yet, as it needs the official "
-    "NUTS crosswalks to recode each release's NUTS edition."
+    "These files are for checking drift; the store in use is unchanged (observatory info says "
+    "which). To build a store from the current releases: `observatory build --live`, then "
+    f"{DATA_VARIABLE}=live."
 )
 
 
@@ -129,6 +182,11 @@ def values_command(arguments: argparse.Namespace) -> int:
         from observatory_lib.data.update import live_dataset_codes
 
         print("\n".join(live_dataset_codes()))
+    elif arguments.kind == "live-datasets":
+        from observatory_lib.data import live
+        from observatory_lib.data.retrieval import load_catalog
+
+        print("\n".join(live.live_sources(load_catalog())))
     else:
         print(_store_values(arguments.kind, arguments.level))
     return 0

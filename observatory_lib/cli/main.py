@@ -115,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(arguments.handler(arguments) or 0)
     except ObservatoryError as error:
-        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
+        # one line per problem: an error that holds several (``lines``) prints each on its own
+        for line in getattr(error, "lines", None) or [str(error)]:
+            print(f"error: {' '.join(str(line).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

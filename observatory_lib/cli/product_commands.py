@@ -42,11 +42,19 @@ class Batch:
 
 
 def ensure_store() -> dict:
-    """Build the store unless the current one already matches the catalog and code version."""
+    """Build the store unless the current one already matches the catalog and code version.
+
+    With ``OBSERVATORY_DATA=live`` the live store is used as it is (or its absence reported
+    with the fix): rebuilding it means downloading, which only `observatory build --live` does.
+    """
+    from observatory_lib.constants import live_data_selected
     from observatory_lib.data import store
     from observatory_lib.data.retrieval import load_catalog
     from observatory_lib.errors import StoreError
 
+    if live_data_selected():  # the live store is built only on request (it needs the network)
+        current = store.load_store(live=True)
+        return {**current.info, "path": str(current.path)}
     try:
         current = store.load_store()
     except StoreError:

@@ -74,6 +74,10 @@ def format_inputs(info: dict, provenance, catalog) -> str:
         ]
     if differing:
         lines.append(f"    not as pinned in data/catalog.yaml: {', '.join(differing)}")
+    for code, reason in info.get("live_not_supported", {}).items():
+        lines.append(
+            f"    {code}: pinned vintage kept, its current release is not read yet ({reason})"
+        )
     edition = info.get("statistics_nuts_edition")
     if edition:
         lines.append(f"  statistics recoded to NUTS {edition}")

@@ -54,6 +54,8 @@ LFS_SECTOR_SOURCE_FILE = "eurostat/bulk_2016_2017/lfst_r_lfe2en2.tsv.gz"
 # Y_GE15 is the widest age class of lfst_r_lfe2en2 (the file also has Y15-24, Y15-64, Y25-64,
 # Y65-74); it matches the SBS notion of all persons employed.
 LFS_SECTOR_SELECTION = {"unit": ("THS",), "age": ("Y_GE15",)}
+# The dimensions of the LFS sector file besides geo (names after reading).
+LFS_SECTOR_DIMENSIONS = ("unit", "nace_code", "age")
 LFS_SECTOR_COLUMNS = [
     "region_code",
     "nuts_level",
@@ -265,6 +267,12 @@ def _parse_indicator(entry: object, position: int, datasets: dict, path: Path) -
         denominator=selections.get("denominator"),
         scale=float(entry.get("scale", 1)),
     )
+
+
+def declared_datasets(path: str | Path | None = None) -> dict[str, dict]:
+    """The ``datasets`` section: dataset code -> ``format`` and ``dimensions`` (checked)."""
+    spec_path = Path(path) if path is not None else paths.DATA_DIR / SPEC_FILE_NAME
+    return _parse_datasets(_read_yaml(spec_path), spec_path)
 
 
 def load_context_spec(path: str | Path | None = None) -> list[IndicatorSpec]:

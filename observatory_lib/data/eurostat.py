@@ -24,12 +24,13 @@ import numpy as np
 import pandas as pd
 import requests
 
+from observatory_lib import paths
 from observatory_lib.errors import DataSourceError, UnknownCodeError, unknown_code
 from observatory_lib.files import atomic_path
 
 logger = logging.getLogger(__name__)
 
-API_BASE_URL = "https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data"
+API_FORMATS = ("TSV", "SDMX-CSV")
 DOWNLOAD_TIMEOUT_SECONDS = 120
 SBS_DATASET_CODE = "sbs_r_nuts06_r2"
 INVALID_FLAG = "invalid"
@@ -44,6 +45,10 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _REFETCH_HINT = "Fetch the file again (observatory data fetch) or check OBSERVATORY_MIRROR."
 
 Source = str | os.PathLike | TextIO
+
+
+class UnreadableReleaseError(DataSourceError):
+    """A download arrived but is not a table the reader understands (``__cause__`` says why)."""
 
 
 # ----------------------------------------------------------------------------- shared helpers
@@ -220,6 +225,9 @@ def read_eurostat_tsv(
 ) -> pd.DataFrame:
     """Read a Eurostat TSV table (bulk download or dissemination API) into a tidy long frame.
 
+    A file in the API's other format, SDMX-CSV, is recognised by its header and read by
+    ``read_eurostat_sdmx_csv`` into the same frame.
+
     Args:
         source: Path to a ``.tsv`` or gzipped ``.tsv.gz`` file, or an open text buffer.
         dataset_code: Eurostat dataset code, stored in the ``dataset_code`` column.
@@ -238,6 +246,8 @@ def read_eurostat_tsv(
         DataSourceError: The file is missing, unreadable, not a Eurostat TSV or damaged.
     """
     name = _source_name(source)
+    if isinstance(source, str | os.PathLike) and is_sdmx_csv(source):
+        return read_eurostat_sdmx_csv(source, dataset_code, keep_codes=keep_codes)
     wide = _read_text_table(source, sep="\t")
     key_column, *period_columns = list(wide.columns)
     dimensions = _split_dimension_header(str(key_column), name)
@@ -258,6 +268,95 @@ def read_eurostat_tsv(
     return long.drop(columns=["period", "cell"]).assign(
         year=year, value=parsed["value"], flag=parsed["flag"], dataset_code=dataset_code
     )
+
+
+# ----------------------------------------------------------------------------- SDMX-CSV
+
+SDMX_RESERVED = ("DATAFLOW", "LAST UPDATE", "TIME_PERIOD", "OBS_VALUE", "OBS_FLAG", "CONF_STATUS")
+
+
+def is_sdmx_csv(path: str | os.PathLike) -> bool:
+    """Whether a (gzipped or plain) file starts with the SDMX-CSV header ``DATAFLOW,...``."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    opener = gzip.open if _compression_of(path) == "gzip" else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            return handle.readline().lstrip("\ufeff").startswith("DATAFLOW,")
+    except (OSError, UnicodeDecodeError, EOFError):
+        return False
+
+
+def sdmx_dimensions(columns: list[str]) -> list[str]:
+    """The dimension columns of an SDMX-CSV file: every column that is not a reserved one."""
+    return [column for column in columns if column not in SDMX_RESERVED]
+
+
+def read_eurostat_sdmx_csv(
+    source: str | os.PathLike,
+    dataset_code: str,
+    *,
+    keep_codes: Mapping[str, Collection[str]] | None = None,
+) -> pd.DataFrame:
+    """Read an SDMX-CSV file of the Eurostat API into the frame ``read_eurostat_tsv`` returns.
+
+    One row per observation: the dimension columns (``geo`` as ``region_code``, ``nace_r2`` as
+    ``nace_code``), ``TIME_PERIOD`` as int ``year``, ``OBS_VALUE`` as float ``value`` (blank is
+    NaN, never 0) and ``OBS_FLAG`` as ``flag``.
+
+    Raises:
+        DataSourceError: unreadable, no ``geo``/``TIME_PERIOD``/``OBS_VALUE`` column, a period
+            that is not a year or a value that is not a number.
+    """
+    name = _source_name(source)
+    raw = _read_text_table(source)
+    _require_columns(raw, ["DATAFLOW", "TIME_PERIOD", "OBS_VALUE", "geo"], name)
+    dimensions = sdmx_dimensions(list(raw.columns))
+    keys = (
+        raw[dimensions].apply(lambda column: column.str.strip()).rename(columns=DIMENSION_RENAMES)
+    )
+    if keep_codes:
+        kept = _rows_with_codes(keys, keep_codes)
+        keys, raw = keys[kept], raw[kept]
+    periods = raw["TIME_PERIOD"].str.strip()
+    if not periods.str.fullmatch(r"\d{4}").all():
+        bad = periods[~periods.str.fullmatch(r"\d{4}")].iloc[0]
+        raise DataSourceError(
+            f"{name}: the period {bad!r} is not a year; the workbook reads annual data. "
+            f"{_REFETCH_HINT}"
+        )
+    values = raw["OBS_VALUE"].str.strip()
+    numbers = pd.to_numeric(values.replace("", np.nan), errors="coerce")
+    damaged = numbers.isna() & values.ne("")
+    if damaged.any():
+        raise DataSourceError(
+            f"{name}, line {int(np.flatnonzero(damaged.to_numpy())[0]) + 2}: the value "
+            f"{values[damaged].iloc[0]!r} is not a number. {_REFETCH_HINT}"
+        )
+    flags = (
+        raw["OBS_FLAG"].str.strip() if "OBS_FLAG" in raw.columns else pd.Series("", index=raw.index)
+    )
+    return keys.assign(
+        year=periods.astype("int64"),
+        value=numbers.astype("float64"),
+        flag=flags.replace("", np.nan).astype("str"),
+        dataset_code=dataset_code,
+    ).reset_index(drop=True)
+
+
+def sdmx_last_update(path: str | os.PathLike) -> str | None:
+    """The release date of an SDMX-CSV file (its latest ``LAST UPDATE``, ``YYYY-MM-DD``).
+
+    Eurostat writes the column as ``dd/mm/yy hh:mm:ss``; None when the file has no such column.
+    """
+    raw = _read_text_table(path, usecols=lambda column: column == "LAST UPDATE")
+    if "LAST UPDATE" not in raw.columns or raw.empty:
+        return None
+    stamps = pd.to_datetime(
+        raw["LAST UPDATE"].str.strip(), format="%d/%m/%y %H:%M:%S", errors="coerce"
+    )
+    return None if stamps.isna().all() else stamps.max().date().isoformat()
 
 
 # ----------------------------------------------------------------------------- SBS extract
@@ -472,22 +571,27 @@ def compute_nuts_level(region_codes: pd.Series) -> pd.Series:
 # ----------------------------------------------------------------------------- live download
 
 
-def build_api_url(dataset_code: str) -> str:
-    """The dissemination API URL that returns ``dataset_code`` as gzipped TSV.
+def build_api_url(dataset_code: str, file_format: str = "TSV") -> str:
+    """The dissemination API URL that returns ``dataset_code`` gzipped, as TSV or SDMX-CSV.
+
+    The base is ``paths.eurostat_api_url()`` (``OBSERVATORY_EUROSTAT_API``, default Eurostat).
 
     Raises:
         UnknownCodeError: The code is not shaped like a Eurostat dataset code.
     """
+    if file_format not in API_FORMATS:
+        raise unknown_code("Eurostat API format", file_format, API_FORMATS)
     code = str(dataset_code).strip().lower()
     if not _DATASET_CODE_PATTERN.fullmatch(code):
         raise UnknownCodeError(
             f"{dataset_code!r} is not a Eurostat dataset code (letters, digits and '_', "
             "e.g. 'nama_10r_2gdp'). Look the code up in the Eurostat data browser."
         )
-    return f"{API_BASE_URL}/{code}?format=TSV&compressed=true"
+    return f"{paths.eurostat_api_url()}/{code}?format={file_format}&compressed=true"
 
 
-def _download(url: str, target: Path, session: requests.Session, timeout: float) -> None:
+def _download(url: str, target: Path, session: requests.Session, timeout: float) -> dict:
+    """Stream ``url`` into ``target``; returns the response headers."""
     try:
         with session.get(url, timeout=timeout, stream=True) as response:
             if response.status_code == 404:
@@ -498,6 +602,7 @@ def _download(url: str, target: Path, session: requests.Session, timeout: float)
             with target.open("wb") as handle:
                 for chunk in response.iter_content(chunk_size=1 << 16):
                     handle.write(chunk)
+            return dict(getattr(response, "headers", None) or {})
     except requests.RequestException as error:
         raise DataSourceError(
             f"Cannot download {url}: {error}. Check the network connection, or build from the "
@@ -529,19 +634,37 @@ def fetch_eurostat_tsv(
     Raises:
         DataSourceError: Offline, HTTP error, or the download is not a valid Eurostat TSV.
     """
-    url = build_api_url(dataset_code)
+    fetch_eurostat_release(dataset_code, dest_path, "TSV", timeout=timeout, session=session)
+    return Path(dest_path)
+
+
+def fetch_eurostat_release(
+    dataset_code: str,
+    dest_path: str | os.PathLike,
+    file_format: str = "TSV",
+    *,
+    timeout: float = DOWNLOAD_TIMEOUT_SECONDS,
+    session: requests.Session | None = None,
+) -> dict:
+    """Download a dataset in ``file_format`` (TSV or SDMX-CSV, gzipped) into ``dest_path``.
+
+    Atomic, like ``fetch_eurostat_tsv``: ``dest_path`` is replaced only by a download that
+    ``read_eurostat_tsv`` parses. Returns the response headers (``Last-Modified`` may date the
+    release).
+    """
+    url = build_api_url(dataset_code, file_format)
     destination = Path(dest_path)
     destination.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(destination) as temporary:
-        _download(url, temporary, session or requests.Session(), timeout)
+        headers = _download(url, temporary, session or requests.Session(), timeout)
         try:
             read_eurostat_tsv(temporary, dataset_code)
         except DataSourceError as error:
-            raise DataSourceError(
-                f"The download of {dataset_code} from {url} is not a usable Eurostat TSV "
-                f"({error}). The previous file was kept; try again later."
+            raise UnreadableReleaseError(
+                f"The download of {dataset_code} from {url} is not a usable Eurostat "
+                f"{file_format} ({error}). The previous file was kept; try again later."
             ) from error
-    return destination
+    return headers
 
 
 # ----------------------------------------------------------------------------- flags

@@ -54,6 +54,9 @@ class Catalog:
 
     sources: dict[str, Source]
     path: Path
+    # source id -> a local file that stands in for the catalog's (the live build's current
+    # releases); still verified against the source's sha256 on every fetch.
+    local_files: dict[str, Path] = field(default_factory=dict)
 
     def __getitem__(self, source_id: str) -> Source:
         if source_id not in self.sources:
@@ -165,6 +168,8 @@ def fetch(source_id: str, catalog: Catalog | None = None) -> Path:
     """Return a verified local path for one catalog input (cache, mirror, then upstream)."""
     catalog = catalog or load_catalog()
     source = catalog[source_id]
+    if source_id in catalog.local_files:
+        return _verify(Path(catalog.local_files[source_id]), source, "live release")
     target = paths.cache_dir() / source.file
     if target.is_file():
         return _verify(target, source, "cached")

@@ -23,9 +23,11 @@ import pandas as pd
 
 from observatory_lib import __version__, paths
 from observatory_lib.constants import (
+    DATA_VARIABLE,
     DEFAULT_STATISTICS_EDITION,
     EDITION_VARIABLE,
     STATISTICS_EDITION,
+    live_data_selected,
 )
 from observatory_lib.data import cluster_definitions, context, editions, eurostat, nuts, sbs
 from observatory_lib.data.cluster_employment import build_cluster_employment, build_region_totals
@@ -37,6 +39,7 @@ from observatory_lib.files import replace_directory, write_text_atomic
 # Bump when a table's columns or meaning change: it changes every store version.
 SCHEMA_VERSION = 1
 CURRENT_POINTER = "CURRENT"
+LIVE_SUFFIX = "-live"
 KEEP_VERSIONS = 2
 
 GEOMETRY_SOURCES = {
@@ -118,9 +121,10 @@ def _fetch_into(catalog: Catalog) -> Callable[[str], Path]:
     return read_file
 
 
-def store_version(catalog: Catalog, edition: int = STATISTICS_EDITION) -> str:
+def store_version(catalog: Catalog, edition: int = STATISTICS_EDITION, live: bool = False) -> str:
     """A short hash of the schema, the edition shown, the package version and every input."""
-    digest = hashlib.sha256(f"{SCHEMA_VERSION}:{__version__}:{edition}".encode())
+    kind = ":live" if live else ""
+    digest = hashlib.sha256(f"{SCHEMA_VERSION}:{__version__}:{edition}{kind}".encode())
     for source_id in sorted(catalog.sources):
         digest.update(f"{source_id}={catalog.sources[source_id].sha256};".encode())
     for reference in sorted(paths.REFERENCE_DIR.glob("*")):
@@ -342,19 +346,21 @@ def _write_tables(tables: dict[str, pd.DataFrame], directory: Path) -> dict[str,
     return counts
 
 
-def pointer_name(edition: int = STATISTICS_EDITION) -> str:
-    """``CURRENT`` for the default edition, ``CURRENT-<edition>`` for the others.
+def pointer_name(edition: int = STATISTICS_EDITION, live: bool = False) -> str:
+    """``CURRENT`` for the default edition, ``CURRENT-<edition>`` for the others, and
+    ``-live`` after either for the store built from the current Eurostat releases.
 
     Stores of several editions live side by side under one root; each setting of
-    ``OBSERVATORY_NUTS_EDITION`` reads its own.
+    ``OBSERVATORY_NUTS_EDITION`` (and of ``OBSERVATORY_DATA``) reads its own.
     """
-    return (
+    name = (
         CURRENT_POINTER if edition == DEFAULT_STATISTICS_EDITION else f"{CURRENT_POINTER}-{edition}"
     )
+    return name + (LIVE_SUFFIX if live else "")
 
 
-def _write_pointer(root: Path, version: str, edition: int) -> None:
-    write_text_atomic(root / pointer_name(edition), version + "\n")
+def _write_pointer(root: Path, version: str, edition: int, live: bool = False) -> None:
+    write_text_atomic(root / pointer_name(edition, live), version + "\n")
 
 
 def _edition_of(directory: Path) -> int | None:
@@ -402,7 +408,10 @@ def _summarise(tables: dict[str, pd.DataFrame]) -> dict:
 
 
 def build_store(
-    root: Path | None = None, catalog: Catalog | None = None, edition: int | None = None
+    root: Path | None = None,
+    catalog: Catalog | None = None,
+    edition: int | None = None,
+    live: dict | None = None,
 ) -> dict:
     """Build the store from the catalog's inputs and make it current; returns its info.
 
@@ -411,6 +420,8 @@ def build_store(
         catalog: the inputs (default ``data/catalog.yaml``).
         edition: the NUTS edition to show the statistics in (default the setting,
             ``constants.STATISTICS_EDITION``); its pointer is ``pointer_name(edition)``.
+        live: for a live build (``data/live.py``), what to record of the releases
+            (``data_origin``, ``live_releases``, ...); the store gets the live pointer.
 
     A failed build (bad input, a crash) leaves the previous store current and loadable.
     """
@@ -419,7 +430,7 @@ def build_store(
     edition = int(STATISTICS_EDITION if edition is None else edition)
     root = Path(root or paths.store_dir())
     root.mkdir(parents=True, exist_ok=True)
-    version = store_version(catalog, edition)
+    version = store_version(catalog, edition, live=live is not None)
     tables = assemble_tables(catalog, edition)
     building = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
     try:
@@ -433,6 +444,7 @@ def build_store(
             "row_counts": counts,
             "build_seconds": round(time.perf_counter() - started, 2),
             **_summarise(tables),
+            **(live or {}),
         }
         (building / "store.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
         # a rebuilt version replaces the old directory whole: a reader never sees it half gone
@@ -440,17 +452,28 @@ def build_store(
     finally:
         if building.exists():
             shutil.rmtree(building, ignore_errors=True)
-    _write_pointer(root, version, edition)
+    _write_pointer(root, version, edition, live=live is not None)
     _prune_old_versions(root, version, edition)
     info["path"] = str(root / version)
     return info
 
 
-def current_version(root: Path | None = None, edition: int | None = None) -> str:
-    """The version named by the edition's pointer, with a clear error when there is none."""
+def current_version(
+    root: Path | None = None, edition: int | None = None, live: bool | None = None
+) -> str:
+    """The version named by the edition's pointer, with a clear error when there is none.
+
+    ``live`` None follows ``OBSERVATORY_DATA`` (default: the pinned store).
+    """
     root = Path(root or paths.store_dir())
     edition = int(STATISTICS_EDITION if edition is None else edition)
-    pointer = root / pointer_name(edition)
+    live = live_data_selected() if live is None else live
+    pointer = root / pointer_name(edition, live)
+    if live and not pointer.is_file():
+        raise StoreError(
+            f"No live store for NUTS {edition} in {root}. Fix: run `observatory build --live` "
+            f"(needs the Eurostat API), or unset {DATA_VARIABLE} to use the pinned store."
+        )
     if not pointer.is_file():
         setting = (
             "" if edition == DEFAULT_STATISTICS_EDITION else f" with {EDITION_VARIABLE}={edition}"
@@ -472,10 +495,30 @@ def _read_table(directory: Path, name: str) -> pd.DataFrame:
         ) from error
 
 
-def load_store(root: Path | None = None, edition: int | None = None) -> Store:
-    """Load the current store of the edition (default the setting; geometries lazily)."""
+def load_store_info(
+    root: Path | None = None, edition: int | None = None, live: bool | None = None
+) -> dict:
+    """The ``store.json`` of the current store (pinned or live, see ``current_version``)."""
     root = Path(root or paths.store_dir())
-    version = current_version(root, edition)
+    directory = root / current_version(root, edition, live)
+    try:
+        return json.loads((directory / "store.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise StoreError(
+            f"The store {directory} is incomplete (store.json unreadable). "
+            "Fix: rebuild it with `observatory build`."
+        ) from error
+
+
+def load_store(
+    root: Path | None = None, edition: int | None = None, live: bool | None = None
+) -> Store:
+    """Load the current store of the edition (default the setting; geometries lazily).
+
+    ``live`` None follows ``OBSERVATORY_DATA``: the pinned store unless it says ``live``.
+    """
+    root = Path(root or paths.store_dir())
+    version = current_version(root, edition, live)
     directory = root / version
     try:
         info = json.loads((directory / "store.json").read_text(encoding="utf-8"))

@@ -4,7 +4,8 @@
 names (or the ones asked for) into ``<cache>/live/``, parses each with the same reader the
 mirror files go through (so a format change fails here, loudly), and records what it got in
 ``<cache>/live/manifest.json``. The pinned store keeps reading the catalog's verified files;
-the live files are for analysts who want the newest vintage and for checking drift.
+these files are for checking drift. A store built from the current releases is
+``observatory build --live`` (``data/live.py``).
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def test_the_cli_passes_scheduler_through(monkeypatch, tmp_path):
 
 # options whose values are too many or depend on the store: their help names the command
 # that lists them
-LISTED_BY_COMMAND = {"regions", "categories", "year", "datasets"}
+LISTED_BY_COMMAND = {"regions", "categories", "year", "datasets", "live_datasets"}
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -139,7 +139,9 @@ def no_jobs(monkeypatch, toy_store):
     return toy_store
 
 
-def test_a_live_update_says_the_store_still_reads_the_pinned_vintages(no_jobs, monkeypatch, capsys):
+def test_a_live_update_says_the_store_in_use_is_unchanged_and_how_to_build_live(
+    no_jobs, monkeypatch, capsys
+):
     from observatory_lib.data import update
 
     monkeypatch.setattr(
@@ -149,7 +151,7 @@ def test_a_live_update_says_the_store_still_reads_the_pinned_vintages(no_jobs, m
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == "nama_10r_2gdp: 980 observations"
     assert printed[-1] == data_commands.LIVE_BUILD_NOTE
-    assert "pinned vintages" in printed[-1] and "not supported yet" in printed[-1]
+    assert "store in use is unchanged" in printed[-1] and "build --live" in printed[-1]
 
 
 def _exit_code(argv: list[str]) -> int:
