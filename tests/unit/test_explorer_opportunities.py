@@ -104,12 +104,14 @@ def test_the_panel_is_headed_and_written_as_the_publications(prepared):
     assert label_for("european_employment_persons").header in headers
     metalworking = re.search(r'<tr data-category-code="metalworking-technology">(.*?)</tr>', panel)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", metalworking.group(1))
+    # the toy store's five years give the category's European growth a column
     assert cells == ["1", "Metalworking Technology", "50", "0.40", "Automotive (0.33)",
-                     "3\u00a0850", "9.3%"]  # fmt: skip
+                     "3\u00a0850", "9.3%", "1.4%"]  # fmt: skip
     blue = re.search(r'<tr data-category-code="blue-growth">(.*?)</tr>', panel).group(1)
     assert "not available" in blue  # no density: never 0
     assert "<h5>Traded categories</h5>" in panel and "<h5>Emerging industries</h5>" in panel
-    assert "European employment growth per year is not available: a single year" in panel
+    assert label_for("european_growth_pct").header in headers
+    assert "not available: a single year" not in panel
 
 
 @pytest.mark.parametrize(
