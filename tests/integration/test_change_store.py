@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from observatory_lib.data import eurostat, sbs
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import change_recipes, recipes
 
 pytestmark = pytest.mark.integration
 
@@ -151,7 +151,7 @@ def test_lqs_count_slovenia_in_the_european_reference(built_store):
 
 
 def test_shift_share_components_add_up_to_the_actual_change(built_store):
-    table = recipes.shift_share(built_store, 2, (2011, 2015))
+    table = change_recipes.shift_share(built_store, 2, (2011, 2015))
     usable = table[table["status"] == "available"]
     assert len(usable) > 8000
     parts = usable[["european_growth_component", "category_mix_component", "regional_component"]]
@@ -169,7 +169,7 @@ def test_a_break_spanning_growth_is_flagged_and_not_computed(built_store):
     assert france["dynamism_status"].str.contains("series break").all()
     germany = indicators[(indicators["region_code"] == "DE11") & (indicators["year"] == 2015)]
     assert germany["employment_growth_pct"].notna().sum() > 40
-    transitions = recipes.star_transitions(built_store, 2, "eco2008", (2011, 2015))
+    transitions = change_recipes.star_transitions(built_store, 2, "eco2008", (2011, 2015))
     assert transitions.loc[transitions["region_code"] == "FR10", "spans_break"].all()
 
 
@@ -203,7 +203,7 @@ def test_four_criteria_stars_on_real_data_and_the_classic_preset_unchanged(built
 
 
 def test_every_indicator_is_a_tidy_long_panel(built_store):
-    panel = recipes.change_panel(built_store, 2)
+    panel = change_recipes.change_panel(built_store, 2)
     assert {
         "region_code",
         "category_code",

@@ -9,7 +9,7 @@ import pytest
 from toy_store import CATEGORIES, COUNTRIES, COUNTRY_NAMES, REGIONS, TOTALS, YEAR
 
 from observatory_lib.errors import ObservatoryError
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import change_recipes, recipes
 from observatory_lib.products import cluster_panorama as panorama
 from observatory_lib.products.kit import display
 from observatory_lib.products.kit.downloads import read_csv_table
@@ -231,12 +231,12 @@ def test_panorama_maps_are_figures(toy_store, report):
 def test_panorama_change_section_comes_from_the_recipe_layer(toy_store, report):
     change = report.change
     assert change.window == (2011, 2015)
-    expected = recipes.europe_change(toy_store, 2, "eco2008", (2011, 2015))
+    expected = change_recipes.europe_change(toy_store, 2, "eco2008", (2011, 2015))
     by_category = change.by_category.set_index("category_code")
     for row in expected.itertuples(index=False):
         assert by_category.loc[row.category_code, "n_stars_gained"] == row.n_stars_gained
         assert by_category.loc[row.category_code, "category_name"]
-    headline = recipes.europe_change_headline(toy_store, 2, "eco2008", (2011, 2015))
+    headline = change_recipes.europe_change_headline(toy_store, 2, "eco2008", (2011, 2015))
     assert change.europe == headline
     # BE21's series breaks in 2013: its transitions are counted apart
     assert headline["n_across_break"] == 3  # BE21's three traded clusters (2013 break)

@@ -15,7 +15,7 @@ import pytest
 from toy_store import COUNTRY_NAMES, NUTS3, REGION_NAMES, REGIONS, YEAR
 
 from observatory_lib.errors import ObservatoryError, UnknownCodeError
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import change_recipes, recipes
 from observatory_lib.indicators.peers import compare_with_peers
 from observatory_lib.products import region_scorecard
 from observatory_lib.products.kit.labels import stars_text
@@ -592,7 +592,7 @@ def test_change_part_takes_its_numbers_from_the_recipe_layer(toy_store, de11):
     assert change["available"] and change["window"] == (2011, 2015)
     table = change["table"].set_index("category_code")
     assert list(table.index) == de11.portfolio["category_code"].head(5).tolist()
-    shift = recipes.shift_share(toy_store, 2, (2011, 2015)).set_index(
+    shift = change_recipes.shift_share(toy_store, 2, (2011, 2015)).set_index(
         ["region_code", "category_code"]
     )
     for code, row in table.iterrows():

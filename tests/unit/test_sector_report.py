@@ -8,7 +8,7 @@ import pytest
 from toy_store import CATEGORIES, EMPLOYMENT, NACE, REGIONS, YEAR
 
 from observatory_lib.errors import UnknownCodeError
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import change_recipes, recipes
 from observatory_lib.products import sector_report
 from observatory_lib.products.kit.downloads import read_csv_table
 
@@ -232,7 +232,7 @@ def test_sector_trend_and_fastest_growing_regions(toy_store, nace_reference, out
     # constant regions: every reference region known each year without a break (BE21 breaks)
     assert trend.loc[2015, "n_regions"] == 5
     assert trend.loc[2011, "employment_index"] == pytest.approx(100.0)
-    expected = recipes.category_trends(toy_store, 2, (2011, 2015))
+    expected = change_recipes.category_trends(toy_store, 2, (2011, 2015))
     expected = expected[expected["category_code"] == "automotive"].reset_index(drop=True)
     pd.testing.assert_frame_equal(report.trend, expected)
     fastest = report.fastest_growing

@@ -19,7 +19,7 @@ import pandas as pd
 
 from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR
 from observatory_lib.errors import ObservatoryError
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import change_recipes, recipes
 from observatory_lib.indicators.clusters import resolve_reference_countries
 from observatory_lib.indicators.panorama import PanoramaSummary
 from observatory_lib.indicators.recipes import MIN_STARS
@@ -149,7 +149,7 @@ RATED_DOWNLOAD_COLUMNS = [
 
 @dataclasses.dataclass(frozen=True)
 class PanoramaChange:
-    """How Europe's clusters changed over a window (``recipes.europe_change`` and its parts).
+    """How Europe's clusters changed over a window (``change_recipes.europe_change`` and its parts).
 
     Attributes:
         window: (start, end) years.
@@ -330,16 +330,16 @@ def panorama_context(
 
 def _panorama_change(store, level: int, rules: StarRuleSet, year: int) -> PanoramaChange | None:
     """Europe's change over the window ending in ``year`` (None in the first year with data)."""
-    window = recipes.window_ending(store, year)
+    window = change_recipes.window_ending(store, year)
     if window is None:
         return None
-    by_category = recipes.europe_change(store, level, rules, window)
+    by_category = change_recipes.europe_change(store, level, rules, window)
     return PanoramaChange(
         window=window,
         by_category=with_category_names(by_category, store.cluster_categories),
-        shift_share=recipes.shift_share(store, level, window),
-        transitions=recipes.star_transitions(store, level, rules, window),
-        europe=recipes.europe_change_headline(store, level, rules, window),
+        shift_share=change_recipes.shift_share(store, level, window),
+        transitions=change_recipes.star_transitions(store, level, rules, window),
+        europe=change_recipes.europe_change_headline(store, level, rules, window),
     )
 
 

@@ -26,7 +26,7 @@ from observatory_lib.constants import (
     STATISTICS_EDITION,
 )
 from observatory_lib.files import atomic_path, write_text_atomic
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import change_recipes, recipes
 from observatory_lib.products.kit.links import DOWNLOADS_DIR
 
 GEOJSON_TOLERANCE = 0.02  # degrees; the layer is for overview maps, not for measuring
@@ -74,16 +74,16 @@ def _write_parquet(frame: pd.DataFrame, target: Path) -> Path:
 def _write_change_tables(store, folder: Path, level: int, year: int) -> list[Path]:
     """Shift-share, star transitions and category trends over the window ending in ``year``
     (none in the first year with data)."""
-    window = recipes.window_ending(store, year)
+    window = change_recipes.window_ending(store, year)
     if window is None:
         return []
     span = f"{window[0]}-{window[1]}"
     tables = {
-        "cluster_shift_share": recipes.shift_share(store, level, window),
-        "cluster_star_transitions": recipes.star_transitions(
+        "cluster_shift_share": change_recipes.shift_share(store, level, window),
+        "cluster_star_transitions": change_recipes.star_transitions(
             store, level, DEFAULT_STAR_PRESET, window
         ),
-        "cluster_category_trends": recipes.category_trends(store, level, window),
+        "cluster_category_trends": change_recipes.category_trends(store, level, window),
     }
     return [
         _write_parquet(frame, folder / f"{name}_{span}.parquet") for name, frame in tables.items()
@@ -107,7 +107,7 @@ def write_portal_downloads(
     written = [
         _write_parquet(pd.DataFrame(rated), folder / "cluster_indicators.parquet"),
         _write_parquet(
-            recipes.change_panel(store, level, DEFAULT_STAR_PRESET),
+            change_recipes.change_panel(store, level, DEFAULT_STAR_PRESET),
             folder / "cluster_indicators_long.parquet",
         ),
         _write_parquet(board.dimension_scores, folder / "scoreboard_dimension_scores.parquet"),

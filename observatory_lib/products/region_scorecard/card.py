@@ -117,7 +117,7 @@ class Scorecard:
         change: the change over time of the leading clusters (``change.change_section``:
             window, table, trend, notes).
         panel: every cluster indicator of the region per category and year, a long panel
-            (``recipes.change_panel``), for the region's download.
+            (``change_recipes.change_panel``), for the region's download.
         provenance: the Markdown footer (datasets with vintages, modifications,
             attribution), compact: one entry per dataset, the cluster definitions included.
         sources: the provenance table of the datasets used.

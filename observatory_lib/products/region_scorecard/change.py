@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import change_recipes, recipes
 from observatory_lib.indicators.change import STATUS_AVAILABLE, STATUS_BREAK, STATUS_ESTIMATED
 from observatory_lib.products.kit.labels import NOT_AVAILABLE
 from observatory_lib.products.region_scorecard.spec import ScorecardContext
@@ -76,7 +76,7 @@ def change_section(context: ScorecardContext, portfolio: pd.DataFrame) -> dict:
     """The table, the trend and the notes of the change part (``empty_change`` when none)."""
     if portfolio.empty:
         return empty_change("the region has no rated cluster")
-    window = recipes.window_ending(context.store, context.year)
+    window = change_recipes.window_ending(context.store, context.year)
     if window is None:
         return empty_change(f"{context.year} is the first year with cluster data")
     store, level = context.store, context.level
@@ -86,12 +86,12 @@ def change_section(context: ScorecardContext, portfolio: pd.DataFrame) -> dict:
     leading = leading.head(N_CHANGE_CATEGORIES).reset_index(drop=True)
     code = context.region_code
     shift = _region_rows(
-        context, ("shift", window), lambda: recipes.shift_share(store, level, window), code
+        context, ("shift", window), lambda: change_recipes.shift_share(store, level, window), code
     )
     moves = _region_rows(
         context,
         ("moves", context.rule_set, window),
-        lambda: recipes.star_transitions(store, level, context.rule_set, window),
+        lambda: change_recipes.star_transitions(store, level, context.rule_set, window),
         code,
     )
     indicators = _region_rows(
@@ -139,7 +139,7 @@ def region_panel(context: ScorecardContext) -> pd.DataFrame:
         return pd.DataFrame()
     by_region = recipes.memo(
         (store.version, "panel_by_region", level, rules),
-        lambda: dict(iter(recipes.change_panel(store, level, rules).groupby("region_code"))),
+        lambda: dict(iter(change_recipes.change_panel(store, level, rules).groupby("region_code"))),
     )
     return by_region.get(context.region_code, pd.DataFrame()).reset_index(drop=True)
 

@@ -19,7 +19,7 @@ import pandas as pd
 from observatory_lib.constants import DEFAULT_STAR_PRESET, DEFAULT_YEAR
 from observatory_lib.data.cluster_definitions import read_nace_classes
 from observatory_lib.errors import unknown_code
-from observatory_lib.indicators import recipes
+from observatory_lib.indicators import change_recipes, recipes
 from observatory_lib.indicators.panorama import (
     CategoryComposition,
     CategoryConcentration,
@@ -320,12 +320,14 @@ def view_stars(store, level: int, rules, year: int, category_code: str) -> pd.Se
 
 def _change_parts(store, category_code: str, level: int, rules, year: int) -> dict:
     """The trend and the fastest-growing regions over the window ending in ``year``."""
-    window = recipes.window_ending(store, year)
+    window = change_recipes.window_ending(store, year)
     if window is None:
         return {"window": None}
-    trends = recipes.category_trends(store, level, window)
+    trends = change_recipes.category_trends(store, level, window)
     trend = trends[trends["category_code"] == category_code].reset_index(drop=True)
-    fastest = recipes.fastest_growing_regions(store, level, category_code, year=year, n=N_FASTEST)
+    fastest = change_recipes.fastest_growing_regions(
+        store, level, category_code, year=year, n=N_FASTEST
+    )
     stars = view_stars(store, level, rules, year, category_code)
     names = recipes.region_names(store, level)
     fastest = fastest.merge(names, on="region_code", how="left").assign(
