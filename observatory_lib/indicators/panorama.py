@@ -245,6 +245,7 @@ def panorama_summary(
                 "region_code",
                 "region_name",
                 *_present(leaders, METRIC_COLUMNS),
+                *_present(leaders, ("flag",)),  # Eurostat's letters (b, d, e) travel along
             ]
         ],
         emerging=_summarise_emerging(selected, ranked),

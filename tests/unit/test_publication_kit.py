@@ -274,3 +274,13 @@ def test_a_table_is_the_same_every_time(regions):
     """Reruns give identical pages (the batch compares warm and fresh kernels byte for byte)."""
     first = publication_table(regions, SPEC, key="table-1", title="T")
     assert first == publication_table(regions, SPEC, key="table-1", title="T")
+
+
+def test_eurostat_cell_flags_keep_the_letters_a_reader_needs():
+    import pandas as pd
+
+    from observatory_lib.products.kit.tables import eurostat_cell_flags
+
+    frame = pd.DataFrame({"flag": ["b", None, "c", "de", "bu"]})
+    assert eurostat_cell_flags(frame).tolist() == ["b", "", "", "de", "b"]
+    assert eurostat_cell_flags(frame.drop(columns="flag")).tolist() == [""] * 5

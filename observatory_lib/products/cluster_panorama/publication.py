@@ -26,7 +26,7 @@ from observatory_lib.products.kit.provenance import (
     running_head,
 )
 from observatory_lib.products.kit.tables import TableSpec as PublishedTable
-from observatory_lib.products.kit.tables import with_region_label
+from observatory_lib.products.kit.tables import eurostat_cell_flags, with_region_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -305,6 +305,7 @@ def _categories_parts(doc: Document, report: PanoramaReport, source: str, where:
             title="Leading region by cluster category",
             subtitle=where,
             source=source,
+            flags={"employment_persons": eurostat_cell_flags(leaders)},
             full_table="leaders by category (CSV, XLSX), with the three leaders of each",
         ),
         doc.section(

@@ -31,6 +31,17 @@ FLAG_WORDS = {
     "u": "low reliability",
 }
 MISSING_NOTE = ": not available (confidential, not published or not computable); never 0."
+
+
+def eurostat_cell_flags(frame: pd.DataFrame, letters: str = "bde") -> pd.Series:
+    """The Eurostat flags of each row's cell that a reader must see beside the number (b:
+    break in the series, d: definition differs, e: estimated), from the ``flag`` column."""
+    if "flag" not in frame.columns:
+        return pd.Series("", index=frame.index, dtype="str")
+    flags = frame["flag"].fillna("").astype("str")
+    return flags.map(lambda text: "".join(c for c in text if c in letters))
+
+
 _STYLE_BLOCK = re.compile(r"<style>.*?</style>", re.DOTALL)
 # great_tables wraps its table in a div that scrolls; the page's style sheet lays it out
 _WRAPPER_STYLE = re.compile(r'(<div id="[^"]*") style="[^"]*"')

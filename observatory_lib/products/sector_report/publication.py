@@ -32,7 +32,7 @@ from observatory_lib.products.kit.provenance import (
     running_head,
 )
 from observatory_lib.products.kit.tables import TableSpec as PublishedTable
-from observatory_lib.products.kit.tables import with_region_label
+from observatory_lib.products.kit.tables import eurostat_cell_flags, with_region_label
 from observatory_lib.products.sector_report.report import SectorReport
 
 if TYPE_CHECKING:
@@ -281,7 +281,7 @@ def _trend_parts(doc: Document, report: SectorReport, source: str) -> list:
             subtitle=f"Compound annual growth of employment; wages against the category's "
             f"European average (= 100), {end}",
             source=source,
-            flags={"employment_persons": _eurostat_flags(fastest)},
+            flags={"employment_persons": eurostat_cell_flags(fastest)},
             notes=notes,
             full_table="fastest growing regions (CSV, XLSX)",
         ),
@@ -300,14 +300,6 @@ def _with_stars(report: SectorReport) -> pd.DataFrame:
         for stars, total in zip(fastest["stars"], out_of, strict=True)
     ]
     return with_region_label(fastest).assign(stars_symbols=symbols)
-
-
-def _eurostat_flags(frame: pd.DataFrame) -> pd.Series:
-    """Eurostat's flags of the cell (b: break, d: definition differs, e: estimated)."""
-    if "flag" not in frame.columns:
-        return pd.Series("", index=frame.index)
-    flags = frame["flag"].fillna("").astype("str")
-    return flags.map(lambda text: "".join(c for c in text if c in "bde"))
 
 
 def _composition_parts(doc: Document, report: SectorReport) -> list:
