@@ -88,8 +88,10 @@ def test_the_shipped_region_groups_are_valid_and_cite_their_sources(store):
 
 def test_a_groups_employment_is_the_sum_of_its_members_on_the_real_store(store):
     group = policy_recipes.region_group(store, "greater-region")
-    rated = policy_recipes.group_rated_clusters(store, group).set_index("category_code")
-    cells = store.cluster_employment.set_index(["region_code", "nuts_level", "category_code"])
+    rated = policy_recipes.group_rated_clusters(store, group, year=2015)
+    rated = rated.set_index("category_code")
+    cells = store.cluster_employment.query("year == 2015")
+    cells = cells.set_index(["region_code", "nuts_level", "category_code"])
     for category in ("upstream-chemical-products", "plastics"):
         expected = sum(
             cells.loc[(code, level, category), "employment_persons"]
@@ -105,7 +107,8 @@ def test_a_group_of_one_real_region_reproduces_it(store, tmp_path):
         encoding="utf-8",
     )
     group = read_region_groups(path, store.regions)[0]
-    rated = policy_recipes.group_rated_clusters(store, group).set_index("category_code")
+    rated = policy_recipes.group_rated_clusters(store, group, year=2015)
+    rated = rated.set_index("category_code")
     region = recipes.rated_clusters(store, 2, year=2015)
     region = region.loc[region["region_code"] == "DE11"].set_index("category_code")
     for field in ("employment_persons", "lq", "stars", "size_rank", "focus_share"):

@@ -121,8 +121,9 @@ def test_compact_footer_names_each_dataset_once_with_attribution_and_changes():
         SERIES, SERIES_PREFIXES, store_version="abc123", compact=True
     )
     assert text.count("rd_e_gerdreg") == 1
-    assert "rd_e_gerdreg: Business enterprise R&D" in text
-    assert "(vintage 2022-03-31, NUTS 2016)" in text
+    # cited by online data code, as Eurostat does; the title is on the portal's sources page
+    assert "rd_e_gerdreg (vintage 2022-03-31, NUTS 2016)" in text
+    assert "Business enterprise R&D" not in text
     # the boundaries have no published code: readers see the title, not the input's id
     assert "; NUTS 2016 regions, levels 0–2" in text and "nuts_rg_20m_2016" not in text
     assert "Source: Eurostat · © EuroGeographics for the administrative boundaries" in text

@@ -186,19 +186,25 @@ def _merged_titles(titles: pd.Series) -> str:
 def _compact_markdown(rows: pd.DataFrame, *, store_version: str, nuts_edition: int) -> str:
     # One run-on paragraph: a list item, a forced line break or a code span per dataset would
     # each cost the PDF layout another box, and the scorecard batch prints ~300 of these.
-    datasets = []
+    # Datasets with an online data code are cited by code, as Eurostat's own publications do
+    # ("online data code: nama_10r_2gdp"), grouped by vintage and edition; their titles are on
+    # the portal's Data sources page and in every sources download. Other inputs keep a title.
+    coded: dict[str, list[str]] = {}
+    others = []
     for item in compact_provenance_table(rows).itertuples(index=False):
         edition = f", NUTS {item.nuts_edition}" if item.nuts_edition else ""
-        described = f"{item.title} (vintage {item.vintage}{edition})"
+        when = f"vintage {item.vintage}{edition}"
         if item.has_dataset_code:  # an input's own id means nothing to readers
-            codes = ", ".join(code.strip() for code in item.dataset_code.split(","))
-            described = f"{codes}: {described}"
-        datasets.append(described)
+            codes = [code.strip() for code in item.dataset_code.split(",")]
+            coded.setdefault(when, []).extend(codes)
+        else:
+            others.append(f"{item.title} ({when})")
+    datasets = [f"{', '.join(codes)} ({when})" for when, codes in coded.items()] + others
     version = f" Store version {store_version}." if store_version else ""
     return "\n".join(
         [
-            "**Data sources** (online data code where published: content, vintage, NUTS "
-            "edition of the source): " + "; ".join(datasets) + ".",
+            "**Data sources** (Eurostat online data codes, then the other inputs, with vintage and "
+            "NUTS edition; titles on the portal's Data sources page): " + "; ".join(datasets) + ".",
             "",
             f"Statistics are shown on the NUTS {nuts_edition} classification.{version} "
             + MODIFICATION_NOTE,

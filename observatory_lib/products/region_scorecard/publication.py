@@ -115,7 +115,9 @@ def document(card: Scorecard, store) -> Document:
         # the scoreboard's inputs are the scorecard's statistics: the same years
         running_head=running_head(store, "scoreboard", f"{h['region_name']} ({h['region_code']})"),
         facts={"Peers": _peers_text(card), "Data": h["data_vintage"]},
-        toc=False,
+        # with its change, where-next and policy parts a region's scorecard can run to a fifth
+        # page; the renderer then opens it with its contents (the house style over four pages)
+        toc=True,
     )
 
 

@@ -230,6 +230,11 @@ def _categories(value) -> str:
     return f"{int(value)} traded {'category' if int(value) == 1 else 'categories'}"
 
 
+# the scorecard's table names the two closest related strengths of each opportunity (its JSON
+# twin and the region explorer keep three): the page holds four parts in four pages
+SUPPORT_SHOWN = 2
+
+
 def opportunities_frame(part: dict) -> pd.DataFrame:
     """The opportunities with their supporting strengths as text (``supporting_strengths``:
     ``Automotive (0.33); ...``, proximity in brackets); empty when not available."""
@@ -239,7 +244,8 @@ def opportunities_frame(part: dict) -> pd.DataFrame:
     return frame.assign(
         supporting_strengths=[
             "; ".join(
-                f"{s['category_name']} ({format_number(s['proximity'], 2)})" for s in strengths
+                f"{s['category_name']} ({format_number(s['proximity'], 2)})"
+                for s in strengths[:SUPPORT_SHOWN]
             )
             or "none"
             for strengths in frame["related_strengths"]
