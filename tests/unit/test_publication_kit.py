@@ -284,3 +284,19 @@ def test_eurostat_cell_flags_keep_the_letters_a_reader_needs():
     frame = pd.DataFrame({"flag": ["b", None, "c", "de", "bu"]})
     assert eurostat_cell_flags(frame).tolist() == ["b", "", "", "de", "b"]
     assert eurostat_cell_flags(frame.drop(columns="flag")).tolist() == [""] * 5
+
+
+def test_cluster_report_facts_name_the_edition_year_rules_and_vintage():
+    from types import SimpleNamespace
+
+    from observatory_lib.constants import STATISTICS_EDITION
+    from observatory_lib.products.kit.document import cluster_report_facts
+
+    rules = SimpleNamespace(label="", name="eco2008")
+    facts = cluster_report_facts(2, 2015, rules, "SBS 2015")
+    assert facts == {
+        "Regions": f"NUTS 2 (NUTS {STATISTICS_EDITION} classification)",
+        "Reference year": "2015",
+        "Stars": "eco2008",
+        "Data": "SBS 2015",
+    }

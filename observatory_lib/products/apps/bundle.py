@@ -386,7 +386,7 @@ class AppBundle:
 
     def region_opportunities(self, code: str) -> list[dict]:
         """The region's diversification opportunities as the recipe layer ranks them
-        (``policy_recipes.opportunities``; prepared by ``prepare.write_opportunities``): per
+        (``policy_recipes.opportunities``; prepared by ``arrow_files.write_opportunities``): per
         category with a known LQ below 1, its type, rank within the type, LQ, relatedness
         density, related strengths, European size and growth (None where missing), its name,
         and ``related_strengths``: the specialisations that support it, strongest first

@@ -15,7 +15,7 @@ from observatory_lib.products.kit.display import (
     downloads_text,
     product_sources,
 )
-from observatory_lib.products.kit.document import Document, source_line
+from observatory_lib.products.kit.document import Document, cluster_report_facts, source_line
 from observatory_lib.products.kit.notes import cutoff_text
 from observatory_lib.products.kit.numbers import format_growth, format_number, format_percent
 from observatory_lib.products.kit.provenance import (
@@ -189,12 +189,7 @@ def document(report: PanoramaReport, store) -> Document:
             f"{report.nuts_level} regions, {report.year}"
         ),
         running_head=running_head(store, "clusters", "European Cluster Panorama"),
-        facts={
-            "Regions": f"NUTS {report.nuts_level} (NUTS {STATISTICS_EDITION} classification)",
-            "Reference year": str(report.year),
-            "Stars": report.rule_set.label or report.rule_set.name,
-            "Data": vintage,
-        },
+        facts=cluster_report_facts(report.nuts_level, report.year, report.rule_set, vintage),
     )
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from observatory_lib.constants import STATISTICS_EDITION
 from observatory_lib.products.kit.labels import label_for
 from observatory_lib.products.kit.tables import TableSpec, publication_table
 from observatory_lib.runtime.records import publish_document
@@ -299,3 +300,14 @@ def _html(text: str):
     from IPython.display import HTML
 
     return HTML(text)
+
+
+def cluster_report_facts(nuts_level: int, year: int, rule_set, vintage: str) -> dict[str, str]:
+    """The title block's facts of a report on rated clusters (Panorama, sector reports): the
+    regions and their edition, the reference year, the star rule set and the data's vintage."""
+    return {
+        "Regions": f"NUTS {nuts_level} (NUTS {STATISTICS_EDITION} classification)",
+        "Reference year": str(year),
+        "Stars": rule_set.label or rule_set.name,
+        "Data": vintage,
+    }

@@ -15,7 +15,7 @@ from observatory_lib.products.kit.display import (
     downloads_text,
     product_sources,
 )
-from observatory_lib.products.kit.document import Document, source_line
+from observatory_lib.products.kit.document import Document, cluster_report_facts, source_line
 from observatory_lib.products.kit.labels import ColumnLabel, stars_text
 from observatory_lib.products.kit.numbers import (
     MISSING_CELL,
@@ -181,12 +181,7 @@ def document(report: SectorReport, store) -> Document:
         kind="Priority sector report",
         subtitle=f"A {kind_name} across NUTS {report.nuts_level} regions, {report.year}",
         running_head=running_head(store, "clusters", report.category_name),
-        facts={
-            "Regions": f"NUTS {report.nuts_level} (NUTS {STATISTICS_EDITION} classification)",
-            "Reference year": str(report.year),
-            "Stars": report.rule_set.label or report.rule_set.name,
-            "Data": vintage,
-        },
+        facts=cluster_report_facts(report.nuts_level, report.year, report.rule_set, vintage),
     )
 
 
