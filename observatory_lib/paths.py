@@ -79,3 +79,26 @@ def app_data_dir() -> Path:
     temporary folder gets its own prepared app data.
     """
     return _env_path("OBSERVATORY_APP_DATA", store_dir().parent / "apps")
+
+
+# Browsers a PDF can be printed with, in the order they are looked for on PATH.
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def chromium_executable() -> Path | None:
+    """The Chromium that prints PDFs (``OBSERVATORY_CHROMIUM``, else the first on PATH).
+
+    None when there is none: the renderer then prints with WeasyPrint. A set variable that
+    names no file counts as none too, and the renderer says so.
+    """
+    import shutil
+
+    value = os.environ.get("OBSERVATORY_CHROMIUM", "").strip()
+    if value:
+        path = Path(value).expanduser()
+        return path if path.is_file() else None
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    return None

@@ -8,27 +8,36 @@ script or stylesheet from the internet (the stock templates load require.js, Mat
 mermaid from CDNs). The page's title, language and running head come from the document fields
 the notebook published (``records.publish_document``), else its first heading.
 
-The PDF is WeasyPrint on that HTML, tagged for accessibility (PDF/UA structure: headings,
-tables, figures with their alt text; title and language in the metadata). A document that
+The PDF is printed by headless Chromium (``pdf_chromium``: about eight times less CPU than
+WeasyPrint on the scorecard) when one is installed (``paths.chromium_executable``), else by
+WeasyPrint; ``OBSERVATORY_PDF_ENGINE`` (``chromium`` or ``weasyprint``) chooses explicitly.
+Both write tagged PDFs (structure tree of headings, tables and figures with their alt text;
+title and language in the metadata) from the same print stylesheet, whose running head and
+footer title the template writes into the page's ``@page`` rule as text. A document that
 asks for a table of contents gets one, with page numbers, when it runs over
-``TOC_MIN_PAGES`` pages: the PDF is laid out once to count its pages, then again with the
-contents. WeasyPrint's URL fetcher only accepts ``data:`` URLs, so rendering never waits on
-the network. One exporter is built per process and reused.
+``TOC_MIN_PAGES`` pages: it is printed once to count its pages, then with the contents
+(WeasyPrint resolves the page numbers itself; for Chromium they are read from a first print
+with the contents and written in). Neither engine reaches the network: WeasyPrint's URL
+fetcher only accepts ``data:`` URLs, Chromium runs offline without JavaScript. One exporter
+and one browser are built per process and reused.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 from pathlib import Path
 from typing import Any
 
+from observatory_lib import paths
 from observatory_lib.errors import ObservatoryError
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "observatory"
 TOC_MIN_PAGES = 5  # "over four pages"
+PDF_ENGINES = ("chromium", "weasyprint")
 _HEADING_2 = re.compile(r"<h2(?P<attributes>[^>]*)>(?P<text>.*?)</h2>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _TOC_MARK = "<!-- observatory:toc -->"
@@ -79,6 +88,8 @@ def render_html(nb: Any, title: str) -> str:
 
     document = {"lang": "en", "running_head": "", "toc": False, **extract_document(nb)}
     document["title"] = document.get("title") or title
+    document["page_head_css"] = css_string(document.get("running_head") or "")
+    document["page_foot_css"] = css_string(document["title"])
     resources = {"metadata": {"name": document["title"]}, "observatory_document": document}
     try:
         html, _ = html_exporter().from_notebook_node(nb, resources=resources)
@@ -98,6 +109,30 @@ def find_external_references(html: str) -> list[str]:
     return [match.group(0) for match in _EXTERNAL_REFERENCE.finditer(html)]
 
 
+def pdf_engine() -> str:
+    """The PDF engine: ``OBSERVATORY_PDF_ENGINE``, else Chromium when installed, else WeasyPrint.
+
+    Raises:
+        RenderError: When the variable names an unknown engine, or Chromium and none is found.
+    """
+    chosen = os.environ.get("OBSERVATORY_PDF_ENGINE", "").strip().lower()
+    if chosen and chosen not in PDF_ENGINES:
+        raise RenderError(
+            f"OBSERVATORY_PDF_ENGINE={chosen!r} is not a PDF engine; use one of "
+            f"{', '.join(PDF_ENGINES)} (or leave it unset to choose by what is installed)."
+        )
+    if chosen == "weasyprint":
+        return chosen
+    if paths.chromium_executable() is None:
+        if chosen == "chromium":
+            raise RenderError(
+                "OBSERVATORY_PDF_ENGINE=chromium but no Chromium was found; install it "
+                "(e.g. apt install chromium) or point OBSERVATORY_CHROMIUM at its executable."
+            )
+        return "weasyprint"
+    return "chromium"
+
+
 def render_pdf(html: str, target: str | Path | None = None) -> bytes | None:
     """Render ``html`` as a tagged A4 PDF (the page size comes from the template's stylesheet).
 
@@ -111,16 +146,44 @@ def render_pdf(html: str, target: str | Path | None = None) -> bytes | None:
         The PDF bytes when ``target`` is None, else None.
 
     Raises:
-        RenderError: When WeasyPrint cannot lay out or write the document.
+        RenderError: When the engine cannot lay out or write the document.
     """
     name = Path(target).name if target is not None else "document"
+    engine = pdf_engine()
     try:
-        document = _layout(html)
-        if _TOC_MARK in html and len(document.pages) >= TOC_MIN_PAGES:
-            document = _layout(with_table_of_contents(html))
-        return document.write_pdf(target=str(target) if target is not None else None, pdf_tags=True)
-    except Exception as error:  # layout errors surface as many exception types
-        raise RenderError(f"Could not write the PDF {name}: {error}") from error
+        pdf = _print_chromium(html) if engine == "chromium" else _print_weasyprint(html)
+    except Exception as error:  # layout and browser errors surface as many exception types
+        raise RenderError(f"Could not write the PDF {name} ({engine}): {error}") from error
+    if target is None:
+        return pdf
+    Path(target).write_bytes(pdf)
+    return None
+
+
+def _print_chromium(html: str) -> bytes:
+    from observatory_lib.runtime import pdf_chromium
+
+    printer = pdf_chromium.printer(paths.chromium_executable())
+    pdf = printer.print_pdf(html)
+    if _TOC_MARK not in html or pdf_chromium.page_count(pdf) < TOC_MIN_PAGES:
+        return pdf
+    # Chromium does not resolve target-counter(): print with the contents, read on which
+    # page each section starts, print again with those numbers (twice at most if writing
+    # them in moved a section)
+    pdf = printer.print_pdf(with_table_of_contents(html))
+    for _ in range(2):
+        numbers = pdf_chromium.destination_pages(pdf)
+        pdf = printer.print_pdf(with_table_of_contents(html, numbers))
+        if pdf_chromium.destination_pages(pdf) == numbers:
+            break
+    return pdf
+
+
+def _print_weasyprint(html: str) -> bytes:
+    document = _layout(html)
+    if _TOC_MARK in html and len(document.pages) >= TOC_MIN_PAGES:
+        document = _layout(with_table_of_contents(html))
+    return document.write_pdf(pdf_tags=True)
 
 
 def _layout(html: str):
@@ -133,12 +196,12 @@ def _layout(html: str):
     return document.render(font_config=_font_config(), pdf_tags=True)
 
 
-def with_table_of_contents(html: str) -> str:
+def with_table_of_contents(html: str, page_numbers: dict[str, int] | None = None) -> str:
     """``html`` with a table of contents of its second-level headings at the contents mark.
 
-    Each heading gets an id; in the PDF each entry shows its page number
-    (``target-counter``). The page keeps the same contents in the browser, where the entries
-    are links.
+    Each heading gets an id and each entry links to it. Without ``page_numbers`` the print
+    stylesheet adds each entry's page number (``target-counter``, WeasyPrint); with them
+    (heading id -> page) the numbers are written in as text, for engines without it.
     """
     entries = []
     counter = iter(range(1, 10_000))
@@ -156,12 +219,16 @@ def with_table_of_contents(html: str) -> str:
         return f"<h2{attributes}>{match.group('text')}</h2>"
 
     anchored = _HEADING_2.sub(anchor, html)
+    numbered = page_numbers is not None
     items = "".join(
-        f'<li><a class="observatory-toc-entry" href="#{identifier}">{_escape(text)}</a></li>'
+        f'<li><a class="observatory-toc-entry" href="#{identifier}">{_escape(text)}</a>'
+        + (_page_number(page_numbers.get(identifier)) if numbered else "")
+        + "</li>"
         for identifier, text in entries
     )
+    classes = "observatory-toc observatory-toc-numbered" if numbered else "observatory-toc"
     contents = (
-        '<nav class="observatory-toc" aria-labelledby="toc-heading">'
+        f'<nav class="{classes}" aria-labelledby="toc-heading">'
         f'<h2 id="toc-heading">Contents</h2><ol>{items}</ol></nav>'
     )
     # the contents follow the document's title block (its first header), else the mark
@@ -172,6 +239,20 @@ def with_table_of_contents(html: str) -> str:
     else:
         end += len("</header>")
     return anchored[:end] + contents + anchored[end:]
+
+
+def _page_number(page: int | None) -> str:
+    """A contents entry's dotted leader and page number (none when the page is unknown)."""
+    return (
+        '<span class="observatory-toc-leader" aria-hidden="true"></span>'
+        f'<span class="observatory-toc-page">{page if page is not None else ""}</span>'
+    )
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string, safe inside a ``<style>`` element."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return '"' + escaped.replace("<", "\\3C ").replace(">", "\\3E ") + '"'
 
 
 def _escape(text: str) -> str:
@@ -189,7 +270,8 @@ def _font_config():
 
 
 def warm_up() -> None:
-    """Pay the first-use costs (template compilation, font discovery) before the first job."""
+    """Pay the first-use costs (template compilation, the browser's launch or WeasyPrint's
+    font discovery) before the first job."""
     import nbformat.v4
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Warm-up")])

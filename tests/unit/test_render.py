@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 import nbformat
+import pypdf
 import pytest
 from matplotlib.figure import Figure
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -15,10 +16,26 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from observatory_lib.runtime.records import DOCUMENT_MIME, RECORD_MIME
 from observatory_lib.runtime.render import (
     RenderError,
+    css_string,
     find_external_references,
+    pdf_engine,
     render_html,
     render_pdf,
 )
+
+# Both PDF engines print the same reports: Chromium where one is installed (CI, this
+# machine), WeasyPrint without it.
+ENGINES = ["chromium", "weasyprint"]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request, monkeypatch):
+    """Each PDF test once per engine."""
+    monkeypatch.setenv("OBSERVATORY_PDF_ENGINE", request.param)
+    if request.param == "chromium" and pdf_engine() != "chromium":  # pragma: no cover
+        pytest.skip("no Chromium installed")
+    return request.param
+
 
 SECRET_CODE = "very_secret_variable_name = 42"
 
@@ -176,7 +193,7 @@ def test_html_takes_the_documents_title_and_language_and_drops_analysts_cells():
     assert DOCUMENT_MIME not in html and '"toc"' not in html
 
 
-def test_short_pdf_is_tagged_titled_with_running_head_and_page_numbers(tmp_path):
+def test_short_pdf_is_tagged_titled_with_running_head_and_page_numbers(tmp_path, engine):
     target = tmp_path / "automotive.pdf"
     render_pdf(render_html(_publication(), "x"), target)
     info = subprocess.run(
@@ -186,13 +203,15 @@ def test_short_pdf_is_tagged_titled_with_running_head_and_page_numbers(tmp_path)
     assert re.search(r"^Title:\s+Automotive – Priority sector report$", info, re.MULTILINE)
     text = _pdf_text(target)
     assert "Page 1 of 1" in text
+    assert DOCUMENT["running_head"] in text
     assert "Contents" not in text  # one page: no table of contents
+    assert pypdf.PdfReader(target).trailer["/Root"]["/Lang"] == "en"
 
 
-def test_long_pdf_gets_a_table_of_contents_with_page_numbers(tmp_path):
+def test_long_pdf_gets_a_table_of_contents_with_page_numbers(tmp_path, engine):
     target = tmp_path / "long.pdf"
     render_pdf(render_html(_publication(sections=8, paragraphs=60), "x"), target)
-    first_page = _pdf_text(target, "-l", "1")
+    first_page = _pdf_text(target, "-layout", "-l", "1")
     assert "Contents" in first_page
     # every section is listed with the page it starts on
     for n in range(1, 9):
@@ -208,3 +227,31 @@ def test_long_pdf_gets_a_table_of_contents_with_page_numbers(tmp_path):
     assert pages >= 5
     assert f"Page {pages} of {pages}" in _pdf_text(target, "-f", str(pages))
     assert DOCUMENT["running_head"] in _pdf_text(target, "-f", "2", "-l", "2")
+
+
+def test_the_pdf_engine_is_chosen_by_the_variable_else_by_what_is_installed(monkeypatch, tmp_path):
+    monkeypatch.setenv("OBSERVATORY_PDF_ENGINE", "weasyprint")
+    assert pdf_engine() == "weasyprint"
+    monkeypatch.setenv("OBSERVATORY_PDF_ENGINE", "")
+    monkeypatch.setenv("OBSERVATORY_CHROMIUM", str(tmp_path / "no-such-browser"))
+    assert pdf_engine() == "weasyprint"  # no Chromium: WeasyPrint prints
+    fake = tmp_path / "chromium"
+    fake.write_text("")
+    monkeypatch.setenv("OBSERVATORY_CHROMIUM", str(fake))
+    assert pdf_engine() == "chromium"
+
+
+def test_a_wrong_pdf_engine_setting_says_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setenv("OBSERVATORY_PDF_ENGINE", "acrobat")
+    with pytest.raises(RenderError, match="not a PDF engine; use one of chromium, weasyprint"):
+        pdf_engine()
+    monkeypatch.setenv("OBSERVATORY_PDF_ENGINE", "chromium")
+    monkeypatch.setenv("OBSERVATORY_CHROMIUM", str(tmp_path / "no-such-browser"))
+    with pytest.raises(RenderError, match="no Chromium was found; install it"):
+        pdf_engine()
+
+
+def test_css_strings_are_quoted_and_cannot_close_the_style_element():
+    assert css_string('Zuid-Holland "NL33"') == '"Zuid-Holland \\"NL33\\""'
+    assert "</style>" not in css_string("</style><script>")
+    assert css_string("a\\b\nc") == '"a\\\\b c"'

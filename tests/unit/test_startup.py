@@ -44,11 +44,14 @@ def test_nbformat_validates_without_the_iri_grammars():
 
 
 def test_a_worker_warms_the_renderers_only_when_its_jobs_render():
+    # the PDF engine's package: Playwright drives Chromium, else WeasyPrint
     code = (
         "import sys\n"
         "from observatory_lib.runtime.job import warm_up_worker\n"
+        "from observatory_lib.runtime.render import pdf_engine\n"
+        "engine = {{'chromium': 'playwright', 'weasyprint': 'weasyprint'}}[pdf_engine()]\n"
         "warm_up_worker('papermill', 'python3', {formats!r})\n"
-        "print('papermill' in sys.modules, 'weasyprint' in sys.modules)"
+        "print('papermill' in sys.modules, 'nbconvert' in sys.modules, engine in sys.modules)"
     )
-    assert _python(code.format(formats=("ipynb", "json"))) == "True False"
-    assert _python(code.format(formats=("json", "pdf"))) == "True True"
+    assert _python(code.format(formats=("ipynb", "json"))) == "True False False"
+    assert _python(code.format(formats=("json", "pdf"))) == "True True True"
