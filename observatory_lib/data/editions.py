@@ -1,10 +1,11 @@
 """NUTS editions from the official crosswalks: where each source code's data go.
 
 The statistics come in NUTS 2013 codes (with some NUTS 2010 codes in early years) and in NUTS
-2016 codes; they are shown in one edition (``constants.STATISTICS_EDITION``: 2013, 2016 or
-2021). The JRC NUTS converter matrices (``nuts/crosswalks/n2_cm_v<from>_v<to>.csv``) give, for
-every pair of regions of two editions, the 2011 population (``pop11``) and area of their
-intersection. From them ``classify_crosswalk`` derives one row per source code and target code:
+2016 codes, and the live build's current releases in NUTS 2021 or 2024 codes; they are shown in
+one edition (``constants.STATISTICS_EDITION``: 2013, 2016 or 2021). The JRC NUTS converter
+matrices (``nuts/crosswalks/n2_cm_v<from>_v<to>.csv``) give, for every pair of regions of two
+editions, the 2011 population (``pop11``) and area of their intersection. From them
+``classify_crosswalk`` derives one row per source code and target code:
 
 * ``same`` / ``recode``: the region keeps (nearly) all of its population in one region of the
   other edition, which takes (nearly) all of its population from it: a 1:1 mapping, under the
@@ -15,7 +16,8 @@ intersection. From them ``classify_crosswalk`` derives one row per source code a
 * ``apportioned``: a split (HU10 -> HU11, HU12), a merge or a boundary change (IE01/IE02 ->
   IE04/IE05/IE06, UKM2/UKM3 -> UKM7/UKM8/UKM9): counts (persons, euro, local units) are shared
   out by the population weight ``recode_weight`` and summed in the target, and every such row
-  is flagged. Rates and ratios cannot be apportioned: ``recode_statistics`` leaves them out.
+  is flagged. Rates and ratios cannot be apportioned: ``recode_statistics`` leaves them out,
+  or, recoding a newer edition to an older one, averages them by population.
 * ``extra-regio``: ``xxZ``/``xxZZ`` codes, kept under their own code (no territory).
 * ``left out``: codes with no counterpart (a NUTS 2010 code whose region changed, a target code
   that is no region of the edition, a code the matrices do not cover), with the reason.
@@ -394,7 +396,7 @@ def build_edition_maps(
     """Classify every step of the crosswalk line, both ways, and the NUTS 2010 renames.
 
     Args:
-        matrices: ``(2013, 2016)`` and ``(2016, 2021)`` -> ``read_crosswalk_matrix`` output.
+        matrices: ``CROSSWALK_STEPS`` -> ``read_crosswalk_matrix`` output.
         regions: the ``regions`` table with the editions 2013, 2016 and 2021 (and others).
         nuts2010: ``read_nuts2010_codes`` output.
     """

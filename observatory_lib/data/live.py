@@ -7,6 +7,12 @@ expect (``check_release``): the dimensions ``data/context_indicators.yaml`` decl
 an indicator selects, annual periods, region codes of a NUTS edition that the official JRC
 crosswalks reach. The NUTS edition of a release is measured from its region codes
 (``detect_edition``); the store's build then recodes it through the crosswalks like any input.
+Eurostat's current regional tables use NUTS 2024: they reach the NUTS 2016 the statistics are
+shown in through NUTS 2021, the JRC matrices 2021-2024 and 2016-2021 read from the newer edition
+back (``recoding.recode_statistics``: splits summed back, counts of redrawn regions shared out by
+2011 population, rates averaged by it; ``recoding_note`` puts the path in the provenance). The
+catalog's matrices are NUTS 2 matrices, so a release holding NUTS 3 regions of another edition
+is refused (one line, nothing guessed). The maps keep the pinned GISCO NUTS 2016 boundaries.
 
 Nothing is guessed: a dimension, column or indicator code that changed is reported as not
 supported yet, and datasets whose current release the workbook cannot read yet
