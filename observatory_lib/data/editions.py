@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from observatory_lib import paths
-from observatory_lib.errors import DataSourceError, unknown_code
+from observatory_lib.errors import DataSourceError, UnknownCodeError, unknown_code
 
 NUTS2010 = 2010
 CROSSWALK_STEPS = ((2013, 2016), (2016, 2021), (2021, 2024))
@@ -427,6 +427,16 @@ def edition_path(source: int, target: int) -> list[tuple[int, int]]:
     return list(itertools.pairwise(walk))
 
 
+def is_reachable(maps: EditionMaps, source: int, target: int) -> bool:
+    """Whether ``maps`` holds every crosswalk step from ``source`` to ``target``."""
+    if source == target:
+        return True
+    try:
+        return all(step in maps.steps for step in edition_path(source, target))
+    except UnknownCodeError:
+        return False
+
+
 def compose_mappings(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
     """``first`` (A -> B) followed by ``second`` (B -> C): weights multiply, notes add up.
 
@@ -600,8 +610,8 @@ def build_recoding_table(
     parts, placed = [], pd.Series(False, index=wanted.index)
     for edition in (NUTS2010, *EDITION_LINE):
         chosen = wanted[wanted["kind"].eq(str(edition))]
-        if chosen.empty:
-            continue
+        if chosen.empty or not is_reachable(maps, edition, target):
+            continue  # codes no crosswalk of ``maps`` reaches are left out with the reason
         mapping = mapping_to(maps, edition, target)
         found = chosen[["region_code_source"]].merge(mapping, on="region_code_source")
         parts.append(found[MAPPING_COLUMNS])
@@ -640,7 +650,7 @@ def _with_target_shares(table: pd.DataFrame, maps: EditionMaps, target: int) -> 
     )
     apportioned = table["recode_relation"].eq(APPORTIONED)
     for edition in table.loc[apportioned, "nuts_edition_source"].unique():
-        if edition not in EDITION_LINE:
+        if edition not in EDITION_LINE or not is_reachable(maps, target, int(edition)):
             continue
         back = mapping_to(maps, target, int(edition)).dropna(subset=["region_code"])
         lookup = pd.Series(
