@@ -416,7 +416,7 @@ def build_edition_maps(
 
 
 def edition_path(source: int, target: int) -> list[tuple[int, int]]:
-    """The steps from ``source`` to ``target`` along 2010 -> 2013 <-> 2016 <-> 2021."""
+    """The steps from ``source`` to ``target`` along 2010 -> 2013 <-> 2016 <-> 2021 <-> 2024."""
     if source == NUTS2010:
         return [(NUTS2010, 2013), *edition_path(2013, target)]
     for edition in (source, target):
@@ -486,7 +486,8 @@ def compose_mappings(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
 
 def _merge_routes(composed: pd.DataFrame) -> pd.DataFrame:
     """One row per source and target: a source reaching a target through several middle
-    regions (PT1D -> PT16, PT18 -> ...) sends the sum of the routes' weights there."""
+    regions (a NUTS 2024 region lying in two NUTS 2021 regions that were one in NUTS 2016) sends
+    the sum of the routes' weights there."""
     placed = composed["region_code"].notna()
     pairs = ["region_code_source", "region_code"]
     routes = composed[placed].groupby(pairs, sort=False)["recode_weight"].transform("sum")
