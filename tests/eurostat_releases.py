@@ -4,8 +4,10 @@ The responses follow the dissemination API's formats: SDMX-CSV 1.0 (``DATAFLOW,L
 freq,<dimensions>,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG``) and TSV (``freq,<dimensions>,
 geo\\TIME_PERIOD`` then one column per year, ``:`` for not available), both gzipped as with
 ``compressed=true``. ``RELEASES`` lists, by hand, the dimensions and codes each current release
-of the datasets the catalog reads publishes; the region codes are NUTS 2021 (HR02 and HR05 exist
-only since NUTS 2021), as Eurostat's current regional tables are.
+of the datasets the catalog reads publishes; the region codes are valid in NUTS 2021 and 2024
+alike (HR02 and HR05 exist only since NUTS 2021), read as NUTS 2024, the edition of Eurostat's
+current regional tables. ``REGIONS_2024`` holds codes that exist only since NUTS 2024 (Portugal's
+PT19, PT1A-PT1D): a release in them has to be recoded back through NUTS 2021 to NUTS 2016.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from urllib.parse import parse_qs, urlparse
 
 REGIONS = ["EU27_2020", "DE", "DE1", "DE11", "DE12", "AT", "AT1", "AT11", "AT12", "HR", "HR0"]
 REGIONS += ["HR02", "HR03", "HR05", "DEZZ"]
+REGIONS_2024 = ["EU27_2020", "PT", "PT1", "PT19", "PT1A", "PT1B", "PT1C", "PT1D", "DE11"]
 YEARS = (2021, 2022, 2023)
 LAST_UPDATE = "20/11/26 23:00:00"  # dd/mm/yy as Eurostat writes it: 2026-11-20
 
@@ -47,15 +50,16 @@ RELEASES: dict[str, dict[str, list[str]]] = {
 }
 
 
-def observations(code: str, dimensions: dict[str, list[str]], shift: float = 0.0):
+def observations(code: str, dimensions: dict[str, list[str]], shift: float = 0.0, regions=None):
     """One (key codes, region, year, value text, flag) per observation of a release.
 
     Values are distinct per cell and say where they come from; DE12 in 2022 is confidential
-    (no value, flag ``c``), AT11 in 2023 provisional (flag ``p``).
+    (no value, flag ``c``), AT11 in 2023 provisional (flag ``p``). ``regions`` defaults to
+    ``REGIONS``.
     """
     names = list(dimensions)
     for position, combination in enumerate(itertools.product(*dimensions.values())):
-        for region_index, region in enumerate(REGIONS):
+        for region_index, region in enumerate(regions or REGIONS):
             for year in YEARS:
                 value = 100 + position * 10 + region_index + (year - 2020) / 10 + shift
                 text, flag = f"{value:.1f}", ""
@@ -67,13 +71,15 @@ def observations(code: str, dimensions: dict[str, list[str]], shift: float = 0.0
 
 
 def sdmx_csv(code: str, dimensions: dict[str, list[str]], shift: float = 0.0, **options) -> bytes:
-    """A gzipped SDMX-CSV response; ``rename`` maps a column to another name (a changed column)."""
+    """A gzipped SDMX-CSV response; ``rename`` maps a column to another name (a changed column),
+    ``regions`` lists the region codes (default ``REGIONS``)."""
     rename = options.get("rename", {})
+    regions = options.get("regions")
     last_update = options.get("last_update", LAST_UPDATE)
     columns = ["DATAFLOW", "LAST UPDATE", "freq", *dimensions, "geo", "TIME_PERIOD", "OBS_VALUE"]
     lines = [",".join(rename.get(c, c) for c in [*columns, "OBS_FLAG"])]
     flow = f"ESTAT:{code.upper()}(1.0)"
-    for keys, region, year, text, flag in observations(code, dimensions, shift):
+    for keys, region, year, text, flag in observations(code, dimensions, shift, regions):
         cells = [flow, last_update, "A", *keys.values(), region, str(year), text, flag]
         lines.append(",".join(cells))
     return gzip.compress(("\n".join(lines) + "\n").encode())

@@ -85,5 +85,7 @@ def format_inputs(info: dict, provenance, catalog) -> str:
     lines.append("  Eurostat datasets (vintage, NUTS edition of the source):")
     for row in datasets.sort_values("dataset_code").itertuples():
         source_edition = "" if pd.isna(row.nuts_edition) else f", NUTS {int(row.nuts_edition)}"
+        if source_edition and edition and int(row.nuts_edition) != int(edition):
+            source_edition += f", recoded to NUTS {edition}"
         lines.append(f"    {row.dataset_code}: {row.vintage}{source_edition}")
     return "\n".join(lines)

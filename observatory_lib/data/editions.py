@@ -1,10 +1,11 @@
 """NUTS editions from the official crosswalks: where each source code's data go.
 
 The statistics come in NUTS 2013 codes (with some NUTS 2010 codes in early years) and in NUTS
-2016 codes; they are shown in one edition (``constants.STATISTICS_EDITION``: 2013, 2016 or
-2021). The JRC NUTS converter matrices (``nuts/crosswalks/n2_cm_v<from>_v<to>.csv``) give, for
-every pair of regions of two editions, the 2011 population (``pop11``) and area of their
-intersection. From them ``classify_crosswalk`` derives one row per source code and target code:
+2016 codes, and the live build's current releases in NUTS 2021 or 2024 codes; they are shown in
+one edition (``constants.STATISTICS_EDITION``: 2013, 2016 or 2021). The JRC NUTS converter
+matrices (``nuts/crosswalks/n2_cm_v<from>_v<to>.csv``) give, for every pair of regions of two
+editions, the 2011 population (``pop11``) and area of their intersection. From them
+``classify_crosswalk`` derives one row per source code and target code:
 
 * ``same`` / ``recode``: the region keeps (nearly) all of its population in one region of the
   other edition, which takes (nearly) all of its population from it: a 1:1 mapping, under the
@@ -15,7 +16,8 @@ intersection. From them ``classify_crosswalk`` derives one row per source code a
 * ``apportioned``: a split (HU10 -> HU11, HU12), a merge or a boundary change (IE01/IE02 ->
   IE04/IE05/IE06, UKM2/UKM3 -> UKM7/UKM8/UKM9): counts (persons, euro, local units) are shared
   out by the population weight ``recode_weight`` and summed in the target, and every such row
-  is flagged. Rates and ratios cannot be apportioned: ``recode_statistics`` leaves them out.
+  is flagged. Rates and ratios cannot be apportioned: ``recode_statistics`` leaves them out,
+  or, recoding a newer edition to an older one, averages them by population.
 * ``extra-regio``: ``xxZ``/``xxZZ`` codes, kept under their own code (no territory).
 * ``left out``: codes with no counterpart (a NUTS 2010 code whose region changed, a target code
   that is no region of the edition, a code the matrices do not cover), with the reason.
@@ -43,12 +45,13 @@ import numpy as np
 import pandas as pd
 
 from observatory_lib import paths
-from observatory_lib.errors import DataSourceError, unknown_code
+from observatory_lib.errors import DataSourceError, UnknownCodeError, unknown_code
 
 NUTS2010 = 2010
-CROSSWALK_STEPS = ((2013, 2016), (2016, 2021))
-# The editions on the crosswalk line, in order: a mapping walks along it step by step.
-EDITION_LINE = (2013, 2016, 2021)
+CROSSWALK_STEPS = ((2013, 2016), (2016, 2021), (2021, 2024))
+# The editions on the crosswalk line, in order: a mapping walks along it step by step (a
+# NUTS 2024 release reaches NUTS 2016 through 2021, each JRC matrix read in reverse).
+EDITION_LINE = (2013, 2016, 2021, 2024)
 WEIGHT_BASIS = "pop11"
 UNCHANGED_SHARE = 0.99
 SLIVER_SHARE = 1 - UNCHANGED_SHARE
@@ -393,7 +396,7 @@ def build_edition_maps(
     """Classify every step of the crosswalk line, both ways, and the NUTS 2010 renames.
 
     Args:
-        matrices: ``(2013, 2016)`` and ``(2016, 2021)`` -> ``read_crosswalk_matrix`` output.
+        matrices: ``CROSSWALK_STEPS`` -> ``read_crosswalk_matrix`` output.
         regions: the ``regions`` table with the editions 2013, 2016 and 2021 (and others).
         nuts2010: ``read_nuts2010_codes`` output.
     """
@@ -413,14 +416,25 @@ def build_edition_maps(
 
 
 def edition_path(source: int, target: int) -> list[tuple[int, int]]:
-    """The steps from ``source`` to ``target`` along 2010 -> 2013 <-> 2016 <-> 2021."""
+    """The steps from ``source`` to ``target`` along 2010 -> 2013 <-> 2016 <-> 2021 <-> 2024."""
     if source == NUTS2010:
         return [(NUTS2010, 2013), *edition_path(2013, target)]
-    if source not in EDITION_LINE or target not in EDITION_LINE:
-        raise unknown_code("NUTS edition", str(target), [str(e) for e in EDITION_LINE])
+    for edition in (source, target):
+        if edition not in EDITION_LINE:  # name the edition no JRC matrix reaches
+            raise unknown_code("NUTS edition", str(edition), [str(e) for e in EDITION_LINE])
     start, end = EDITION_LINE.index(source), EDITION_LINE.index(target)
     walk = EDITION_LINE[start : end + 1] if start <= end else EDITION_LINE[end : start + 1][::-1]
     return list(itertools.pairwise(walk))
+
+
+def is_reachable(maps: EditionMaps, source: int, target: int) -> bool:
+    """Whether ``maps`` holds every crosswalk step from ``source`` to ``target``."""
+    if source == target:
+        return True
+    try:
+        return all(step in maps.steps for step in edition_path(source, target))
+    except UnknownCodeError:
+        return False
 
 
 def compose_mappings(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
@@ -466,8 +480,21 @@ def compose_mappings(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
         }
     )
     dropped = first[first["region_code"].isna()].assign(nuts_edition=np.int64(target_edition))
-    table = pd.concat([composed, dropped[MAPPING_COLUMNS]], ignore_index=True)
+    table = pd.concat([_merge_routes(composed), dropped[MAPPING_COLUMNS]], ignore_index=True)
     return table.drop_duplicates(["region_code_source", "region_code"]).reset_index(drop=True)
+
+
+def _merge_routes(composed: pd.DataFrame) -> pd.DataFrame:
+    """One row per source and target: a source reaching a target through several middle
+    regions (a NUTS 2024 region lying in two NUTS 2021 regions that were one in NUTS 2016) sends
+    the sum of the routes' weights there."""
+    placed = composed["region_code"].notna()
+    pairs = ["region_code_source", "region_code"]
+    routes = composed[placed].groupby(pairs, sort=False)["recode_weight"].transform("sum")
+    summed = composed.assign(
+        recode_weight=composed["recode_weight"].where(~placed, routes.reindex(composed.index))
+    )
+    return summed.drop_duplicates(pairs)
 
 
 def mapping_to(maps: EditionMaps, source: int, target: int) -> pd.DataFrame:
@@ -500,7 +527,7 @@ def resolve_edition(code: str, declared: int, maps: EditionMaps) -> int | None:
     A NUTS 2016 file may still list NUTS 2013 codes (HU10 beside HU11), a 2013 file NUTS 2010
     codes in early years. Returns None for a code of no known edition.
     """
-    for edition in (declared, *EDITION_LINE, 2024):
+    for edition in (declared, *EDITION_LINE):
         if maps.is_valid(code, edition):
             return edition
     if code in maps.names.get(NUTS2010, {}):
@@ -553,8 +580,9 @@ def build_recoding_table(
             their readers name the line); elsewhere such a code is left out, noted.
 
     Returns:
-        ``MAPPING_COLUMNS`` plus ``region_name_source``: one row per source code (under
-        ``key_edition``) and target code. Look data rows up with ``source_editions``.
+        ``MAPPING_COLUMNS`` plus ``recode_target_share`` (``_with_target_shares``) and
+        ``region_name_source``: one row per source code (under ``key_edition``) and target code.
+        Look data rows up with ``source_editions``.
 
     Raises:
         UnknownCodeError: a code of no edition in a ``strict_sources`` file.
@@ -583,8 +611,8 @@ def build_recoding_table(
     parts, placed = [], pd.Series(False, index=wanted.index)
     for edition in (NUTS2010, *EDITION_LINE):
         chosen = wanted[wanted["kind"].eq(str(edition))]
-        if chosen.empty:
-            continue
+        if chosen.empty or not is_reachable(maps, edition, target):
+            continue  # codes no crosswalk of ``maps`` reaches are left out with the reason
         mapping = mapping_to(maps, edition, target)
         found = chosen[["region_code_source"]].merge(mapping, on="region_code_source")
         parts.append(found[MAPPING_COLUMNS])
@@ -594,6 +622,7 @@ def build_recoding_table(
     parts.append(_special_rows(wanted[~placed], target))
     table = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     table = table.drop_duplicates(["region_code_source", "nuts_edition_source", "region_code"])
+    table = _with_target_shares(table, maps, target)
     names = [
         maps.names.get(int(edition), {}).get(code)
         for code, edition in zip(
@@ -610,6 +639,30 @@ def build_recoding_table(
         }
     )
     return table.sort_values(["region_code_source", "region_code"], ignore_index=True)
+
+
+def _with_target_shares(table: pd.DataFrame, maps: EditionMaps, target: int) -> pd.DataFrame:
+    """``recode_target_share``: the share of the target region's 2011 population that lies in
+    the source region, read from the mapping the other way (1 for 1:1 rows; 0 where the pair
+    is a sliver of the target). It weights the mean of a rate recoded to an older edition.
+    Missing for codes left out and for NUTS 2010 codes (no mapping leads back to them)."""
+    shares = pd.Series(
+        np.where(table["recode_relation"].isin(DIRECT), 1.0, np.nan), index=table.index
+    )
+    apportioned = table["recode_relation"].eq(APPORTIONED)
+    for edition in table.loc[apportioned, "nuts_edition_source"].unique():
+        if edition not in EDITION_LINE or not is_reachable(maps, target, int(edition)):
+            continue
+        back = mapping_to(maps, target, int(edition)).dropna(subset=["region_code"])
+        lookup = pd.Series(
+            back["recode_weight"].to_numpy(),
+            index=pd.MultiIndex.from_arrays([back["region_code"], back["region_code_source"]]),
+        )
+        lookup = lookup[~lookup.index.duplicated()]
+        rows = apportioned & table["nuts_edition_source"].eq(edition)
+        pairs = pd.MultiIndex.from_frame(table.loc[rows, ["region_code_source", "region_code"]])
+        shares.loc[rows] = lookup.reindex(pairs).fillna(0.0).to_numpy()
+    return table.assign(recode_target_share=shares)
 
 
 def _all_codes(maps: EditionMaps) -> list[str]:

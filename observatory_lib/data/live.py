@@ -7,6 +7,12 @@ expect (``check_release``): the dimensions ``data/context_indicators.yaml`` decl
 an indicator selects, annual periods, region codes of a NUTS edition that the official JRC
 crosswalks reach. The NUTS edition of a release is measured from its region codes
 (``detect_edition``); the store's build then recodes it through the crosswalks like any input.
+Eurostat's current regional tables use NUTS 2024: they reach the NUTS 2016 the statistics are
+shown in through NUTS 2021, the JRC matrices 2021-2024 and 2016-2021 read from the newer edition
+back (``recoding.recode_statistics``: splits summed back, counts of redrawn regions shared out by
+2011 population, rates averaged by it; ``recoding_note`` puts the path in the provenance). The
+catalog's matrices are NUTS 2 matrices, so a release holding NUTS 3 regions of another edition
+is refused (one line, nothing guessed). The maps keep the pinned GISCO NUTS 2016 boundaries.
 
 Nothing is guessed: a dimension, column or indicator code that changed is reported as not
 supported yet, and datasets whose current release the workbook cannot read yet
@@ -34,6 +40,7 @@ from pathlib import Path
 import pandas as pd
 
 from observatory_lib import paths
+from observatory_lib.constants import STATISTICS_EDITION
 from observatory_lib.data import context, editions, eurostat, nuts, store
 from observatory_lib.data.retrieval import Catalog, Source, load_catalog, sha256_of
 from observatory_lib.errors import DataSourceError, StoreError
@@ -199,8 +206,9 @@ def detect_edition(region_codes: pd.Series, valid: Mapping[int, frozenset[str]])
     """The edition most of a release's NUTS 1-2 codes belong to.
 
     On a tie the newest edition the JRC crosswalks reach wins (codes valid in NUTS 2021 and 2024
-    alike are read as 2021 codes, which the crosswalks recode); an edition off the crosswalks
-    (2024) is the answer only when it alone holds the most codes. Aggregates (EU27_2020),
+    alike are read as 2024 codes, the edition of Eurostat's current regional tables; the
+    crosswalks recode them back); an edition off the crosswalks is the answer only when it
+    alone holds the most codes. Aggregates (EU27_2020),
     extra-regio (``DEZZ``) and countries are left out of the count. Returns None when no code
     is a NUTS 1 or 2 code of any edition.
     """
@@ -218,7 +226,10 @@ def detect_edition(region_codes: pd.Series, valid: Mapping[int, frozenset[str]])
     return max(reachable or leaders)
 
 
-def _edition_problem(dataset_code: str, edition: int | None) -> list[str]:
+def _edition_problem(
+    dataset_code: str, edition: int | None, region_codes: pd.Series | None = None, shown: int = 0
+) -> list[str]:
+    """Why a release's region codes cannot reach the edition ``shown`` (empty when they can)."""
     if edition is None:
         return [_not_supported_line(dataset_code, "no region code of a known NUTS edition")]
     if edition not in editions.EDITION_LINE:
@@ -230,7 +241,25 @@ def _edition_problem(dataset_code: str, edition: int | None) -> list[str]:
             "data/catalog.yaml and observatory_lib/data/editions.py, or build from the pinned "
             "mirror (observatory build)"
         ]
+    if region_codes is not None and shown and edition != shown:
+        return _nuts3_problem(dataset_code, edition, region_codes, shown)
     return []
+
+
+def _nuts3_problem(dataset_code: str, edition: int, region_codes: pd.Series, shown: int):
+    """NUTS 3 codes of another edition: the catalog's JRC matrices are NUTS 2 matrices."""
+    codes = pd.Series(region_codes.dropna().unique(), dtype="str")
+    nuts3 = codes[codes.str.len().eq(5) & ~codes.str.fullmatch(editions.EXTRA_REGIO_PATTERN)]
+    if nuts3.empty:
+        return []
+    examples = ", ".join(sorted(nuts3)[:3])
+    return [
+        f"{dataset_code}: the current release uses NUTS {edition} and holds NUTS 3 regions "
+        f"({examples}); the JRC converter matrices in the catalog are NUTS 2 matrices, so no "
+        f"matrix takes NUTS 3 regions from NUTS {edition} to NUTS {shown} and they are not "
+        "guessed. Fix: build from the pinned mirror (observatory build), or add the JRC NUTS 3 "
+        "matrix to data/catalog.yaml and observatory_lib/data/editions.py"
+    ]
 
 
 # --- download --------------------------------------------------------------------------------
@@ -320,8 +349,13 @@ def gather_releases(
     catalog: Catalog,
     previous: Mapping[str, dict],
     session=None,
+    shown: int | None = None,
 ) -> Iterator[Release | str]:
-    """Download and check each dataset; yields a ``Release`` or a problem line per dataset."""
+    """Download and check each dataset; yields a ``Release`` or a problem line per dataset.
+
+    ``shown`` is the edition the statistics are shown in (default the setting).
+    """
+    shown = shown or STATISTICS_EDITION
     valid = region_codes_by_edition(catalog)
     for code in codes:
         try:
@@ -335,7 +369,7 @@ def gather_releases(
             continue
         edition = detect_edition(frame["region_code"], valid)
         problems = check_release(frame, code, expected_structure(code))
-        problems += _edition_problem(code, edition)
+        problems += _edition_problem(code, edition, frame["region_code"], shown)
         if problems:
             yield from problems
             continue
@@ -343,10 +377,30 @@ def gather_releases(
         yield Release(code, path, digest, vintage, int(edition), len(frame), status)
 
 
+def recoding_note(source: int, shown: int) -> str:
+    """How a release's codes reach the edition shown, for its provenance ``modification``."""
+    if source == shown:
+        return f"NUTS {source} codes, the edition shown"
+    steps = editions.edition_path(source, shown)
+    matrices = ", ".join(f"{min(step)}-{max(step)}" for step in steps)
+    through = [str(step[1]) for step in steps[:-1]]
+    via = f" through NUTS {', '.join(through)}" if through else ""
+    direction = ", read from the newer edition back" if source > shown else ""
+    noun = "matrix" if len(steps) == 1 else "matrices"
+    return (
+        f"recoded from NUTS {source} to NUTS {shown}{via} with the JRC NUTS converter {noun} "
+        f"({matrices}{direction})"
+    )
+
+
 def live_catalog(
-    catalog: Catalog, releases: list[Release], ids: Mapping[str, list[str]]
+    catalog: Catalog,
+    releases: list[Release],
+    ids: Mapping[str, list[str]],
+    shown: int | None = None,
 ) -> Catalog:
     """The catalog with each release standing in for its dataset's pinned files."""
+    shown = shown or STATISTICS_EDITION
     sources = dict(catalog.sources)
     local_files = dict(catalog.local_files)
     for release in releases:
@@ -358,8 +412,8 @@ def live_catalog(
                 nuts_edition=release.nuts_edition,
                 provider="Eurostat (dissemination API, current release)",
                 modification=(
-                    f"current release read from the Eurostat API ({LIVE_FORMAT}); NUTS "
-                    f"{release.nuts_edition} codes recoded with the JRC NUTS crosswalks"
+                    f"current release read from the Eurostat API ({LIVE_FORMAT}); "
+                    + recoding_note(release.nuts_edition, shown)
                 ),
                 urls=(eurostat.build_api_url(release.dataset_code, LIVE_FORMAT),),
             )
@@ -412,7 +466,7 @@ def build_live_store(
             "--live` without --datasets first."
         )
     releases, problems = list(kept), []
-    for outcome in gather_releases(wanted, catalog, previous, session):
+    for outcome in gather_releases(wanted, catalog, previous, session, edition):
         if isinstance(outcome, Release):
             releases.append(outcome)
             report(
@@ -442,7 +496,8 @@ def build_live_store(
         },
         "live_not_supported": pinned,
     }
-    return store.build_store(root, live_catalog(catalog, releases, ids), edition, live=extra)
+    built = live_catalog(catalog, releases, ids, edition)
+    return store.build_store(root, built, edition, live=extra)
 
 
 def _kept_release(code: str, recorded: Mapping) -> Release:

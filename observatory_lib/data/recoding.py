@@ -2,7 +2,12 @@
 
 ``recode_statistics`` keeps 1:1 codes (same, recode, extra-regio) as they are, shares out the
 counts of apportioned codes by their population weight and sums the parts of each target
-(flags united, missing when a part is missing), and leaves rates out where a region changed.
+(flags united, missing when a part is missing). Rates where a region changed are left out when
+the source is an older edition than the one shown. From a **newer** edition (a current NUTS 2024
+release shown on NUTS 2016, the JRC matrices read in reverse) every old region is made of new
+regions or pieces of them, so its rate is the mean of their rates weighted by the share of the
+old region's 2011 population in each (``recode_target_share``); a region split in the new
+edition is summed back exactly.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from observatory_lib.data.editions import APPORTIONED, DIRECT, EXTRA_REGIO, RECO
 from observatory_lib.errors import DataSourceError
 
 _PRIORITY = {SAME: 0, RECODE: 1, EXTRA_REGIO: 2, APPORTIONED: 3}
+_TARGET_EDITION = "_target_edition"
 
 
 def recode_statistics(
@@ -39,8 +45,10 @@ def recode_statistics(
         carry: other columns to keep; a sum of parts takes the first part's value.
         additive: counts and money (True): an apportioned code's values are multiplied by
             the weight and the parts of a target summed (missing when any part is missing,
-            flags united). Rates and ratios (False): only 1:1 codes are kept; apportioning a
-            rate would invent a value, so those rows are left out.
+            flags united). Rates and ratios (False): 1:1 codes are kept; from a newer edition
+            an apportioned target takes the mean of its parts weighted by
+            ``recode_target_share`` (missing when a part is missing, flags united); from an
+            older edition such rows are left out (a rate cannot be shared out).
 
     Returns:
         ``region_code`` in the target edition, the keys, values, flags and carried columns,
@@ -58,8 +66,9 @@ def recode_statistics(
             "region_code",
             "recode_relation",
             "recode_weight",
+            *[c for c in ("recode_target_share", "nuts_edition") if c in recoding.columns],
         ]
-    ]
+    ].rename(columns={"nuts_edition": _TARGET_EDITION})
     data = frame.rename(columns={"region_code": "region_code_source"}).drop(
         columns=["recode_relation", "recode_weight"], errors="ignore"
     )
@@ -75,13 +84,16 @@ def recode_statistics(
     direct = merged[merged["recode_relation"].isin(DIRECT)]
     shared = merged[merged["recode_relation"].eq(APPORTIONED)]
     parts = [direct]
-    if additive and not shared.empty:
+    if not additive:
+        shared = _from_newer_edition(shared)
+    if not shared.empty:
         summed = _sum_parts(
             shared.drop(columns="nuts_edition_source"),
             list(keys),
             list(values),
             list(flags),
             list(carry),
+            mean=not additive,
         )
         parts.append(summed.assign(nuts_edition_source=0))
     combined = pd.concat(parts, ignore_index=True)
@@ -93,21 +105,39 @@ def recode_statistics(
         _edition=-combined["nuts_edition_source"].astype("int64"),
     ).sort_values(["region_code", *keys, "_rank", "_edition"])
     combined = combined.drop_duplicates(["region_code", *keys])
-    return combined.drop(columns=["_rank", "_edition", "nuts_edition_source"]).reset_index(
-        drop=True
-    )
+    helpers = ["_rank", "_edition", "nuts_edition_source", "recode_target_share", _TARGET_EDITION]
+    return combined.drop(columns=helpers, errors="ignore").reset_index(drop=True)
+
+
+def _from_newer_edition(shared: pd.DataFrame) -> pd.DataFrame:
+    """The apportioned rows whose source edition is newer than the target's, with a share."""
+    if "recode_target_share" not in shared.columns or _TARGET_EDITION not in shared.columns:
+        return shared.iloc[0:0]
+    newer = shared["nuts_edition_source"] > shared[_TARGET_EDITION]
+    return shared[newer & shared["recode_target_share"].notna()]
 
 
 def _sum_parts(
-    shared: pd.DataFrame, keys: list[str], values: list[str], flags: list[str], carry: list[str]
+    shared: pd.DataFrame,
+    keys: list[str],
+    values: list[str],
+    flags: list[str],
+    carry: list[str],
+    *,
+    mean: bool = False,
 ) -> pd.DataFrame:
-    """Apportioned parts: weighted values summed per target key, flags united."""
-    weighted = shared.assign(**{v: shared[v] * shared["recode_weight"] for v in values})
+    """Apportioned parts per target key, flags united: counts weighted by ``recode_weight`` and
+    summed, or (``mean``) rates averaged with the weights ``recode_target_share``."""
+    weight = shared["recode_target_share" if mean else "recode_weight"]
+    weighted = shared.assign(**{v: shared[v] * weight for v in values})
     group_keys = ["region_code", *keys]
     grouped = weighted.groupby(group_keys, sort=False, dropna=False)
     sums = grouped[values].sum(min_count=1)
     complete = grouped[values].count().eq(grouped.size(), axis=0)
     result = sums.where(complete)
+    if mean:
+        total = weight.groupby([weighted[k] for k in group_keys], sort=False, dropna=False).sum()
+        result = result.div(total.where(total > 0), axis=0)
     # the parts of a target are the same for every key: join them once per target region
     parts_of = weighted.groupby("region_code")["region_code_source"].unique()
     joined = {target: "+".join(sorted(codes)) for target, codes in parts_of.items()}

@@ -37,7 +37,7 @@ from observatory_lib.errors import StoreError
 from observatory_lib.files import replace_directory, write_text_atomic
 
 # Bump when a table's columns or meaning change: it changes every store version.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CURRENT_POINTER = "CURRENT"
 LIVE_SUFFIX = "-live"
 KEEP_VERSIONS = 2
@@ -52,12 +52,14 @@ LABEL_SOURCES = {level: f"nuts_lb_2021_l{level}" for level in range(4)}
 CROSSWALK_SOURCES = {
     (2013, 2016): "jrc_nuts_cm_n2_2013_2016",
     (2016, 2021): "jrc_nuts_cm_n2_2016_2021",
+    (2021, 2024): "jrc_nuts_cm_n2_2021_2024",
 }
 SBS_BULK_SOURCE = "sbs_r_nuts06_r2_2008_2015"
 SBS_EXTRACT_SOURCE = "sbs_r_nuts06_r2_2015"
 LFS_SOURCE = "lfst_r_lfe2en2"
 # Context indicators in these units are counts or money: apportioned where a region changed.
-# Every other unit is a rate, ratio or per-head value, which is kept only for 1:1 regions.
+# Every other unit is a rate, ratio or per-head value, which is kept only for 1:1 regions, or,
+# from a newer edition (a NUTS 2024 release), averaged over the new regions weighted by population.
 ADDITIVE_UNITS = frozenset({"persons", "ths_persons", "mio_eur", "mio_pps", "number"})
 SBS_TABLE_COLUMNS = [
     "region_code",
@@ -229,7 +231,8 @@ def _move(
 
 
 def _move_context(context_raw, recoding, maps, edition) -> pd.DataFrame:
-    """Counts and money apportioned; rates and ratios kept for 1:1 regions only."""
+    """Counts and money apportioned; rates and ratios kept for 1:1 regions (and, from a newer
+    edition, averaged by population: ``recoding.recode_statistics``)."""
     additive = context_raw["unit"].isin(ADDITIVE_UNITS)
     options = {
         "keys": ["indicator_code", "year"],

@@ -12,7 +12,14 @@ import gzip
 from types import SimpleNamespace
 
 import pytest
-from eurostat_releases import RELEASES, RecordedEurostat, sdmx_csv, tsv
+from eurostat_releases import (
+    REGIONS_2024,
+    RELEASES,
+    RecordedEurostat,
+    observations,
+    sdmx_csv,
+    tsv,
+)
 
 from observatory_lib.cli import main as cli
 from observatory_lib.data import eurostat, store
@@ -63,13 +70,13 @@ def _assert_every_store_as_it_was(env, live_version: str) -> None:
 def test_a_live_build_reads_the_current_releases_and_says_so(live_env, capsys, monkeypatch):
     assert cli.main(["build", "--live"]) == 0
     out = capsys.readouterr().out
-    assert f"{GDP}: new release, vintage 2026-11-20, NUTS 2021, 270 observations" in out
+    assert f"{GDP}: new release, vintage 2026-11-20, NUTS 2024, 270 observations" in out
     assert "products read it with OBSERVATORY_DATA=live" in out
 
     live_store = store.load_store(live=True)
     assert set(live_store.info["live_releases"]) == set(RELEASES)
     gdp_source = live_store.provenance.set_index("source_code").loc[GDP]
-    assert (gdp_source["vintage"], gdp_source["nuts_edition"]) == ("2026-11-20", 2021)
+    assert (gdp_source["vintage"], gdp_source["nuts_edition"]) == ("2026-11-20", 2024)
     # the SBS files, whose current release is not read yet, keep their pinned vintages
     pinned = store.load_store(live=False).provenance.set_index("source_code")["vintage"]
     sbs = live_store.provenance[live_store.provenance["dataset_code"] == "sbs_r_nuts06_r2"]
@@ -79,10 +86,13 @@ def test_a_live_build_reads_the_current_releases_and_says_so(live_env, capsys, m
     assert _gdp(live_store, "DE11", 2021)["value"] == pytest.approx(DE11_GDP_2021)
     confidential = _gdp(live_store, "DE12", 2022)
     assert confidential["flag"] == "c" and confidential["value"] != confidential["value"]
-    # NUTS 2021 codes went through the crosswalks into the edition shown (2016)
+    # codes valid in NUTS 2021 and 2024 alike are read as 2024 codes (the newest edition) and
+    # go back through the crosswalks into the edition shown (2016): HR02 was part of HR04
     recoding = live_store.nuts_recoding
-    hr02 = recoding[(recoding["region_code_source"] == "HR02")]
-    assert set(hr02["nuts_edition_source"]) == {2021} and set(hr02["nuts_edition"]) == {2016}
+    hr02 = recoding[
+        (recoding["region_code_source"] == "HR02") & (recoding["nuts_edition_source"] == 2024)
+    ]
+    assert set(hr02["nuts_edition"]) == {2016} and set(hr02["region_code"]) == {"HR04"}
     # the products state the live vintages
     assert "2026-11-20" in provenance.product_vintage(live_store, "scoreboard")
     footer = provenance.product_provenance_markdown(live_store, "scoreboard")
@@ -92,7 +102,7 @@ def test_a_live_build_reads_the_current_releases_and_says_so(live_env, capsys, m
     assert cli.main(["info"]) == 0
     info = capsys.readouterr().out
     assert info.startswith("Store in use: live")
-    assert f"{GDP}: 2026-11-20, NUTS 2021" in info
+    assert f"{GDP}: 2026-11-20, NUTS 2024, recoded to NUTS 2016" in info
     assert "sbs_r_nuts06_r2: pinned vintage kept" in info and "sbs_r_nuts2021" in info
     monkeypatch.delenv("OBSERVATORY_DATA")
     assert cli.main(["info"]) == 0
@@ -181,3 +191,62 @@ def test_data_update_reads_the_tsv_format_from_the_same_api(live_env, capsys, tm
     frame = eurostat.read_eurostat_tsv(downloaded, GDP)
     cell = frame[(frame["region_code"] == "DE11") & (frame["year"] == 2021)]
     assert cell.set_index("unit").loc["MIO_EUR", "value"] == pytest.approx(DE11_GDP_2021)
+
+
+def _release_values(code: str, unit: str, regions: list[str]) -> dict[tuple[str, int], float]:
+    """(region, year) -> the recorded value of one unit of a release in ``regions``."""
+    return {
+        (region, year): float(text)
+        for keys, region, year, text, _ in observations(code, RELEASES[code], regions=regions)
+        if keys["unit"] == unit and text
+    }
+
+
+def test_a_nuts_2024_release_is_recoded_back_to_nuts_2016(live_env, capsys, monkeypatch):
+    """A release in NUTS 2024-only codes (Portugal's new regions) goes back through NUTS 2021."""
+    release = sdmx_csv(GDP, RELEASES[GDP], regions=REGIONS_2024, last_update="05/12/26 10:00:00")
+    live_env.server.responses[(GDP, "SDMX-CSV")] = (200, release)
+    try:
+        assert cli.main(["build", "--live", "--datasets", GDP]) == 0
+    finally:
+        live_env.server.record_all()
+    out = capsys.readouterr().out
+    assert f"{GDP}: new release, vintage 2026-12-05, NUTS 2024" in out
+
+    live_store = store.load_store(live=True)
+    gdp = live_store.context_indicators[live_store.context_indicators["dataset_code"] == GDP]
+    regions = live_store.regions
+    nuts2016 = set(regions.loc[regions["nuts_edition"] == 2016, "region_code"])
+    assert set(gdp["nuts_edition"]) == {2016} and set(gdp["region_code"]) <= nuts2016
+    assert not set(gdp["region_code"]) & {"PT19", "PT1A", "PT1B", "PT1C", "PT1D"}
+    cells = gdp.set_index(["indicator_code", "region_code", "year"])
+    counts = _release_values(GDP, "MIO_EUR", REGIONS_2024)
+    # Lisbon (PT17) was split into PT1A and PT1B: summed back exactly
+    pt17 = cells.loc[("gdp_mio_eur", "PT17", 2023)]
+    assert pt17["value"] == pytest.approx(counts[("PT1A", 2023)] + counts[("PT1B", 2023)])
+    assert (pt17["region_code_source"], pt17["recode_relation"]) == ("PT1A+PT1B", "apportioned")
+    # PT1D straddles the old PT16 and PT18: its GDP shared out by population, none lost
+    recoded = sum(cells.loc[("gdp_mio_eur", code, 2023), "value"] for code in ("PT16", "PT18"))
+    parts = sum(counts[(code, 2023)] for code in ("PT19", "PT1C", "PT1D"))
+    assert recoded == pytest.approx(parts)
+    assert cells.loc[("gdp_mio_eur", "PT16", 2023), "region_code_source"] == "PT19+PT1D"
+    # a per-head value is the population-weighted mean of the new regions, between them
+    per_head = _release_values(GDP, "EUR_HAB", REGIONS_2024)
+    pt17_per_head = cells.loc[("gdp_eur_per_hab", "PT17", 2023), "value"]
+    lower, upper = sorted(per_head[(code, 2023)] for code in ("PT1A", "PT1B"))
+    assert lower < pt17_per_head < upper
+    # a region unchanged since NUTS 2016 keeps its exact value
+    de11 = cells.loc[("gdp_mio_eur", "DE11", 2023)]
+    assert de11["value"] == counts[("DE11", 2023)] and de11["recode_relation"] == "same"
+
+    # the products and `observatory info` state the vintage and the recoding
+    gdp_source = live_store.provenance.set_index("source_code").loc[GDP]
+    assert (gdp_source["vintage"], gdp_source["nuts_edition"]) == ("2026-12-05", 2024)
+    assert "recoded from NUTS 2024 to NUTS 2016 through NUTS 2021" in gdp_source["modification"]
+    footer = provenance.product_provenance_markdown(live_store, "scoreboard")
+    assert "vintage 2026-12-05, NUTS 2024" in footer
+    assert "shown on the NUTS 2016 classification" in footer
+    monkeypatch.setenv("OBSERVATORY_DATA", "live")
+    assert cli.main(["info"]) == 0
+    info = capsys.readouterr().out
+    assert f"{GDP}: 2026-12-05, NUTS 2024, recoded to NUTS 2016" in info

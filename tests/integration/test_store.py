@@ -102,9 +102,17 @@ def test_context_indicators_are_on_nuts_2016(built_store):
     context = built_store.context_indicators
     assert (context["nuts_edition"] == 2016).all()
     assert set(context["recode_relation"]) <= {"same", "recode", "apportioned", "extra-regio"}
-    # rates are never apportioned: only counts and money carry the apportioned relation
+    # rates are never shared out: an apportioned rate is the population-weighted mean of the
+    # regions of a newer edition that make up the target (the NUTS 2016 R&D extract lists
+    # Croatia's NUTS 2021 regions HR02, HR05 and HR06, which together are HR04)
     apportioned = context[context["recode_relation"] == "apportioned"]
-    assert set(apportioned["unit"]) <= store_module.ADDITIVE_UNITS
+    rates = apportioned[~apportioned["unit"].isin(store_module.ADDITIVE_UNITS)]
+    recoding = built_store.nuts_recoding
+    for parts in set(rates["region_code_source"]):
+        sources = recoding[recoding["region_code_source"].isin(parts.split("+"))]
+        assert (sources["nuts_edition_source"] > 2016).all(), parts
+    hr04 = rates.query("region_code == 'HR04'")
+    assert set(hr04["region_code_source"]) <= {"HR02+HR05+HR06"}
     at = context.query(
         "region_code == 'AT' and indicator_code == 'gdp_eur_per_hab' and year == 2014"
     )

@@ -101,12 +101,33 @@ def test_the_nuts_edition_of_a_release_is_measured_from_its_codes():
         2024: frozenset({"DE1", "DE11", "HR0", "HR02", "HR03", "HR05", "XX99"}),
     }
     codes = pd.Series(["EU27_2020", "DE", "DE1", "DE11", "HR02", "HR03", "HR05", "DEZZ"])
-    assert live.detect_edition(codes, valid) == 2021  # 2021 and 2024 tie: the crosswalks reach 2021
+    assert live.detect_edition(codes, valid) == 2024  # a tie: the newest the crosswalks reach
     assert live.detect_edition(pd.Series(["DE11", "HR04"]), valid) == 2016
     assert live.detect_edition(pd.Series(["DE11", "XX99"]), valid) == 2024
     assert live.detect_edition(pd.Series(["EU27_2020", "DE"]), valid) is None
-    (line,) = live._edition_problem(GDP, 2024)
-    assert line.startswith(f"{GDP}: the current release uses NUTS 2024") and "Fix:" in line
+    assert live._edition_problem(GDP, 2024, codes, 2016) == []  # NUTS 2024 reaches 2016 now
+    (line,) = live._edition_problem(GDP, 2027)
+    assert line.startswith(f"{GDP}: the current release uses NUTS 2027") and "Fix:" in line
+
+
+def test_nuts3_regions_of_another_edition_are_refused_in_one_line():
+    codes = pd.Series(["PT", "PT1", "PT19", "PT191", "PT1A0", "PTZZZ"])
+    (line,) = live._edition_problem(GDP, 2024, codes, 2016)
+    assert line.startswith(f"{GDP}: the current release uses NUTS 2024 and holds NUTS 3 regions")
+    assert "(PT191, PT1A0)" in line and "NUTS 2016" in line and "not guessed" in line
+    assert "Fix: build from the pinned mirror" in line and "\n" not in line
+    # the edition shown needs no matrix, and extra-regio NUTS 3 codes are no regions
+    assert live._edition_problem(GDP, 2016, codes, 2016) == []
+    assert live._edition_problem(GDP, 2024, pd.Series(["PT19", "PTZZZ"]), 2016) == []
+
+
+def test_the_provenance_says_which_matrices_recoded_a_release():
+    note = live.recoding_note(2024, 2016)
+    assert note == (
+        "recoded from NUTS 2024 to NUTS 2016 through NUTS 2021 with the JRC NUTS converter "
+        "matrices (2021-2024, 2016-2021, read from the newer edition back)"
+    )
+    assert live.recoding_note(2016, 2016) == "NUTS 2016 codes, the edition shown"
 
 
 def test_the_api_base_url_is_a_setting(monkeypatch):
