@@ -79,7 +79,7 @@ _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _RESERVED_IDS = {MANIFEST_NAME, LOG_NAME}
 # imported once in the fork server, so every worker starts with them loaded: only what
 # launching a kernel needs; a worker launches its kernel first and imports Papermill,
-# nbconvert and WeasyPrint while the kernel boots (job.warm_up_worker). The first entry keeps
+# nbconvert and the PDF engine while the kernel boots (job.warm_up_worker). The first entry keeps
 # jsonschema from compiling IRI grammars that nothing here uses (lean_imports).
 _WORKER_PRELOAD = [
     "observatory_lib.runtime.lean_imports",

@@ -14,10 +14,10 @@ WeasyPrint; ``OBSERVATORY_PDF_ENGINE`` (``chromium`` or ``weasyprint``) chooses 
 Both write tagged PDFs (structure tree of headings, tables and figures with their alt text;
 title and language in the metadata) from the same print stylesheet, whose running head and
 footer title the template writes into the page's ``@page`` rule as text. A document that
-asks for a table of contents gets one, with page numbers, when it runs over
-``TOC_MIN_PAGES`` pages: it is printed once to count its pages, then with the contents
-(WeasyPrint resolves the page numbers itself; for Chromium they are read from a first print
-with the contents and written in). Neither engine reaches the network: WeasyPrint's URL
+asks for a table of contents gets one, with page numbers, when with it the PDF runs over
+four pages (``TOC_MIN_PAGES``): it is printed with the contents to count its pages, then
+again, with the page numbers written in (Chromium, which cannot compute them) or without the
+contents (shorter reports; WeasyPrint resolves the numbers itself). Neither engine reaches the network: WeasyPrint's URL
 fetcher only accepts ``data:`` URLs, Chromium runs offline without JavaScript. One exporter
 and one browser are built per process and reused.
 """
@@ -164,13 +164,14 @@ def _print_chromium(html: str) -> bytes:
     from observatory_lib.runtime import pdf_chromium
 
     printer = pdf_chromium.printer(paths.chromium_executable())
-    pdf = printer.print_pdf(html)
-    if _TOC_MARK not in html or pdf_chromium.page_count(pdf) < TOC_MIN_PAGES:
-        return pdf
-    # Chromium does not resolve target-counter(): print with the contents, read on which
-    # page each section starts, print again with those numbers (twice at most if writing
-    # them in moved a section)
-    pdf = printer.print_pdf(with_table_of_contents(html))
+    if _TOC_MARK not in html:
+        return printer.print_pdf(html)
+    # Chromium does not resolve target-counter(): print with the contents, their page
+    # numbers held open (the same layout as with them written in), read on which page each
+    # section starts, print again with the numbers (once more if writing them moved one)
+    pdf = printer.print_pdf(with_table_of_contents(html, {}))
+    if pdf_chromium.page_count(pdf) < TOC_MIN_PAGES:
+        return printer.print_pdf(html)
     for _ in range(2):
         numbers = pdf_chromium.destination_pages(pdf)
         pdf = printer.print_pdf(with_table_of_contents(html, numbers))
@@ -180,9 +181,12 @@ def _print_chromium(html: str) -> bytes:
 
 
 def _print_weasyprint(html: str) -> bytes:
-    document = _layout(html)
-    if _TOC_MARK in html and len(document.pages) >= TOC_MIN_PAGES:
+    if _TOC_MARK in html:
         document = _layout(with_table_of_contents(html))
+        if len(document.pages) < TOC_MIN_PAGES:
+            document = _layout(html)
+    else:
+        document = _layout(html)
     return document.write_pdf(pdf_tags=True)
 
 

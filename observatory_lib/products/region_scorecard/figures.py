@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 _IMAGE_DPI = 100
 # The two maps sit side by side at half the page width: the batch prints ~300 PDFs, and
-# WeasyPrint's time grows with what it lays out and the pixels it re-encodes. The category
+# the PDF engine's time grows with the pixels it embeds. The category
 # map is read region by region, so it gets more pixels than the locator, which only shows
 # where the region is.
 MAP_WIDTH_INCHES = 3.5
@@ -120,7 +120,7 @@ def _png_bytes(pixels: np.ndarray) -> bytes:
     """Deterministic PNG bytes of RGB pixels.
 
     The figures are drawn on white, so matplotlib's alpha channel carries nothing; without it
-    WeasyPrint embeds one image stream per figure instead of an image and a soft mask.
+    the PDF embeds one image stream per figure instead of an image and a soft mask.
     """
     from PIL import Image
 
