@@ -17,9 +17,9 @@ footer title the template writes into the page's ``@page`` rule as text. A docum
 asks for a table of contents gets one, with page numbers, when with it the PDF runs over
 four pages (``TOC_MIN_PAGES``): it is printed with the contents to count its pages, then
 again, with the page numbers written in (Chromium, which cannot compute them) or without the
-contents (shorter reports; WeasyPrint resolves the numbers itself). Neither engine reaches the network: WeasyPrint's URL
-fetcher only accepts ``data:`` URLs, Chromium runs offline without JavaScript. One exporter
-and one browser are built per process and reused.
+contents (shorter reports; WeasyPrint resolves the numbers itself). Neither engine reaches
+the network: WeasyPrint's URL fetcher only accepts ``data:`` URLs, Chromium runs offline
+without JavaScript. One exporter and one browser are built per process and reused.
 """
 
 from __future__ import annotations
