@@ -82,7 +82,22 @@ def info_command(arguments: argparse.Namespace) -> int:
     print(store_in_use(store.info))
     print(format_summary({**store.info, "path": str(store.path)}))
     print(format_inputs(store.info, store.provenance, load_catalog()))
+    print(pdf_engine_line())
     return 0
+
+
+def pdf_engine_line() -> str:
+    """One line: which engine prints the PDFs, and how to choose the other."""
+    from observatory_lib import paths
+    from observatory_lib.runtime.render import RenderError, pdf_engine
+
+    try:
+        engine = pdf_engine()
+    except RenderError as error:
+        return f"PDF engine: none ({error})"
+    if engine == "chromium":
+        return f"PDF engine: Chromium ({paths.chromium_executable()}); WeasyPrint without it"
+    return "PDF engine: WeasyPrint (no Chromium found; OBSERVATORY_CHROMIUM names one)"
 
 
 def store_in_use(info: dict) -> str:

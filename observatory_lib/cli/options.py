@@ -252,6 +252,18 @@ def check_configuration(store, framework_variant: str | None) -> None:
     recipes.framework(framework_variant or DEFAULT_VARIANT, recipes.available_indicators(store))
 
 
+def check_pdf_engine(formats) -> None:
+    """A batch that writes PDFs has an engine to print them (``OBSERVATORY_PDF_ENGINE``)."""
+    if "pdf" not in formats:
+        return
+    from observatory_lib.runtime.render import RenderError, pdf_engine
+
+    try:
+        pdf_engine()
+    except RenderError as error:
+        raise ParameterError(f"--formats pdf: {error}") from None
+
+
 def check_scheduler(scheduler: str | None, workers: int) -> None:
     """The Dask scheduler is ``local`` or a reachable ``tcp://HOST:PORT`` (None: no Dask)."""
     if scheduler is None:

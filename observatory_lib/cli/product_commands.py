@@ -244,8 +244,10 @@ def _demo_options(parser: argparse.ArgumentParser) -> None:
 
 
 def check_batch_options(arguments: argparse.Namespace) -> None:
-    """The options every batch shares that need more than argparse (the Dask scheduler)."""
+    """The options every batch shares that need more than argparse (the Dask scheduler, the
+    PDF engine when the jobs write PDFs)."""
     options.check_scheduler(arguments.scheduler, arguments.workers)
+    options.check_pdf_engine(arguments.formats)
 
 
 def scorecard_batch(store, arguments: argparse.Namespace) -> Batch:

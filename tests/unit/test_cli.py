@@ -309,3 +309,15 @@ def test_completion_completes_the_last_item_of_a_list():
         "eco2008",
         "eocic",
     ]
+
+
+def test_a_pdf_engine_that_cannot_print_is_refused_before_any_job(no_jobs, monkeypatch, capsys):
+    monkeypatch.setenv("OBSERVATORY_PDF_ENGINE", "acrobat")
+    assert _exit_code(["scorecards", "--regions", "AT11"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1, captured.err
+    assert "OBSERVATORY_PDF_ENGINE" in captured.err and "chromium, weasyprint" in captured.err
+    assert "jobs:" not in captured.out
+    # a batch that writes no PDF does not need an engine: it goes on to plan its jobs
+    _exit_code(["scorecards", "--regions", "AT11", "--formats", "html,json"])
+    assert "a job ran" in capsys.readouterr().err  # no_jobs stops it there
