@@ -207,6 +207,17 @@ def test_apps_load_no_mathematics_typesetter():
                 assert not formula.search("".join(cell["source"])), (spec.notebook, cell["source"])
 
 
+def test_loading_spinner_ticks_and_rests_for_reduced_motion():
+    """Voila's spinner ticks 4 times a second (not 60 frames), and stops on reduced motion."""
+    template = serve.JUPYTER_DATA_DIR / "nbconvert" / "templates" / serve.TEMPLATE_NAME
+    text = (template / "index.html.j2").read_text(encoding="utf-8")
+    css = text[text.index("{{ spinner.css() }}") :]
+    assert re.search(r"\.spinner\s*\{\s*animation-timing-function:\s*steps\(8", css)
+    assert re.search(
+        r"prefers-reduced-motion:\s*reduce\)\s*\{\s*\.spinner\s*\{\s*animation:\s*none", css
+    )
+
+
 def test_app_notebooks_are_the_allow_list(tmp_path):
     found = serve.app_notebooks()
     assert set(found) == {spec.notebook for spec in serve.allowed_apps()}

@@ -1,7 +1,7 @@
 /*
  * No mathematics typesetter for the apps (they show no formulae).
  *
- * Voila 0.5's front end, left to itself, loads MathJax 3 (seven chunks, about 0.75 MB of
+ * Voila 0.5's front end, left to itself, loads MathJax 3 (16 chunks, 0.9 MB of
  * JavaScript) and waits for it before it renders any output: about 0.4 s of browser CPU per
  * first visit, for pages with no mathematics in them. When `Voila.mathjax_url` is set (see
  * voila.json), it uses JupyterLab's MathJax 2 typesetter instead, which loads the script at
