@@ -17,6 +17,8 @@ downloaded browser) against ``observatory serve`` on loopback:
   On a machine with C free cores, N pages cannot be interactive before about
   N x (CPU per page) / C seconds, whatever the server does: the CPU per page is the figure
   that the front end controls, the wall time also depends on what else the machine runs.
+  The chromium CPU is also given per process role (``renderer``, ``browser``,
+  ``gpu-process``, ``NetworkService``), so that the pages' own share can be told apart.
 * **rounds**: each round opens one page alone, then N pages at once, on a pool refilled
   beforehand. With ``--vs-option`` a second server with those options runs beside the
   first, and the rounds alternate between the two (A, B, A, B, ...), so a before/after
@@ -83,6 +85,7 @@ class BrowserRound:
     server_cpu_seconds: float = math.nan
     load_average_1m: float = math.nan
     wall_seconds: float = math.nan
+    browser_cpu_by_process: dict[str, float] = field(default_factory=dict)
 
     @property
     def browser_cpu_per_page(self) -> float:
@@ -107,6 +110,39 @@ def tree_cpu_seconds(pid: int) -> float:
                 times = process.cpu_times()
                 total += times.user + times.system
     return total
+
+
+def process_role(process: psutil.Process) -> str:
+    """A chromium process's role: its ``--type`` (and utility sub-type), else "browser"."""
+    arguments = process.cmdline()
+    kind = next((a.split("=", 1)[1] for a in arguments if a.startswith("--type=")), "browser")
+    if kind == "utility":  # the network service, storage, audio: name the service
+        service = next((a for a in arguments if a.startswith("--utility-sub-type=")), "")
+        kind = service.rsplit(".", 1)[-1] or kind
+    return kind
+
+
+def tree_cpu_by_pid(pid: int) -> dict[int, tuple[str, float]]:
+    """Each live process of a tree: its role and user + system CPU seconds."""
+    found = {}
+    with contextlib.suppress(psutil.NoSuchProcess):
+        root = psutil.Process(pid)
+        for process in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = process.cpu_times()
+                found[process.pid] = (process_role(process), times.user + times.system)
+    return found
+
+
+def cpu_by_role(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds spent between two ``tree_cpu_by_pid`` snapshots, summed by role.
+
+    A process that exited in between is not counted (the total uses the same rule).
+    """
+    spent: dict[str, float] = {}
+    for pid, (role, seconds) in after.items():
+        spent[role] = spent.get(role, 0.0) + seconds - before.get(pid, (role, 0.0))[1]
+    return {role: round(seconds, 3) for role, seconds in sorted(spent.items())}
 
 
 def browser_pid() -> int:
@@ -157,6 +193,7 @@ async def browser_round(browser, chromium: int, server, label: str, pages: int, 
     result = BrowserRound(label, pages, load_average_1m=round(os.getloadavg()[0], 2))
     filled = server.log().count(FILLED)
     browser_before = tree_cpu_seconds(chromium)
+    processes_before = tree_cpu_by_pid(chromium)
     server_before = tree_cpu_seconds(server.process.pid)
     start = time.perf_counter()
     url = server.app_url(APP)
@@ -167,6 +204,7 @@ async def browser_round(browser, chromium: int, server, label: str, pages: int, 
     # CPU up to the last page's interactive moment, before closing the pages: a closed
     # page's kernel exits and would take its CPU time out of the server's tree.
     result.browser_cpu_seconds = tree_cpu_seconds(chromium) - browser_before
+    result.browser_cpu_by_process = cpu_by_role(processes_before, tree_cpu_by_pid(chromium))
     result.server_cpu_seconds = tree_cpu_seconds(server.process.pid) - server_before
     result.tti_seconds = [seconds for seconds, _ in opened]
     await asyncio.gather(*(close() for _, close in opened))
@@ -201,12 +239,19 @@ async def run_rounds(servers: dict, arguments) -> list[BrowserRound]:
                             f"{', '.join(f'{t:.2f}' for t in sorted(done.tti_seconds))} s; "
                             f"chromium CPU {done.browser_cpu_per_page:.2f} s/page, server+kernels "
                             f"{done.server_cpu_seconds / pages:.2f} s/page; "
+                            f"per page by process: {by_process_text(done)}; "
                             f"load {done.load_average_1m}",
                             flush=True,
                         )
         finally:
             await browser.close()
     return rounds
+
+
+def by_process_text(done: BrowserRound) -> str:
+    """The chromium CPU per page of a round by process role, largest first."""
+    shares = sorted(done.browser_cpu_by_process.items(), key=lambda item: -item[1])
+    return ", ".join(f"{role} {seconds / done.pages:.2f}" for role, seconds in shares if seconds)
 
 
 def summarise(rounds: list[BrowserRound]) -> list[dict]:
@@ -231,6 +276,15 @@ def summarise(rounds: list[BrowserRound]) -> list[dict]:
                     "server_cpu_per_page_s": statistics.median(
                         r.server_cpu_seconds / r.pages for r in chosen
                     ),
+                    "browser_cpu_per_page_by_process_s": {
+                        role: round(
+                            statistics.median(
+                                r.browser_cpu_by_process.get(role, 0.0) / r.pages for r in chosen
+                            ),
+                            3,
+                        )
+                        for role in sorted({k for r in chosen for k in r.browser_cpu_by_process})
+                    },
                     "load_average_1m": [r.load_average_1m for r in chosen],
                 }
             )

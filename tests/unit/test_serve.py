@@ -183,6 +183,41 @@ def test_template_fetches_nothing_from_outside():
                 assert host not in text, (path, host)
 
 
+def test_apps_load_no_mathematics_typesetter():
+    """voila.json points Voila's MathJax 2 typesetter at the template's no-math script.
+
+    The script is resolved from the app's page (``<base>voila/render/<app>.ipynb``), so the
+    relative URL works under any base URL; it typesets nothing, which is right only while no
+    app notebook holds a formula: an app that needs one must drop the two settings.
+    """
+    config = json.loads((serve.CONFIG_DIR / "voila.json").read_text(encoding="utf-8"))
+    url = config["Voila"]["mathjax_url"]
+    prefix = f"../templates/{serve.TEMPLATE_NAME}/static/"
+    assert url.startswith(prefix), url
+    static = serve.JUPYTER_DATA_DIR / "nbconvert" / "templates" / serve.TEMPLATE_NAME / "static"
+    script = (static / url.removeprefix(prefix)).read_text(encoding="utf-8")
+    for call in ("Config:", "Configured:", "Queue:", "StartupHook:", "resetEquationNumbers:"):
+        assert call in script, call
+    assert config["Voila"]["mathjax_config"]
+    formula = re.compile(r"\$\$|\\\(|\\\[|\\begin\{|(?<![\w$])\$[^$\s][^$\n]*\$")
+    for spec in serve.allowed_apps():
+        notebook = json.loads((serve.paths.APP_DIR / spec.notebook).read_text(encoding="utf-8"))
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "markdown":
+                assert not formula.search("".join(cell["source"])), (spec.notebook, cell["source"])
+
+
+def test_loading_spinner_ticks_and_rests_for_reduced_motion():
+    """Voila's spinner ticks 4 times a second (not 60 frames), and stops on reduced motion."""
+    template = serve.JUPYTER_DATA_DIR / "nbconvert" / "templates" / serve.TEMPLATE_NAME
+    text = (template / "index.html.j2").read_text(encoding="utf-8")
+    css = text[text.index("{{ spinner.css() }}") :]
+    assert re.search(r"\.spinner\s*\{\s*animation-timing-function:\s*steps\(8", css)
+    assert re.search(
+        r"prefers-reduced-motion:\s*reduce\)\s*\{\s*\.spinner\s*\{\s*animation:\s*none", css
+    )
+
+
 def test_app_notebooks_are_the_allow_list(tmp_path):
     found = serve.app_notebooks()
     assert set(found) == {spec.notebook for spec in serve.allowed_apps()}
