@@ -58,9 +58,13 @@ class ChromiumPrinter:
         self._page: Any = None
         threading.Thread(target=self._serve, name="chromium-pdf", daemon=True).start()
 
-    def print_pdf(self, html: str) -> bytes:
-        """``html`` as an A4 PDF (the page size and margins come from its ``@page`` rule)."""
-        return self._call(self._print, html)
+    def print_pdf(self, html: str, *, draft: bool = False) -> bytes:
+        """``html`` as an A4 PDF (the page size and margins come from its ``@page`` rule).
+
+        A ``draft`` is laid out the same but neither tagged nor outlined (a third less CPU):
+        for counting pages and reading where the link targets fall, never for publishing.
+        """
+        return self._call(self._print, html, draft)
 
     def start(self) -> None:
         """Launch the browser now (a worker does it while its kernel boots)."""
@@ -89,18 +93,20 @@ class ChromiumPrinter:
             except BaseException as error:  # handed to the caller, who raises it
                 future.set_exception(error)
 
-    def _print(self, html: str) -> bytes:
+    def _print(self, html: str, draft: bool) -> bytes:
         try:
-            return self._print_once(html)
+            return self._print_once(html, draft)
         except Exception:  # a crashed page or browser: start again once, then give up
             LOGGER.warning("chromium failed; restarting it", exc_info=True)
             self._stop()
-            return self._print_once(html)
+            return self._print_once(html, draft)
 
-    def _print_once(self, html: str) -> bytes:
+    def _print_once(self, html: str, draft: bool) -> bytes:
         page = self._ensure_page()
         page.set_content(html, wait_until="load")
-        return page.pdf(prefer_css_page_size=True, print_background=True, tagged=True, outline=True)
+        return page.pdf(
+            prefer_css_page_size=True, print_background=True, tagged=not draft, outline=not draft
+        )
 
     def _ensure_page(self) -> Any:
         if self._page is None:

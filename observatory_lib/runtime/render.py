@@ -169,14 +169,16 @@ def _print_chromium(html: str) -> bytes:
     # Chromium does not resolve target-counter(): print with the contents, their page
     # numbers held open (the same layout as with them written in), read on which page each
     # section starts, print again with the numbers (once more if writing them moved one)
-    pdf = printer.print_pdf(with_table_of_contents(html, {}))
-    if pdf_chromium.page_count(pdf) < TOC_MIN_PAGES:
+    draft = printer.print_pdf(with_table_of_contents(html, {}), draft=True)
+    if pdf_chromium.page_count(draft) < TOC_MIN_PAGES:
         return printer.print_pdf(html)
+    numbers = pdf_chromium.destination_pages(draft)
     for _ in range(2):
-        numbers = pdf_chromium.destination_pages(pdf)
         pdf = printer.print_pdf(with_table_of_contents(html, numbers))
-        if pdf_chromium.destination_pages(pdf) == numbers:
+        found = pdf_chromium.destination_pages(pdf)
+        if found == numbers:
             break
+        numbers = found
     return pdf
 
 
