@@ -463,40 +463,13 @@ def demo_command(arguments: argparse.Namespace) -> int:
     batches = [*report_batches(store, arguments), scorecard_batch(store, arguments)]
     if arguments.groups.strip().lower() != "none":  # the regions first, then the groups
         batches.append(group_scorecard_batch(store, arguments))
-    apps_data = None if arguments.dry_run else _prepare_apps_meanwhile()
     exit_code = run_batches(batches, arguments, store.version)
     if arguments.dry_run:
         return exit_code
     portal_command(arguments)
-    print(f"apps: prepared data {_prepared(apps_data)}")
+    print(f"apps: prepared data {prepare_apps()}")
     print("Apps: run `.venv/bin/observatory serve` and open http://127.0.0.1:8866/")
     return exit_code
-
-
-def _prepare_apps_meanwhile():
-    """The apps' data prepared in a process of its own at low priority while the batches run.
-
-    It takes the CPU the batches leave idle (a single-job report holds one worker of two, a
-    batch's first jobs wait for their kernels): about 40 s of work that ``make demo`` no
-    longer waits for at its end. Returns the future of ``prepare_apps``.
-    """
-    import concurrent.futures
-    import multiprocessing
-
-    executor = concurrent.futures.ProcessPoolExecutor(
-        1, mp_context=multiprocessing.get_context("spawn"), initializer=os.nice, initargs=(10,)
-    )
-    future = executor.submit(prepare_apps)
-    executor.shutdown(wait=False)  # the worker keeps running until the data is written
-    return future
-
-
-def _prepared(future) -> Path:
-    """The prepared data's path; built here when the background process could not."""
-    try:
-        return future.result()
-    except Exception:  # a crashed process or an error that did not pickle: the normal path
-        return prepare_apps()  # raises the error with its one-line message
 
 
 def prepare_apps(force: bool = False):

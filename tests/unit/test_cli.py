@@ -321,17 +321,3 @@ def test_a_pdf_engine_that_cannot_print_is_refused_before_any_job(no_jobs, monke
     # a batch that writes no PDF does not need an engine: it goes on to plan its jobs
     _exit_code(["scorecards", "--regions", "AT11", "--formats", "html,json"])
     assert "a job ran" in capsys.readouterr().err  # no_jobs stops it there
-
-
-def test_the_demo_prepares_the_apps_beside_the_batches_and_in_turn_if_that_failed(
-    monkeypatch, tmp_path
-):
-    import concurrent.futures
-
-    done = concurrent.futures.Future()
-    done.set_result(tmp_path / "bundle")
-    assert product_commands._prepared(done) == tmp_path / "bundle"
-    crashed = concurrent.futures.Future()
-    crashed.set_exception(RuntimeError("the process died"))
-    monkeypatch.setattr(product_commands, "prepare_apps", lambda: tmp_path / "again")
-    assert product_commands._prepared(crashed) == tmp_path / "again"
