@@ -170,7 +170,11 @@ def server_kernel_ids(server: serve.ServerProcess) -> list[str]:
 
     ids = []
     for child in psutil.Process(server.process.pid).children(recursive=True):
-        match = re.search(r"kernel-([0-9a-f-]{36})\.json", " ".join(child.cmdline()))
+        try:
+            command_line = " ".join(child.cmdline())
+        except psutil.Error:  # a culled kernel not yet reaped (zombie) or already gone
+            continue
+        match = re.search(r"kernel-([0-9a-f-]{36})\.json", command_line)
         if match:
             ids.append(match.group(1))
     return ids
