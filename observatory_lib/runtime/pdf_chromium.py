@@ -1,11 +1,11 @@
 """Print HTML to tagged PDF with headless Chromium: one browser per process, reused.
 
-Why Chromium: on the five-page scorecard Chromium lays out and writes the PDF in about
-0.15 s of CPU where WeasyPrint needs 1.2-1.5 s (``benchmarks/bench_pdf.py``), and the batch
-prints a few hundred of them. Its PDFs are tagged (a structure tree of headings, tables and
-figures with their alt text; ``/Lang`` from the page's ``lang``, the title from ``<title>``)
-and carry an outline of the headings. It is the browser the accessibility tests already
-check the same HTML in.
+Why Chromium: the five-page scorecard with its contents costs Chromium about 0.45 s of CPU
+(two prints of ~0.15-0.2 s: a draft, then the published one) where WeasyPrint needs 1.3 s
+(``benchmarks/bench_pdf.py``), and the batch prints a few hundred of them. Its PDFs are
+tagged (a structure tree of headings, tables and figures with their alt text; ``/Lang`` from
+the page's ``lang``, the title from ``<title>``) and carry an outline of the headings. It
+is the browser the accessibility tests already check the same HTML in.
 
 Chromium resolves neither running elements nor ``target-counter()``: the renderer writes
 the running head into the page's ``@page`` rule as text, and prints a report with contents

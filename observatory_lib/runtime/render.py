@@ -8,8 +8,8 @@ script or stylesheet from the internet (the stock templates load require.js, Mat
 mermaid from CDNs). The page's title, language and running head come from the document fields
 the notebook published (``records.publish_document``), else its first heading.
 
-The PDF is printed by headless Chromium (``pdf_chromium``: about eight times less CPU than
-WeasyPrint on the scorecard) when one is installed (``paths.chromium_executable``), else by
+The PDF is printed by headless Chromium (``pdf_chromium``: a third of WeasyPrint's CPU on the
+five-page scorecard) when one is installed (``paths.chromium_executable``), else by
 WeasyPrint; ``OBSERVATORY_PDF_ENGINE`` (``chromium`` or ``weasyprint``) chooses explicitly.
 Both write tagged PDFs (structure tree of headings, tables and figures with their alt text;
 title and language in the metadata) from the same print stylesheet, whose running head and
