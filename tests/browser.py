@@ -9,13 +9,6 @@ from __future__ import annotations
 
 import os
 
+from observatory_lib.runtime.pdf_chromium import CHROMIUM_ARGS  # noqa: F401 (the runtime's flags)
+
 CHROMIUM = os.environ.get("OBSERVATORY_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
