@@ -66,10 +66,6 @@ class ChromiumPrinter:
         """
         return self._call(self._print, html, draft)
 
-    def start(self) -> None:
-        """Launch the browser now (a worker does it while its kernel boots)."""
-        self._call(self._ensure_page)
-
     def close(self) -> None:
         """Close the browser; only the process that launched it does."""
         if os.getpid() == self.pid and self._browser is not None:
