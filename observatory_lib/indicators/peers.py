@@ -209,6 +209,46 @@ def default_peers(
     return distances["region_code"].head(int(k)).tolist()
 
 
+def default_peers_of_level(
+    indicators: pd.DataFrame,
+    regions: pd.DataFrame,
+    level: int = 2,
+    k: int = DEFAULT_PEER_COUNT,
+    structural: Sequence[str] = DEFAULT_STRUCTURAL,
+    *,
+    log_structural: Sequence[str] = DEFAULT_LOG_STRUCTURAL,
+    nuts_edition: int | None = STATISTICS_EDITION,
+) -> dict[str, list[str] | None]:
+    """``default_peers`` of every region at ``level`` (candidates from every country), at once.
+
+    The same rule and the same peers as one call per region, with the structural table built
+    once and the distances of all regions sharing a latest year computed together.
+
+    Returns:
+        Region code -> its peers, nearest first; None for a region whose structural values
+        are missing, or not positive where a log is taken (``default_peers`` raises there).
+    """
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise ObservatoryError(f"k is {k!r}. Fix: ask for at least one peer (k >= 1).")
+    level_regions = _level_regions(regions, level, nuts_edition)
+    valid = set(level_regions["region_code"])
+    table = _structural_table(indicators, structural, level, valid)
+    peers: dict[str, list[str] | None] = dict.fromkeys(level_regions["region_code"])
+    codes = table.index.get_level_values("region_code")
+    latest = pd.Series(table.index.get_level_values("year"), index=codes).groupby(level=0).max()
+    for year, members in latest.groupby(latest):
+        z = _zscores(table.xs(year, level="year"), log_structural)
+        names = z.index.to_numpy()
+        values = z.to_numpy()
+        distances = np.sqrt(((values[:, None, :] - values[None, :, :]) ** 2).sum(axis=2))
+        position = {code: row for row, code in enumerate(names)}
+        for code in members.index.intersection(z.index):
+            row = position[code]
+            order = np.lexsort((names, distances[row]))  # nearest first, ties by code
+            peers[code] = [str(names[i]) for i in order if i != row][: int(k)]
+    return peers
+
+
 # --- comparison ---------------------------------------------------------------------------
 
 

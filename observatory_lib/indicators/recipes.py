@@ -59,6 +59,7 @@ from observatory_lib.indicators.framework import (
 )
 from observatory_lib.indicators.panorama import RANKING, CategoryConcentration, PanoramaSummary
 from observatory_lib.indicators.panorama import compute_concentration as concentrate
+from observatory_lib.indicators.panorama import compute_concentrations as concentrate_all
 from observatory_lib.indicators.panorama import panorama_summary as summarise_panorama
 from observatory_lib.indicators.scoreboard import (
     EU28_COUNTRIES,
@@ -96,6 +97,7 @@ __all__ = [
     "RANK_PERCENTILES",
     "available_indicators",
     "category_concentration",
+    "category_concentrations",
     "clear_cache",
     "cluster_indicators",
     "cluster_levels",
@@ -417,6 +419,23 @@ def category_concentration(
     return memo(
         (store.version, "concentration", int(level), category_code, rules, int(year), top_n),
         lambda: concentrate(rated, category_code, year=int(year), level=int(level), top_n=top_n),
+    )
+
+
+def category_concentrations(
+    store: Store,
+    level: int,
+    star_preset: str | StarRuleSet = DEFAULT_STAR_PRESET,
+    *,
+    top_n: int = 10,
+) -> list[CategoryConcentration]:
+    """``category_concentration`` of every category and year at ``level``, in one pass
+    (``panorama.compute_concentrations``): the same measures, for the apps' tables."""
+    rules = load_star_preset(star_preset)
+    rated = rated_clusters(store, level, rules)
+    return memo(
+        (store.version, "concentrations", int(level), rules, top_n),
+        lambda: concentrate_all(rated, level=int(level), top_n=top_n),
     )
 
 

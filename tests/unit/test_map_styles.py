@@ -250,3 +250,17 @@ def test_counts_are_labelled_by_the_whole_numbers_each_class_holds():
         low, _, high = label.partition("–")
         assert int(low) <= value <= int(high or low)
     assert ms.classify(counts, "quantile", k=5).labels[0] == "0.0 – 5.8"  # edges otherwise
+
+
+@given(
+    st.lists(st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(float("nan"))), max_size=40),
+    st.sampled_from(ms.METHODS),
+)
+@settings(max_examples=60, deadline=None)
+def test_arrays_classify_as_series_do(numbers, method):
+    array = np.asarray(numbers, dtype="float64")
+    from_series = ms.classify(pd.Series(array), method, k=5)
+    assert ms.classify(array, method, k=5) == from_series
+    classes = from_series.class_numbers(array)
+    expected = from_series.class_of(pd.Series(array)).to_numpy(dtype="float64", na_value=np.nan)
+    np.testing.assert_array_equal(classes, expected)

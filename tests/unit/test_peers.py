@@ -17,6 +17,7 @@ from observatory_lib.indicators.peers import (
     compare_with_peers,
     compute_peer_distances,
     default_peers,
+    default_peers_of_level,
 )
 from observatory_lib.indicators.scoreboard import compute_scoreboard
 
@@ -197,3 +198,27 @@ def test_unknown_peer_and_region(scoreboard):
         compare_with_peers(scoreboard, "AT11", ["AT21"])
     with pytest.raises(UnknownCodeError, match="nearest valid region codes"):
         compare_with_peers(scoreboard, "AT99", ["AT12"])
+
+
+def test_peers_of_a_whole_level_equal_one_call_per_region():
+    codes = [*CODES, "DK01", "DK02"]
+    frame = pd.concat(
+        [
+            _structural(
+                [100, 110, 130, 160, 200, 300, 90, np.nan],
+                [1e6, 2e6, 3e5, 8e5, 1e6, 4e6, 0.0, 1e6],
+                codes=codes,
+            ),
+            _structural([120, 105], [1e6, 2e6], year=2015, codes=["AT11", "BE10"]),
+        ]
+    )
+    regions = _regions(codes)
+    found = default_peers_of_level(frame, regions, level=2, k=3)
+    assert set(found) == set(codes)
+    for code in codes:
+        try:
+            expected = default_peers(frame, regions, code, k=3)
+        except ObservatoryError:  # DK01: population 0 under the log; DK02: no GDP
+            expected = None
+        assert found[code] == expected, code
+    assert found["DK01"] is None and found["DK02"] is None and found["AT11"] == ["BE10"]

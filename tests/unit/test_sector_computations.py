@@ -14,6 +14,7 @@ from observatory_lib.indicators.panorama import (
     compute_category_composition,
     compute_category_overlap,
     compute_concentration,
+    compute_concentrations,
     gini_coefficient,
 )
 from observatory_lib.indicators.stars import rate_stars
@@ -169,6 +170,25 @@ def test_concentration_unknown_level_and_year(rated):
 def test_concentration_rejects_top_n_below_one(rated):
     with pytest.raises(ObservatoryError, match="top_n"):
         compute_concentration(rated, "auto", top_n=0)
+
+
+def test_concentrations_of_every_category_and_year_equal_one_call_each(rated):
+    two_years = pd.concat([rated, rated.assign(year=2014, employment_persons=2.0)])
+    found = compute_concentrations(two_years, top_n=2)
+    keys = [(one.year, one.category_code) for one in found]
+    pairs = two_years[["year", "category_code"]].drop_duplicates()
+    assert keys == sorted((int(year), code) for year, code in pairs.itertuples(index=False))
+    for one in found:
+        alone = compute_concentration(two_years, one.category_code, year=one.year, top_n=2)
+        assert one.table().equals(alone.table())
+        assert (one.nuts_level, one.year) == (alone.nuts_level, alone.year)
+
+
+def test_concentrations_check_level_and_top_n(rated):
+    with pytest.raises(UnknownCodeError, match="NUTS level"):
+        compute_concentrations(rated, level=1)
+    with pytest.raises(ObservatoryError, match="top_n"):
+        compute_concentrations(rated, top_n=0)
 
 
 # --- Gini -----------------------------------------------------------------------------------

@@ -84,18 +84,27 @@ class Classification:
         """
         series = pd.Series(values)
         numbers = pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
+        # NaN becomes <NA> in the nullable integer dtype.
+        return pd.Series(self.class_numbers(numbers), index=series.index).astype("Int64")
+
+    def class_numbers(self, numbers: np.ndarray) -> np.ndarray:
+        """``class_of`` on a float array: the class of each number as a float, NaN where the
+        number is missing (for callers classifying many arrays, without a Series each)."""
+        numbers = np.asarray(numbers, dtype="float64")
         valid = np.isfinite(numbers)
         classes = np.full(numbers.shape, np.nan)
         if self.n_classes and valid.any():
             inner = np.asarray(self.bins[1:-1], dtype=float)
             found = np.searchsorted(inner, numbers[valid], side="right")
             classes[valid] = np.clip(found, 0, self.n_classes - 1)
-        # NaN becomes <NA> in the nullable integer dtype.
-        return pd.Series(classes, index=series.index).astype("Int64")
+        return classes
 
 
-def _clean_values(values: pd.Series) -> np.ndarray:
-    numbers = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64").to_numpy()
+def _clean_values(values: pd.Series | np.ndarray) -> np.ndarray:
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":  # already numbers
+        numbers = values.astype("float64", copy=False)
+    else:
+        numbers = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64").to_numpy()
     return numbers[np.isfinite(numbers)]
 
 
@@ -159,7 +168,11 @@ def _whole_number_labels(edges: np.ndarray) -> tuple[str, ...]:
 
 
 def classify(
-    values: pd.Series, method: str = "quantile", k: int = 5, *, whole_numbers: bool = False
+    values: pd.Series | np.ndarray,
+    method: str = "quantile",
+    k: int = 5,
+    *,
+    whole_numbers: bool = False,
 ) -> Classification:
     """Compute ``k`` classes for a choropleth; missing values are left out, never counted as 0.
 
@@ -169,7 +182,8 @@ def classify(
     at all gives no class (everything is then drawn as "no data").
 
     Args:
-        values: numbers (NaN, NA and infinities are treated as missing).
+        values: numbers, a Series or a float array (NaN, NA and infinities are treated as
+            missing).
         method: ``quantile`` (equal counts) or ``equal_interval`` (equal widths).
         k: wanted number of classes (>= 1).
         whole_numbers: the values are counts: label each class by the whole numbers it holds
