@@ -288,46 +288,50 @@ def classify_views(
     ``map_styles.classify`` with ``CLASS_COUNT`` classes; hidden measures get no class.
     """
     group = frame.groupby(VALUE_KEYS, sort=False).ngroup().to_numpy()
-    drawn_all = np.zeros(len(frame), dtype=bool)
+    drawn = np.zeros(len(frame), dtype=bool)
     for level, codes in on_map.items():
-        drawn_all |= (
-            frame["nuts_level"].eq(level).to_numpy() & frame["region_code"].isin(codes).to_numpy()
-        )
+        at_level = frame["nuts_level"].eq(level).to_numpy()
+        drawn |= at_level & frame["region_code"].isin(codes).to_numpy()
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     stops = np.r_[starts[1:], len(frame)]
-    classes = {method: np.full(len(frame), -1, dtype="int8") for method in METHODS}
-    views = []
-    values = frame["value"].to_numpy()
+    values = frame["value"].to_numpy(dtype="float64", na_value=np.nan)
     confidential = frame["status"].eq(map_styles.CONFIDENTIAL_STATUS).to_numpy()
-    for view_id, (start, stop) in enumerate(zip(starts, stops, strict=True)):
-        first = frame.iloc[start]
-        row = {key: first[key] for key in VALUE_KEYS} | {
-            "view_id": view_id,
-            "row_start": start,
-            "row_stop": stop,
-        }
-        drawn = drawn_all[start:stop]
-        shown = values[start:stop][drawn]
-        row["n_with_data"] = int(np.isfinite(shown).sum())
-        row["has_confidential"] = int((confidential[start:stop] & drawn).any())
-        row["has_missing"] = int(
-            (~np.isfinite(values[start:stop]) & drawn & ~confidential[start:stop]).any()
+    known = np.isfinite(values)
+    views = frame.iloc[starts][VALUE_KEYS].reset_index(drop=True)
+    views = views.assign(
+        view_id=np.arange(len(starts)),
+        row_start=starts,
+        row_stop=stops,
+        n_with_data=np.add.reduceat((known & drawn).astype("int64"), starts),
+        has_confidential=np.maximum.reduceat((confidential & drawn).astype("int64"), starts),
+        has_missing=np.maximum.reduceat((~known & drawn & ~confidential).astype("int64"), starts),
+        n_regions_drawn=np.add.reduceat(drawn.astype("int64"), starts),
+    )
+    keys = zip(views["theme"], views["indicator_code"], strict=True)
+    is_mappable = np.array([key in mappable for key in keys], dtype=bool)
+    classified = np.flatnonzero(is_mappable & (views["n_regions_drawn"].to_numpy() > 0))
+    classes, legends = {}, {}
+    for method in METHODS:
+        classes[method], legends[method] = _classify_method(
+            method, values, drawn, starts[classified], stops[classified], len(views), classified
         )
-        row["n_regions_drawn"] = int(drawn.sum())
-        for method in METHODS:
-            legend = ""
-            if (first["theme"], first["indicator_code"]) in mappable and shown.size:
-                classification = map_styles.classify(pd.Series(shown), method, CLASS_COUNT)
-                found = classification.class_of(pd.Series(values[start:stop])).to_numpy(
-                    dtype="float64", na_value=np.nan
-                )
-                found[~drawn] = np.nan
-                classes[method][start:stop] = np.where(np.isnan(found), -1, found).astype("int8")
-                legend = "\n".join(classification.labels)
-            row[f"legend_{method}"] = legend
-        views.append(row)
     frame = frame.assign(**{f"class_{method}": classes[method] for method in METHODS})
-    return frame, pd.DataFrame(views)
+    views = views.assign(**{f"legend_{method}": legends[method] for method in METHODS})
+    return frame, views
+
+
+def _classify_method(method, values, drawn, starts, stops, n_views, view_rows):
+    """One method's class of every value (-1: none) and legend of every view ('' : none)."""
+    classes = np.full(len(values), -1, dtype="int8")
+    legends = np.full(n_views, "", dtype=object)
+    for view, start, stop in zip(view_rows, starts, stops, strict=True):
+        shown = drawn[start:stop]
+        classification = map_styles.classify(values[start:stop][shown], method, CLASS_COUNT)
+        found = classification.class_numbers(values[start:stop])
+        found[~shown] = np.nan
+        classes[start:stop] = np.where(np.isnan(found), -1, found).astype("int8")
+        legends[view] = "\n".join(classification.labels)
+    return classes, legends
 
 
 # --- geometry ---------------------------------------------------------------------------------
@@ -483,49 +487,39 @@ def region_table(store, values: pd.DataFrame) -> dict:
 
 def default_peer_table(store, levels=SCOREBOARD_LEVELS) -> dict:
     """Each region's default peers (most similar on GDP per inhabitant and population), or
-    None when its structural data are missing (``peers.default_peers``)."""
-    from observatory_lib.indicators.peers import default_peers
+    None when its structural data are missing (``peers.default_peers_of_level``)."""
+    from observatory_lib.indicators.peers import default_peers_of_level
 
     regions = recipes.statistics_regions(store).reset_index(drop=True)
     table = {}
-    for row in regions[regions["nuts_level"].isin(levels)].itertuples():
-        try:
-            table[str(row.region_code)] = default_peers(
-                store.context_indicators, regions, str(row.region_code), level=int(row.nuts_level)
-            )
-        except ObservatoryError:
-            table[str(row.region_code)] = None
+    for level in levels:
+        found = default_peers_of_level(store.context_indicators, regions, level=int(level))
+        chosen = regions.loc[regions["nuts_level"] == level, "region_code"].astype("str")
+        table.update({code: found.get(code) for code in chosen})
     return table
 
 
 def concentration_table(store, rated: pd.DataFrame, star_preset: str) -> dict:
     """``category|level|year`` -> the concentration measures of the category's employment."""
+    measures = (
+        "top_n",
+        "n_regions",
+        "n_regions_with_data",
+        "employment_persons",
+        "top_n_share",
+        "herfindahl_index",
+        "equivalent_regions",
+        "gini",
+    )
     table = {}
-    for (level, year, category), _rows in rated.groupby(["nuts_level", "year", "category_code"]):
-        try:
-            found = recipes.category_concentration(
-                store,
-                int(level),
-                str(category),
-                star_preset,
-                year=int(year),
-                top_n=CONCENTRATION_TOP_N,
-            )
-        except ObservatoryError:
-            continue
-        table[f"{category}|{int(level)}|{int(year)}"] = {
-            key: _float_or_none(getattr(found, key))
-            for key in (
-                "top_n",
-                "n_regions",
-                "n_regions_with_data",
-                "employment_persons",
-                "top_n_share",
-                "herfindahl_index",
-                "equivalent_regions",
-                "gini",
-            )
-        }
+    for level in sorted(int(value) for value in rated["nuts_level"].unique()):
+        found = recipes.category_concentrations(
+            store, level, star_preset, top_n=CONCENTRATION_TOP_N
+        )
+        for one in found:
+            table[f"{one.category_code}|{one.nuts_level}|{one.year}"] = {
+                key: _float_or_none(getattr(one, key)) for key in measures
+            }
     return table
 
 
