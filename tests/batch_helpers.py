@@ -15,6 +15,7 @@ import time
 import uuid
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from observatory_lib.runtime.batch import FORMATS, MANIFEST_NAME, TEMP_PREFIX
@@ -111,3 +112,33 @@ def check_complete_job_directories(root: Path) -> None:
         json.loads((entry / f"{entry.name}.json").read_text("utf-8"))
         assert (entry / f"{entry.name}.pdf").read_bytes().rstrip().endswith(b"%%EOF")
     json.loads((root / MANIFEST_NAME).read_text("utf-8"))
+
+
+_PID_PROBE_CELLS = [
+    "import os\n\nfrom observatory_lib.runtime.records import publish_record",
+    'mark = "a"  # suffix of the variable this job leaves behind',
+    "publish_record(\n"
+    "    {\n"
+    '        "kernel_pid": os.getpid(),\n'
+    '        "worker_pid": os.getppid(),\n'
+    '        "leftover": sorted(n for n in dir() if n.startswith("leftover_")),\n'
+    '        "env_mark": os.environ.get("OBSERVATORY_TEST_MARK"),\n'
+    "    }\n"
+    ")\n"
+    'globals()[f"leftover_{mark}"] = True',
+]
+
+
+def pid_probe(directory: Path) -> Path:
+    """A notebook whose record names its kernel's and its worker's process ids."""
+    cells = [nbformat.v4.new_code_cell(source) for source in _PID_PROBE_CELLS]
+    cells[1].metadata["tags"] = ["parameters"]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = directory / "pid_probe.ipynb"
+    nbformat.write(notebook, path)
+    return path

@@ -340,11 +340,17 @@ def _report_jobs(store, kind: str, categories: str) -> list:
 
 
 def run_batches(batches: list[Batch], arguments: argparse.Namespace, store_version: str) -> int:
-    """Run (or with ``--dry-run`` describe) each batch in turn; the worst exit code."""
+    """Run (or with ``--dry-run`` describe) each batch in turn; the worst exit code.
+
+    The batches share their worker processes, whose warm kernels keep the store loaded.
+    """
+    from observatory_lib.runtime.batch import kept_workers
+
     exit_code = 0
-    for batch in batches:
-        code = _run(batch.notebook, batch.jobs, batch.output_root, arguments, store_version)
-        exit_code = max(exit_code, code)
+    with kept_workers():
+        for batch in batches:
+            code = _run(batch.notebook, batch.jobs, batch.output_root, arguments, store_version)
+            exit_code = max(exit_code, code)
     return exit_code
 
 

@@ -395,35 +395,101 @@ def _run_in_pool(
     jobs: list[PlannedJob], workers: int, options: dict[str, Any]
 ) -> Iterator[JobResult]:
     """Yield results from a process pool; a dead worker fails only the jobs it had in flight."""
-    pending = deque(jobs)
-    # the kernels' IPC sockets go under one directory removed at the end, even when a
-    # killed worker could not clean up after its kernel
-    sockets = tempfile.mkdtemp(prefix="observatory-batch-")
-    environ = {**os.environ, "OBSERVATORY_KERNEL_IPC_DIR": sockets}
-    init_args = (
-        options["engine"],
-        options["kernel_name"],
-        options["formats"],
-        environ,
-        os.getpid(),
-    )
-    try:
-        while pending:
-            executor = ProcessPoolExecutor(
+    if _kept_pool is not None:
+        yield from _kept_pool.run(jobs, workers, options)
+        return
+    with _WorkerPool() as pool:
+        yield from pool.run(jobs, workers, options)
+
+
+class _WorkerPool:
+    """Worker processes with warm kernels, made when first needed and made again when one
+    dies; ``run`` feeds them a batch's jobs. Closed, it stops them and removes the kernels'
+    IPC sockets (under one directory, even when a killed worker could not clean up)."""
+
+    def __init__(self) -> None:
+        self.executor: ProcessPoolExecutor | None = None
+        self.key: tuple = ()
+        self.sockets = ""
+
+    def __enter__(self) -> _WorkerPool:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def run(
+        self, jobs: list[PlannedJob], workers: int, options: dict[str, Any]
+    ) -> Iterator[JobResult]:
+        pending = deque(jobs)
+        try:
+            while pending:
+                executor = self._executor(workers, options)
+                broken = yield from _drain(executor, pending, workers, options)
+                if broken:  # a worker died: the next jobs go to a new pool
+                    self._stop()
+        except BaseException:  # stopped early: no worker may go on writing a batch's files
+            self._stop()
+            raise
+
+    def _executor(self, workers: int, options: dict[str, Any]) -> ProcessPoolExecutor:
+        # workers made for other options, or before the environment changed, are not reused
+        key = (
+            workers,
+            options["engine"],
+            options["kernel_name"],
+            tuple(options["formats"]),
+            tuple(sorted(os.environ.items())),
+        )
+        if self.executor is not None and key != self.key:
+            self._stop()
+        if self.executor is None:
+            self.sockets = self.sockets or tempfile.mkdtemp(prefix="observatory-batch-")
+            environ = {**os.environ, "OBSERVATORY_KERNEL_IPC_DIR": self.sockets}
+            init_args = (*key[1:4], environ, os.getpid())
+            self.executor = ProcessPoolExecutor(
                 workers, mp_context=_pool_context(), initializer=_init_worker, initargs=init_args
             )
-            try:
-                yield from _drain(executor, pending, workers, options)
-            finally:
-                executor.shutdown(wait=True, cancel_futures=True)
+            self.key = key
+        return self.executor
+
+    def _stop(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+    def close(self) -> None:
+        self._stop()
+        if self.sockets:
+            shutil.rmtree(self.sockets, ignore_errors=True)
+            self.sockets = ""
+
+
+_kept_pool: _WorkerPool | None = None
+
+
+@contextlib.contextmanager
+def kept_workers() -> Iterator[None]:
+    """Keep the worker processes and their warm kernels from one ``run_batch`` to the next.
+
+    For a run of several batches (``observatory demo``: reports, then scorecards): each
+    batch would otherwise start its workers and kernels again and load the store again in
+    them (seconds each). The workers are stopped on leaving, or when a batch stops early.
+    """
+    global _kept_pool
+    previous, _kept_pool = _kept_pool, _WorkerPool()
+    try:
+        yield
     finally:
-        shutil.rmtree(sockets, ignore_errors=True)
+        _kept_pool.close()
+        _kept_pool = previous
 
 
 def _drain(
     executor: ProcessPoolExecutor, pending: deque[PlannedJob], workers: int, options: dict[str, Any]
 ) -> Iterator[JobResult]:
-    """Feed ``pending`` to ``executor`` (a few jobs ahead) until done or the pool breaks."""
+    """Feed ``pending`` to ``executor`` (a few jobs ahead) until done or the pool breaks;
+    returns whether it broke."""
     in_flight: dict[Future, PlannedJob] = {}
     broken = False
     while (pending and not broken) or in_flight:
@@ -435,13 +501,14 @@ def _drain(
                 pending.appendleft(job)
                 broken = True
         if not in_flight:
-            return
+            return broken
         done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
         for future in done:
             job = in_flight.pop(future)
             result, died = _future_result(future, job)
             broken = broken or died
             yield result
+    return broken
 
 
 def _future_result(future: Future, job: PlannedJob) -> tuple[JobResult, bool]:

@@ -215,6 +215,39 @@ def test_warm_kernel_is_reused_and_each_job_starts_clean(tmp_path):
         assert record["cwd"] == str(FIXTURES)
 
 
+def _pid_records(root: Path, ids) -> list[dict]:
+    return [
+        json.loads((root / job_id / f"{job_id}.json").read_text("utf-8"))["record"]
+        for job_id in ids
+    ]
+
+
+@pytest.mark.notebook
+def test_kept_workers_run_the_next_batch_in_the_same_kernel(tmp_path):
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+    first, second = helpers.pid_probe(tmp_path / "one"), helpers.pid_probe(tmp_path / "two")
+    options = {"workers": 1, "formats": ("json",)}
+    with batch.kept_workers():
+        _run(first, [("a", {"mark": "a"})], tmp_path / "out1", **options)
+        _run(second, [("b", {"mark": "b"})], tmp_path / "out2", **options)
+    one, two = _pid_records(tmp_path / "out1", ["a"]) + _pid_records(tmp_path / "out2", ["b"])
+    assert two["kernel_pid"] == one["kernel_pid"]  # another notebook, the same warm kernel
+    assert two["leftover"] == []  # and a clean start all the same
+    helpers.wait_for(lambda: not _is_running(one["worker_pid"]), 10, "the worker to stop")
+    # without them, each batch starts its own workers and kernels
+    _run(second, [("c", {"mark": "c"})], tmp_path / "out3", **options)
+    assert _pid_records(tmp_path / "out3", ["c"])[0]["kernel_pid"] != one["kernel_pid"]
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 @pytest.mark.notebook
 def test_a_dead_kernel_fails_only_its_job_and_is_replaced(tmp_path):
     jobs = [

@@ -14,7 +14,7 @@ import socket
 import time
 from pathlib import Path
 
-import nbformat
+import batch_helpers as helpers
 import pytest
 
 from observatory_lib.errors import ObservatoryError
@@ -141,34 +141,6 @@ def test_dead_kernel_and_dead_worker_fail_only_their_jobs(tmp_path):
 
 # --- an existing cluster, reached by its address ---------------------------------------------
 
-PID_PROBE_CELLS = [
-    "import os\n\nfrom observatory_lib.runtime.records import publish_record",
-    'mark = "a"  # suffix of the variable this job leaves behind',
-    "publish_record(\n"
-    "    {\n"
-    '        "kernel_pid": os.getpid(),\n'
-    '        "worker_pid": os.getppid(),\n'
-    '        "leftover": sorted(n for n in dir() if n.startswith("leftover_")),\n'
-    '        "env_mark": os.environ.get("OBSERVATORY_TEST_MARK"),\n'
-    "    }\n"
-    ")\n"
-    'globals()[f"leftover_{mark}"] = True',
-]
-
-
-def _pid_probe(directory: Path) -> Path:
-    cells = [nbformat.v4.new_code_cell(source) for source in PID_PROBE_CELLS]
-    cells[1].metadata["tags"] = ["parameters"]
-    notebook = nbformat.v4.new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    path = directory / "pid_probe.ipynb"
-    nbformat.write(notebook, path)
-    return path
-
 
 @pytest.fixture(scope="module")
 def cluster():
@@ -200,7 +172,7 @@ def _is_running(pid: int) -> bool:
 def test_an_existing_cluster_keeps_one_warm_kernel_per_worker(cluster, tmp_path, monkeypatch):
     address, client = cluster
     monkeypatch.setenv("OBSERVATORY_TEST_MARK", "from-the-driver")
-    notebook = _pid_probe(tmp_path)
+    notebook = helpers.pid_probe(tmp_path)
     jobs = [(f"job{i}", {"mark": f"m{i}"}) for i in range(8)]
     report = _run(notebook, jobs, tmp_path / "out", scheduler=address, formats=("json",))
     assert report.failed == [] and len(report.ok) == 8
@@ -229,7 +201,7 @@ def test_an_existing_cluster_keeps_one_warm_kernel_per_worker(cluster, tmp_path,
 
 def test_the_next_batch_on_the_same_cluster_gets_fresh_kernels(cluster, tmp_path):
     address, _ = cluster
-    notebook = _pid_probe(tmp_path)
+    notebook = helpers.pid_probe(tmp_path)
     root = tmp_path / "out"
     kernels = []
     for _ in range(2):
