@@ -340,23 +340,13 @@ def _report_jobs(store, kind: str, categories: str) -> list:
 
 
 def run_batches(batches: list[Batch], arguments: argparse.Namespace, store_version: str) -> int:
-    """Run (or with ``--dry-run`` describe) each batch in turn; the worst exit code.
+    """Run (or with ``--dry-run`` describe) the batches; the worst exit code.
 
-    The batches share their worker processes, whose warm kernels keep the store loaded.
+    They run as one stream of jobs on the same workers (``batch.run_batches``), whose warm
+    kernels keep the store loaded from one batch to the next.
     """
-    from observatory_lib.runtime.batch import kept_workers
-
-    exit_code = 0
-    with kept_workers():
-        for batch in batches:
-            code = _run(batch.notebook, batch.jobs, batch.output_root, arguments, store_version)
-            exit_code = max(exit_code, code)
-    return exit_code
-
-
-def _run(notebook: str, jobs: list, output_root: Path, arguments, store_version: str):
-    """Run the batch (or, with ``--dry-run``, say what it would run); return its exit code."""
-    from observatory_lib.runtime.batch import plan_batch, run_batch
+    from observatory_lib.runtime.batch import BatchSpec, plan_batch
+    from observatory_lib.runtime.batch import run_batches as run_all
 
     batch_options = {
         "formats": list(arguments.formats),
@@ -365,21 +355,26 @@ def _run(notebook: str, jobs: list, output_root: Path, arguments, store_version:
         "store_version": store_version,
     }
     if arguments.dry_run:
-        plans = plan_batch(paths.NOTEBOOK_DIR / notebook, jobs, output_root, **batch_options)
-        print(_plan_summary(plans, output_root))
+        for batch in batches:
+            notebook = paths.NOTEBOOK_DIR / batch.notebook
+            plans = plan_batch(notebook, batch.jobs, batch.output_root, **batch_options)
+            print(_plan_summary(plans, batch.output_root))
         return 0
-    report = run_batch(
-        paths.NOTEBOOK_DIR / notebook,
-        jobs,
-        output_root,
+    specs = [
+        BatchSpec(paths.NOTEBOOK_DIR / batch.notebook, batch.jobs, batch.output_root)
+        for batch in batches
+    ]
+    reports = run_all(
+        specs,
         workers=arguments.workers,
         progress=not arguments.no_progress,
         engine=arguments.engine,
         scheduler=arguments.scheduler,
         **batch_options,
     )
-    print(report.summary())
-    return report.exit_code
+    for report in reports:
+        print(report.summary())
+    return max((report.exit_code for report in reports), default=0)
 
 
 def _plan_summary(plans: list, output_root: Path, shown: int = 20) -> str:

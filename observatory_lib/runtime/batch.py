@@ -17,10 +17,12 @@ Guarantees:
 * exclusive: a lock in ``output_root`` stops a second batch on the same directory, naming
   the process that holds it. The lock is an ``flock``, so a dead batch's lock is free.
 
-Each worker process keeps one warm kernel (``warm_engine``) and renders its own HTML and PDF.
-``run_job`` is a pure top-level function, so any executor can run it: the default is a local
-process pool; ``scheduler="local"`` or ``"tcp://HOST:PORT"`` runs the jobs on a Dask
-distributed cluster instead (``dask_backend``), with the same outputs and guarantees.
+Each worker process keeps one warm kernel (``warm_engine``) and renders its own HTML and PDF
+(``worker_pool``). ``run_batches`` runs several batches as one stream of jobs on the same
+workers, each batch with the guarantees above. ``run_job`` is a pure top-level function, so
+any executor can run it: the default is a local process pool; ``scheduler="local"`` or
+``"tcp://HOST:PORT"`` runs the jobs on a Dask distributed cluster instead (``dask_backend``),
+with the same outputs and guarantees.
 """
 
 from __future__ import annotations
@@ -29,23 +31,14 @@ import ast
 import contextlib
 import fcntl
 import hashlib
+import itertools
 import json
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import re
-import shutil
-import signal
-import tempfile
-import threading
 import time
-import traceback
 import uuid
-from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +50,8 @@ from observatory_lib.runtime.job import (
     LOGGER,
     BatchError,
     JobResult,
-    one_line_error,
     run_job,
     timestamp,
-    warm_up_worker,
 )
 from observatory_lib.runtime.manifest import (
     MANIFEST_NAME,
@@ -71,21 +62,13 @@ from observatory_lib.runtime.manifest import (
     plan_jobs,
     skipped_result,
 )
+from observatory_lib.runtime.worker_pool import WorkerPool, start_worker_server
 
 ENGINES = ("warm", "papermill")
 LOCK_NAME = ".observatory-batch.lock"
 LOG_NAME = "batch.log"
 _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _RESERVED_IDS = {MANIFEST_NAME, LOG_NAME}
-# imported once in the fork server, so every worker starts with them loaded: only what
-# launching a kernel needs; a worker launches its kernel first and imports Papermill,
-# nbconvert and the PDF engine while the kernel boots (job.warm_up_worker). The first entry keeps
-# jsonschema from compiling IRI grammars that nothing here uses (lean_imports).
-_WORKER_PRELOAD = [
-    "observatory_lib.runtime.lean_imports",
-    "observatory_lib.runtime.kernels",
-    "observatory_lib.runtime.job",
-]
 
 
 class BatchLockError(BatchError):
@@ -151,69 +134,6 @@ def _shortened(reason: str, limit: int = 300) -> str:
     return reason if len(reason) <= limit else reason[: limit - 1].rstrip() + "…"
 
 
-def _init_worker(
-    engine: str,
-    kernel_name: str,
-    formats: Sequence[str],
-    environ: dict[str, str],
-    driver_pid: int,
-) -> None:
-    """Pool initializer: the driver's environment, a driver watchdog, a warm kernel."""
-    os.environ.clear()
-    os.environ.update(environ)  # the fork server's environment may be older than the driver's
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
-    threading.Thread(target=_exit_when_driver_dies, args=(driver_pid,), daemon=True).start()
-    warm_up_worker(engine, kernel_name, formats)
-
-
-def _exit_when_driver_dies(driver_pid: int) -> None:
-    """Kill this worker's kernels and exit as soon as the batch driver is gone.
-
-    A killed driver cannot stop its workers; without this they would finish their jobs
-    and write into a directory that a new batch may already own.
-    """
-    parent = os.getppid()  # the fork server, which exits with the driver
-    while True:
-        time.sleep(0.5)
-        if os.getppid() != parent or not _is_alive(driver_pid):
-            from observatory_lib.runtime.kernels import kill_warm_kernels_now
-
-            kill_warm_kernels_now()
-            sockets = os.environ.get("OBSERVATORY_KERNEL_IPC_DIR")
-            if sockets:  # the driver would have removed it
-                shutil.rmtree(sockets, ignore_errors=True)
-            os._exit(1)
-
-
-def _is_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, owned by someone else
-        return True
-    return True
-
-
-def _pool_context() -> multiprocessing.context.BaseContext:
-    # forkserver: workers fork from a clean single-threaded server (no threads, no kernel
-    # clients inherited), which imported the kernel machinery once
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_WORKER_PRELOAD)
-    return context
-
-
-def start_worker_server() -> None:
-    """Start the workers' fork server now, without waiting for it.
-
-    The server starts a Python process and imports the kernel machinery (about 0.3 s) while
-    the caller loads its data and plans its jobs; ``run_batch`` then forks its workers from
-    the ready server. A server that is never used exits with this process.
-    """
-    _pool_context()
-    multiprocessing.forkserver.ensure_running()
-
-
 def run_batch(
     notebook: str | Path,
     jobs: Sequence[tuple[str, Mapping[str, Any]]],
@@ -268,48 +188,142 @@ def run_batch(
         OutputDirError: ``output_root`` cannot be written.
         BatchLockError: Another batch is writing to ``output_root``.
     """
+    spec = BatchSpec(notebook, jobs, output_root)
+    return run_batches(
+        [spec],
+        formats=formats,
+        workers=workers,
+        force=force,
+        retry_failed=retry_failed,
+        progress=progress,
+        engine=engine,
+        store_version=store_version,
+        kernel_name=kernel_name,
+        cell_timeout=cell_timeout,
+        scheduler=scheduler,
+    )[0]
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """One batch of ``run_batches``: a notebook, its ``(job_id, parameters)`` jobs and the
+    directory their outputs go to."""
+
+    notebook: str | Path
+    jobs: Sequence[tuple[str, Mapping[str, Any]]]
+    output_root: str | Path
+
+
+@dataclass
+class _Batch:
+    """A batch being run: its checked inputs, its manifest and its results so far."""
+
+    notebook: Path
+    planned: list[PlannedJob]
+    root: Path
+    options: dict[str, Any]
+    code: CodeVersion
+    manifest: Manifest | None = None
+    results: dict[str, JobResult] = field(default_factory=dict)
+    finished: float = 0.0
+
+
+def run_batches(
+    specs: Sequence[BatchSpec],
+    *,
+    formats: Sequence[str] = FORMATS,
+    workers: int | None = None,
+    force: bool = False,
+    retry_failed: bool = False,
+    progress: bool = True,
+    engine: str = "warm",
+    store_version: str = "",
+    kernel_name: str | None = None,
+    cell_timeout: float | None = DEFAULT_CELL_TIMEOUT_S,
+    scheduler: str | None = None,
+) -> list[BatchReport]:
+    """Run several batches as one stream of jobs on the same workers; one report each.
+
+    Every batch keeps ``run_batch``'s guarantees (its own lock, manifest, resume and
+    isolation), and every batch is checked before the first job of any of them runs. In a
+    local process pool the workers, with their warm kernels, take the jobs of all batches
+    in order, so that a batch of one job (a report) runs beside the next batch's jobs
+    instead of leaving a core idle, and no batch starts its kernels again. With Dask or
+    ``workers=0`` the batches run one after the other. The arguments are ``run_batch``'s.
+    """
     started = time.perf_counter()
-    notebook_path = _check_notebook(notebook)
     chosen = _check_options(formats, engine, workers)
     if scheduler is None and chosen["workers"] > 0:
         start_worker_server()  # its imports overlap the checks and the planning below
     chosen.update(_check_scheduler(scheduler, chosen["workers"]))
+    shared = {"formats": chosen["formats"], "engine": engine, "cell_timeout": cell_timeout}
+    batches = [_check_batch(spec, shared, store_version, kernel_name) for spec in specs]
+    with contextlib.ExitStack() as locks:
+        for batch in batches:
+            locks.enter_context(batch_lock(batch.root))
+        tasks, owners = [], []
+        for index, batch in enumerate(batches):
+            planned = _plan(batch, len(tasks), force, retry_failed, chosen["formats"])
+            tasks.extend(planned)
+            owners.extend([index] * len(planned))
+        # closing: the workers stop (and write nothing more) before the locks are released
+        try:
+            label = batches[0].root.name if len(batches) == 1 else f"{len(batches)} batches"
+            with contextlib.closing(_execute(tasks, chosen, progress, label)) as done:
+                for task, result in done:
+                    batch = batches[owners[task[0]]]
+                    batch.results[result.job_id] = result
+                    batch.manifest.record(result)
+                    _log_failure(batch.root, result)
+                    batch.finished = time.perf_counter()
+        finally:
+            for batch in batches:
+                if batch.manifest is not None:
+                    batch.manifest.save()
+    return [_report(batch, started, engine, chosen) for batch in batches]
+
+
+def _check_batch(
+    spec: BatchSpec, shared: dict[str, Any], store_version: str, kernel_name: str | None
+) -> _Batch:
+    """A batch's notebook, jobs, kernel and output directory, checked before any job runs."""
+    notebook_path = _check_notebook(spec.notebook)
     code = code_version(notebook_path)
-    planned = _check_jobs(notebook_path, jobs, store_version, code)
+    planned = _check_jobs(notebook_path, spec.jobs, store_version, code)
     kernel = _check_kernel(kernel_name or _notebook_kernel_name(notebook_path))
-    root = _prepare_output_root(Path(output_root))
-    job_options = {
+    root = _prepare_output_root(Path(spec.output_root))
+    options = {
+        **shared,
         "notebook_path": str(notebook_path),
         "output_root": str(root),
-        "formats": chosen["formats"],
-        "engine": engine,
         "kernel_name": kernel,
-        "cell_timeout": cell_timeout,
         "store_version": store_version,
     }
-    with batch_lock(root):
-        remove_temporary_entries(root)
-        manifest = Manifest.load(root, notebook_path, store_version, engine, code)
-        plans = plan_jobs(
-            planned, manifest, chosen["formats"], force=force, retry_failed=retry_failed
-        )
-        to_run, skipped = _split(planned, plans, manifest)
-        for result in skipped:
-            manifest.record(result)
-        results = {r.job_id: r for r in skipped}
-        # closing: the workers stop (and write nothing more) before the lock is released
-        try:
-            with contextlib.closing(_execute(to_run, chosen, job_options, progress)) as done:
-                for result in done:
-                    results[result.job_id] = result
-                    manifest.record(result)
-                    _log_failure(root, result)
-        finally:
-            manifest.save()
-    ordered = [results[job.job_id] for job in planned if job.job_id in results]
-    wall = time.perf_counter() - started
+    return _Batch(notebook_path, planned, root, options, code)
+
+
+def _plan(batch: _Batch, first_index: int, force: bool, retry_failed: bool, formats) -> list:
+    """Load the batch's manifest, record its skipped jobs; the tasks of the jobs to run."""
+    remove_temporary_entries(batch.root)
+    options = batch.options
+    batch.manifest = Manifest.load(
+        batch.root, batch.notebook, options["store_version"], options["engine"], batch.code
+    )
+    plans = plan_jobs(
+        batch.planned, batch.manifest, formats, force=force, retry_failed=retry_failed
+    )
+    to_run, skipped = _split(batch.planned, plans, batch.manifest)
+    for result in skipped:
+        batch.manifest.record(result)
+        batch.results[result.job_id] = result
+    return [(first_index + offset, job, options) for offset, job in enumerate(to_run)]
+
+
+def _report(batch: _Batch, started: float, engine: str, chosen: dict[str, Any]) -> BatchReport:
+    ordered = [batch.results[job.job_id] for job in batch.planned if job.job_id in batch.results]
+    wall = (batch.finished or time.perf_counter()) - started
     return BatchReport(
-        notebook_path, root, ordered, wall, engine, chosen["workers"], chosen["scheduler"]
+        batch.notebook, batch.root, ordered, wall, engine, chosen["workers"], chosen["scheduler"]
     )
 
 
@@ -351,184 +365,52 @@ def _split(
 
 
 def _execute(
-    jobs: list[PlannedJob], chosen: dict[str, Any], options: dict[str, Any], progress: bool
-) -> Iterator[JobResult]:
-    """Run ``jobs`` and yield their results as they finish, with a progress bar."""
+    tasks: list, chosen: dict[str, Any], progress: bool, label: str
+) -> Iterator[tuple[Any, JobResult]]:
+    """Run the tasks and yield ``(task, result)`` as they finish, with a progress bar."""
     from tqdm.auto import tqdm
 
-    if not jobs:
+    if not tasks:
         return
     failed = 0
-    label = Path(options["output_root"]).name if "output_root" in options else "jobs"
     with (
-        tqdm(total=len(jobs), unit="job", disable=not progress, desc=label) as bar,
-        contextlib.closing(_results(jobs, chosen, options)) as results,
+        tqdm(total=len(tasks), unit="job", disable=not progress, desc=label) as bar,
+        contextlib.closing(_results(tasks, chosen)) as results,
     ):
-        for result in results:
+        for task, result in results:
             failed += result.status == "failed"
             bar.set_postfix(failed=failed, refresh=False)
             bar.update(1)
-            yield result
+            yield task, result
 
 
-def _results(jobs: list[PlannedJob], chosen: dict[str, Any], options: dict[str, Any]):
-    """The results of ``jobs`` from the chosen backend, in the order they finish."""
+def _results(tasks: list, chosen: dict[str, Any]) -> Iterator[tuple[Any, JobResult]]:
+    """The tasks' results from the chosen backend, in the order they finish."""
     workers = chosen["workers"]
-    if chosen["scheduler"] is not None:
+    if chosen["scheduler"] is None and workers > 0:
+        with WorkerPool(_call_run_job) as pool:
+            yield from pool.run(tasks, min(workers, len(tasks)))
+        return
+    # one batch after the other (each batch's tasks share its options dictionary)
+    for _, grouped in itertools.groupby(tasks, key=lambda task: id(task[2])):
+        batch_tasks = list(grouped)
+        options = batch_tasks[0][2]
+        if chosen["scheduler"] is None:
+            yield from ((task, _call_run_job(task[1], options)) for task in batch_tasks)
+            continue
         from observatory_lib.runtime import dask_backend
 
-        size = min(workers, len(jobs))  # a local cluster needs no more workers than jobs
-        yield from dask_backend.run_jobs(jobs, chosen["scheduler"], size, options)
-    elif workers == 0:
-        yield from (_call_run_job(job, options) for job in jobs)
-    else:
-        yield from _run_in_pool(jobs, min(workers, len(jobs)), options)
+        by_id = {task[1].job_id: task for task in batch_tasks}
+        size = min(workers, len(batch_tasks))  # a local cluster needs no more workers than jobs
+        jobs = [task[1] for task in batch_tasks]
+        for result in dask_backend.run_jobs(jobs, chosen["scheduler"], size, options):
+            yield by_id[result.job_id], result
 
 
 def _call_run_job(job: PlannedJob, options: dict[str, Any]) -> JobResult:
     return run_job(
         job_id=job.job_id, parameters=job.parameters, input_hashes=job.input_hashes, **options
     )
-
-
-def _run_in_pool(
-    jobs: list[PlannedJob], workers: int, options: dict[str, Any]
-) -> Iterator[JobResult]:
-    """Yield results from a process pool; a dead worker fails only the jobs it had in flight."""
-    if _kept_pool is not None:
-        yield from _kept_pool.run(jobs, workers, options)
-        return
-    with _WorkerPool() as pool:
-        yield from pool.run(jobs, workers, options)
-
-
-class _WorkerPool:
-    """Worker processes with warm kernels, made when first needed and made again when one
-    dies; ``run`` feeds them a batch's jobs. Closed, it stops them and removes the kernels'
-    IPC sockets (under one directory, even when a killed worker could not clean up)."""
-
-    def __init__(self) -> None:
-        self.executor: ProcessPoolExecutor | None = None
-        self.key: tuple = ()
-        self.sockets = ""
-
-    def __enter__(self) -> _WorkerPool:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-    def run(
-        self, jobs: list[PlannedJob], workers: int, options: dict[str, Any]
-    ) -> Iterator[JobResult]:
-        pending = deque(jobs)
-        try:
-            while pending:
-                executor = self._executor(workers, options)
-                broken = yield from _drain(executor, pending, workers, options)
-                if broken:  # a worker died: the next jobs go to a new pool
-                    self._stop()
-        except BaseException:  # stopped early: no worker may go on writing a batch's files
-            self._stop()
-            raise
-
-    def _executor(self, workers: int, options: dict[str, Any]) -> ProcessPoolExecutor:
-        # workers made for other options, or before the environment changed, are not reused
-        key = (
-            workers,
-            options["engine"],
-            options["kernel_name"],
-            tuple(options["formats"]),
-            tuple(sorted(os.environ.items())),
-        )
-        if self.executor is not None and key != self.key:
-            self._stop()
-        if self.executor is None:
-            self.sockets = self.sockets or tempfile.mkdtemp(prefix="observatory-batch-")
-            environ = {**os.environ, "OBSERVATORY_KERNEL_IPC_DIR": self.sockets}
-            init_args = (*key[1:4], environ, os.getpid())
-            self.executor = ProcessPoolExecutor(
-                workers, mp_context=_pool_context(), initializer=_init_worker, initargs=init_args
-            )
-            self.key = key
-        return self.executor
-
-    def _stop(self) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-            self.executor = None
-
-    def close(self) -> None:
-        self._stop()
-        if self.sockets:
-            shutil.rmtree(self.sockets, ignore_errors=True)
-            self.sockets = ""
-
-
-_kept_pool: _WorkerPool | None = None
-
-
-@contextlib.contextmanager
-def kept_workers() -> Iterator[None]:
-    """Keep the worker processes and their warm kernels from one ``run_batch`` to the next.
-
-    For a run of several batches (``observatory demo``: reports, then scorecards): each
-    batch would otherwise start its workers and kernels again and load the store again in
-    them (seconds each). The workers are stopped on leaving, or when a batch stops early.
-    """
-    global _kept_pool
-    previous, _kept_pool = _kept_pool, _WorkerPool()
-    try:
-        yield
-    finally:
-        _kept_pool.close()
-        _kept_pool = previous
-
-
-def _drain(
-    executor: ProcessPoolExecutor, pending: deque[PlannedJob], workers: int, options: dict[str, Any]
-) -> Iterator[JobResult]:
-    """Feed ``pending`` to ``executor`` (a few jobs ahead) until done or the pool breaks;
-    returns whether it broke."""
-    in_flight: dict[Future, PlannedJob] = {}
-    broken = False
-    while (pending and not broken) or in_flight:
-        while pending and not broken and len(in_flight) < 2 * workers:
-            job = pending.popleft()
-            try:
-                in_flight[executor.submit(_call_run_job, job, options)] = job
-            except BrokenProcessPool:  # a worker died since the last result: new pool
-                pending.appendleft(job)
-                broken = True
-        if not in_flight:
-            return broken
-        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-        for future in done:
-            job = in_flight.pop(future)
-            result, died = _future_result(future, job)
-            broken = broken or died
-            yield result
-    return broken
-
-
-def _future_result(future: Future, job: PlannedJob) -> tuple[JobResult, bool]:
-    try:
-        return future.result(), False
-    except BrokenProcessPool:
-        error = (
-            "The worker process running this job died (it or a job beside it crashed the "
-            "process or ran out of memory); rerun with retry_failed=True."
-        )
-        return JobResult(job.job_id, "failed", error=error, input_hashes=job.input_hashes), True
-    except Exception as error:  # e.g. parameters that cannot be pickled
-        result = JobResult(
-            job.job_id,
-            "failed",
-            error=one_line_error(error),
-            input_hashes=job.input_hashes,
-            details="".join(traceback.format_exception(error)),
-        )
-        return result, False
 
 
 def _check_notebook(notebook: str | Path) -> Path:

@@ -11,7 +11,7 @@ unmaintained package replaced by a lazy fork, not released yet).
 Importing this module marks ``rfc3987_syntax`` as absent (``sys.modules`` entry None: Python's
 documented way to make an import fail) unless something already imported it; jsonschema
 then simply registers no ``iri`` checker, as on an install without that optional package.
-It is imported first in the batch's fork server (``batch._WORKER_PRELOAD``) only: kernels,
+It is imported first in the batch's fork server (``worker_pool.WORKER_PRELOAD``) only: kernels,
 the CLI and JupyterLab are separate processes and keep the package.
 """
 

@@ -223,21 +223,29 @@ def _pid_records(root: Path, ids) -> list[dict]:
 
 
 @pytest.mark.notebook
-def test_kept_workers_run_the_next_batch_in_the_same_kernel(tmp_path):
+def test_batches_run_together_share_the_workers_and_keep_their_own_manifests(tmp_path):
     for name in ("one", "two"):
         (tmp_path / name).mkdir()
     first, second = helpers.pid_probe(tmp_path / "one"), helpers.pid_probe(tmp_path / "two")
-    options = {"workers": 1, "formats": ("json",)}
-    with batch.kept_workers():
-        _run(first, [("a", {"mark": "a"})], tmp_path / "out1", **options)
-        _run(second, [("b", {"mark": "b"})], tmp_path / "out2", **options)
-    one, two = _pid_records(tmp_path / "out1", ["a"]) + _pid_records(tmp_path / "out2", ["b"])
-    assert two["kernel_pid"] == one["kernel_pid"]  # another notebook, the same warm kernel
-    assert two["leftover"] == []  # and a clean start all the same
+    specs = [
+        batch.BatchSpec(first, [("a", {"mark": "a"})], tmp_path / "out1"),
+        batch.BatchSpec(second, [("b", {"mark": "b"}), ("c", {"mark": "c"})], tmp_path / "out2"),
+    ]
+    options = {"workers": 1, "formats": ("json",), "progress": False}
+    reports = batch.run_batches(specs, **options)
+    assert [report.ok for report in reports] == [["a"], ["b", "c"]]
+    assert [report.output_root for report in reports] == [tmp_path / "out1", tmp_path / "out2"]
+    assert list(helpers.manifest(tmp_path / "out1")) == ["a"]
+    assert sorted(helpers.manifest(tmp_path / "out2")) == ["b", "c"]
+    one, two, three = _pid_records(tmp_path / "out1", ["a"]) + _pid_records(
+        tmp_path / "out2", ["b", "c"]
+    )
+    assert one["kernel_pid"] == two["kernel_pid"] == three["kernel_pid"]  # one warm kernel
+    assert two["leftover"] == [] and three["leftover"] == []  # each job starts clean
     helpers.wait_for(lambda: not _is_running(one["worker_pid"]), 10, "the worker to stop")
-    # without them, each batch starts its own workers and kernels
-    _run(second, [("c", {"mark": "c"})], tmp_path / "out3", **options)
-    assert _pid_records(tmp_path / "out3", ["c"])[0]["kernel_pid"] != one["kernel_pid"]
+    # run again: every job is up to date in its own batch
+    again = batch.run_batches(specs, **options)
+    assert [report.skipped for report in again] == [["a"], ["b", "c"]]
 
 
 def _is_running(pid: int) -> bool:

@@ -54,17 +54,21 @@ def test_demo_and_build_are_registered():
 def test_the_cli_passes_scheduler_through(monkeypatch, tmp_path):
     seen = {}
 
-    def fake_run_batch(notebook, jobs, output_root, **options):
+    def fake_run_batches(specs, **options):
         seen.update(options)
-        return batch.BatchReport(Path(notebook), Path(output_root), [], 0.0, "warm", 1)
+        return [
+            batch.BatchReport(Path(s.notebook), Path(s.output_root), [], 0.0, "warm", 1)
+            for s in specs
+        ]
 
-    monkeypatch.setattr(batch, "run_batch", fake_run_batch)
+    monkeypatch.setattr(batch, "run_batches", fake_run_batches)
     parser = cli.build_parser()
     for name in ("scorecards", "demo", "reports"):
         assert parser.parse_args([name, "--scheduler", "local"]).scheduler == "local"
     assert parser.parse_args(["scorecards"]).scheduler is None
     arguments = parser.parse_args(["scorecards", "--scheduler", "tcp://h:8786", "--workers", "3"])
-    product_commands._run("region_scorecard.ipynb", [], tmp_path, arguments, "v1")
+    scorecards = product_commands.Batch("region_scorecard.ipynb", [], tmp_path)
+    assert product_commands.run_batches([scorecards], arguments, "v1") == 0
     assert seen["scheduler"] == "tcp://h:8786" and seen["workers"] == 3
 
 
@@ -127,7 +131,7 @@ def no_jobs(monkeypatch, toy_store):
     def refuse(*arguments, **options):
         raise AssertionError("a job ran although a parameter was bad")
 
-    monkeypatch.setattr(batch, "run_batch", refuse)
+    monkeypatch.setattr(batch, "run_batches", refuse)
     monkeypatch.setattr(batch, "plan_batch", refuse)
     monkeypatch.setattr(recipes, "current_store", lambda *a, **k: toy_store)
     monkeypatch.setattr(options, "check_configuration", lambda store, variant: None)
@@ -205,7 +209,7 @@ def test_a_framework_naming_an_indicator_the_store_lacks_is_refused_before_any_j
 ):
     monkeypatch.setattr(recipes, "current_store", lambda *a, **k: toy_store)
     monkeypatch.setattr(recipes, "available_indicators", lambda store: {"gdp_pps_per_hab"})
-    monkeypatch.setattr(batch, "run_batch", lambda *a, **k: pytest.fail("a job ran"))
+    monkeypatch.setattr(batch, "run_batches", lambda *a, **k: pytest.fail("a job ran"))
     monkeypatch.setattr(batch, "start_worker_server", lambda: None)
     assert _exit_code(["scorecards", "--regions", "AT11", "--no-progress"]) == 2
     err = capsys.readouterr().err

@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from observatory_lib.runtime import batch
+from observatory_lib.runtime import worker_pool
 
 
 def _python(code: str) -> str:
@@ -20,10 +20,10 @@ def _python(code: str) -> str:
 
 
 def test_the_fork_server_preloads_only_the_kernel_machinery():
-    assert batch._WORKER_PRELOAD[0] == "observatory_lib.runtime.lean_imports"
+    assert worker_pool.WORKER_PRELOAD[0] == "observatory_lib.runtime.lean_imports"
     heavy = _python(
         "import sys\n"
-        f"for name in {batch._WORKER_PRELOAD!r}: __import__(name)\n"
+        f"for name in {worker_pool.WORKER_PRELOAD!r}: __import__(name)\n"
         "print(sorted(m for m in ('papermill', 'nbformat', 'nbconvert', 'weasyprint', "
         "'jsonschema') if m in sys.modules))"
     )
