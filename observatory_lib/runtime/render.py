@@ -41,6 +41,8 @@ PDF_ENGINES = ("chromium", "weasyprint")
 _HEADING_2 = re.compile(r"<h2(?P<attributes>[^>]*)>(?P<text>.*?)</h2>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _TOC_MARK = "<!-- observatory:toc -->"
+# section headings -> the page each link target was on, in the last document printed here
+_LAST_PAGES: dict[tuple[str, ...], dict[str, int]] = {}
 _EXTERNAL_REFERENCE = re.compile(
     r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//",
     re.IGNORECASE,
@@ -166,19 +168,28 @@ def _print_chromium(html: str) -> bytes:
     printer = pdf_chromium.printer(paths.chromium_executable())
     if _TOC_MARK not in html:
         return printer.print_pdf(html)
-    # Chromium does not resolve target-counter(): print with the contents, their page
-    # numbers held open (the same layout as with them written in), read on which page each
-    # section starts, print again with the numbers (once more if writing them moved one)
-    draft = printer.print_pdf(with_table_of_contents(html, {}), draft=True)
-    if pdf_chromium.page_count(draft) < TOC_MIN_PAGES:
-        return printer.print_pdf(html)
-    numbers = pdf_chromium.destination_pages(draft)
-    for _ in range(2):
+    # Chromium does not resolve target-counter(): the contents' page numbers are written in
+    # as text, then checked against the printed PDF (the page each section's link target is
+    # on) and printed again until they agree. The first numbers are those of the last
+    # document with the same sections in this process (the batch's scorecards mostly agree:
+    # one print); without them, a draft with the numbers held open (the same layout).
+    sections = tuple(match.group("text") for match in _HEADING_2.finditer(html))
+    numbers = _LAST_PAGES.get(sections)
+    if numbers is None:
+        pdf = printer.print_pdf(with_table_of_contents(html, {}), draft=True)
+    else:
         pdf = printer.print_pdf(with_table_of_contents(html, numbers))
-        found = pdf_chromium.destination_pages(pdf)
+    if pdf_chromium.page_count(pdf) < TOC_MIN_PAGES:
+        return printer.print_pdf(html)
+    found = pdf_chromium.destination_pages(pdf)
+    for _ in range(3):
         if found == numbers:
             break
         numbers = found
+        pdf = printer.print_pdf(with_table_of_contents(html, numbers))
+        found = pdf_chromium.destination_pages(pdf)
+    _LAST_PAGES.clear()  # one entry: a batch prints one kind of document at a time
+    _LAST_PAGES[sections] = numbers
     return pdf
 
 

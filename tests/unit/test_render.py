@@ -229,6 +229,45 @@ def test_long_pdf_gets_a_table_of_contents_with_page_numbers(tmp_path, engine):
     assert DOCUMENT["running_head"] in _pdf_text(target, "-f", "2", "-l", "2")
 
 
+def _contents_pages(target) -> dict[int, int]:
+    first_page = _pdf_text(target, "-layout", "-l", "1")
+    return {int(n): int(page) for n, page in re.findall(r"Section (\d+)\W+(\d+)", first_page)}
+
+
+def _section_pages(target) -> dict[int, int]:
+    """The page each section heading is printed on (on page 1, beside its contents entry)."""
+    found = {}
+    for page in range(1, len(pypdf.PdfReader(target).pages) + 1):
+        text = _pdf_text(target, "-f", str(page), "-l", str(page))
+        seen = re.findall(r"^Section (\d+)\b", text, re.MULTILINE)
+        for n in set(seen):
+            if page > 1 or seen.count(n) > 1:
+                found.setdefault(int(n), page)
+    return found
+
+
+def test_contents_numbers_are_right_whatever_the_document_printed_before(tmp_path, monkeypatch):
+    monkeypatch.setenv("OBSERVATORY_PDF_ENGINE", "chromium")
+    if pdf_engine() != "chromium":  # pragma: no cover
+        pytest.skip("no Chromium installed")
+    from observatory_lib.runtime import pdf_chromium
+
+    prints = []
+    original = pdf_chromium.ChromiumPrinter.print_pdf
+    monkeypatch.setattr(
+        pdf_chromium.ChromiumPrinter,
+        "print_pdf",
+        lambda self, html, **options: prints.append(options) or original(self, html, **options),
+    )
+    short, long = (render_html(_publication(8, n), "x") for n in (40, 70))
+    for name, html in (("short", short), ("long", long), ("again", short), ("same", short)):
+        prints.clear()
+        render_pdf(html, tmp_path / f"{name}.pdf")
+        contents = _contents_pages(tmp_path / f"{name}.pdf")
+        assert contents == _section_pages(tmp_path / f"{name}.pdf") and len(contents) == 8, name
+    assert prints == [{}]  # the same sections on the same pages as the last one: one print
+
+
 def test_the_pdf_engine_is_chosen_by_the_variable_else_by_what_is_installed(monkeypatch, tmp_path):
     monkeypatch.setenv("OBSERVATORY_PDF_ENGINE", "weasyprint")
     assert pdf_engine() == "weasyprint"
