@@ -86,6 +86,7 @@ class BatchReport:
     engine: str
     workers: int
     scheduler: str | None = None
+    run_together: int = 1  # batches run as one stream of jobs (``run_batches``)
 
     @property
     def ok(self) -> list[str]:
@@ -112,7 +113,7 @@ class BatchReport:
         ``shown`` of them), the tracebacks being in ``batch.log``."""
         text = (
             f"{len(self.results)} jobs: {len(self.ok)} ok, {len(self.failed)} failed, "
-            f"{len(self.skipped)} skipped in {self.wall_s:.1f} s "
+            f"{len(self.skipped)} skipped {self._when()} "
             f"(engine {self.engine}, {self.workers} workers"
             f"{f' on Dask {self.scheduler}' if self.scheduler else ''}) -> {self.output_root}"
         )
@@ -126,6 +127,11 @@ class BatchReport:
                     f"{self.output_root / MANIFEST_NAME})"
                 )
         return text
+
+    def _when(self) -> str:
+        if self.run_together == 1:
+            return f"in {self.wall_s:.1f} s"
+        return f"by {self.wall_s:.1f} s into {self.run_together} batches run together"
 
 
 def _shortened(reason: str, limit: int = 300) -> str:
@@ -280,7 +286,13 @@ def run_batches(
             for batch in batches:
                 if batch.manifest is not None:
                     batch.manifest.save()
-    return [_report(batch, started, engine, chosen) for batch in batches]
+    if chosen["scheduler"] is None and chosen["workers"] > 0:  # one stream of jobs
+        return [_report(batch, started, engine, chosen, len(batches)) for batch in batches]
+    reports = []  # one batch after the other: each from the end of the one before
+    for batch in batches:
+        reports.append(_report(batch, started, engine, chosen, 1))
+        started = batch.finished or started
+    return reports
 
 
 def _check_batch(
@@ -319,11 +331,14 @@ def _plan(batch: _Batch, first_index: int, force: bool, retry_failed: bool, form
     return [(first_index + offset, job, options) for offset, job in enumerate(to_run)]
 
 
-def _report(batch: _Batch, started: float, engine: str, chosen: dict[str, Any]) -> BatchReport:
+def _report(
+    batch: _Batch, started: float, engine: str, chosen: dict[str, Any], together: int
+) -> BatchReport:
     ordered = [batch.results[job.job_id] for job in batch.planned if job.job_id in batch.results]
     wall = (batch.finished or time.perf_counter()) - started
+    workers, scheduler = chosen["workers"], chosen["scheduler"]
     return BatchReport(
-        batch.notebook, batch.root, ordered, wall, engine, chosen["workers"], chosen["scheduler"]
+        batch.notebook, batch.root, ordered, wall, engine, workers, scheduler, together
     )
 
 

@@ -235,6 +235,7 @@ def test_batches_run_together_share_the_workers_and_keep_their_own_manifests(tmp
     reports = batch.run_batches(specs, **options)
     assert [report.ok for report in reports] == [["a"], ["b", "c"]]
     assert [report.output_root for report in reports] == [tmp_path / "out1", tmp_path / "out2"]
+    assert "into 2 batches run together" in reports[1].summary()
     assert list(helpers.manifest(tmp_path / "out1")) == ["a"]
     assert sorted(helpers.manifest(tmp_path / "out2")) == ["b", "c"]
     one, two, three = _pid_records(tmp_path / "out1", ["a"]) + _pid_records(
