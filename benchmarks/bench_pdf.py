@@ -3,6 +3,10 @@
     .venv/bin/python benchmarks/bench_pdf.py                        # outputs/scorecards, 24 pages
     .venv/bin/python benchmarks/bench_pdf.py --pages 'outputs/reports/sector_reports/*/*.html'
     .venv/bin/python benchmarks/bench_pdf.py --limit 40 --rounds 3
+    .venv/bin/python benchmarks/bench_pdf.py --compare chromium,chromium-draft
+
+``chromium-draft`` is Chromium as it was before the contents' page numbers started from the
+last document's: every page with contents first printed as a draft (two prints each).
 
 Each engine prints the same HTML files (the batch's own pages, contents included when a page
 runs over four pages) through ``render.render_pdf``, in a child process of its own, after a
@@ -28,7 +32,7 @@ import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
-ENGINES = ("chromium", "weasyprint")
+VARIANTS = ("chromium", "weasyprint", "chromium-draft")
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -40,6 +44,11 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument("--limit", type=int, default=24, help="how many pages (default 24)")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of A B (default 2)")
+    parser.add_argument(
+        "--compare",
+        default="chromium,weasyprint",
+        help=f"the two variants A,B to compare, of {', '.join(VARIANTS)}",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -64,7 +73,8 @@ def run_child(spec: str) -> None:
     from observatory_lib.runtime import render
 
     options = json.loads(spec)
-    os.environ["OBSERVATORY_PDF_ENGINE"] = options["engine"]
+    draft_each_time = options["engine"] == "chromium-draft"
+    os.environ["OBSERVATORY_PDF_ENGINE"] = options["engine"].removesuffix("-draft")
     pages = [Path(path).read_text(encoding="utf-8") for path in options["files"]]
     render.warm_up()
     counts = []
@@ -72,6 +82,8 @@ def run_child(spec: str) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         for number, html in enumerate(pages):
             target = Path(scratch) / f"{number}.pdf"
+            if draft_each_time:
+                render._LAST_PAGES.clear()
             render.render_pdf(html, target)
             counts.append(_page_count(target))
     wall = time.perf_counter() - started
@@ -104,9 +116,12 @@ def main() -> None:
     if not files:
         sys.exit(f"no HTML pages match {arguments.pages}; run `observatory scorecards` first")
     print(f"{len(files)} pages from {arguments.pages}; load average {os.getloadavg()}")
-    results: dict[str, list[dict]] = {engine: [] for engine in ENGINES}
+    variants = arguments.compare.split(",")
+    if len(variants) != 2 or not set(variants) <= set(VARIANTS):
+        sys.exit(f"--compare takes two of {', '.join(VARIANTS)}, e.g. chromium,weasyprint")
+    results: dict[str, list[dict]] = {engine: [] for engine in variants}
     for _ in range(arguments.rounds):
-        for engine in ENGINES:
+        for engine in variants:
             results[engine].append(measure(engine, files))
     count = len(files)
     for engine, rounds in results.items():
@@ -114,12 +129,13 @@ def main() -> None:
         cpu = statistics.median(r["cpu"] for r in rounds) / count
         pages = statistics.mean(rounds[0]["pages"])
         print(f"{engine:>10}: {wall:.3f} s wall, {cpu:.3f} s CPU per PDF ({pages:.1f} pages)")
+    first, second = variants
     ratios = [
-        c["cpu"] / w["cpu"]
-        for c, w in zip(results["chromium"], results["weasyprint"], strict=True)
-        if w["cpu"]
+        a["cpu"] / b["cpu"]
+        for a, b in zip(results[first], results[second], strict=True)
+        if b["cpu"]
     ]
-    print(f"CPU ratio chromium/weasyprint per round: median {statistics.median(ratios):.3f}")
+    print(f"CPU ratio {first}/{second} per round: median {statistics.median(ratios):.3f}")
     print(f"load average after: {os.getloadavg()}")
 
 
