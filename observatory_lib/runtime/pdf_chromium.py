@@ -1,16 +1,17 @@
 """Print HTML to tagged PDF with headless Chromium: one browser per process, reused.
 
-Why Chromium: the five-page scorecard with its contents costs Chromium about 0.45 s of CPU
-(two prints of ~0.15-0.2 s: a draft, then the published one) where WeasyPrint needs 1.3 s
-(``benchmarks/bench_pdf.py``), and the batch prints a few hundred of them. Its PDFs are
+Why Chromium: the five-page scorecard with its contents costs Chromium about 0.2 s of CPU
+(one print, mostly: ``render`` starts the contents' page numbers from the last document's)
+where WeasyPrint needs 1.3 s (``benchmarks/bench_pdf.py``), and the batch prints a few
+hundred of them. Its PDFs are
 tagged (a structure tree of headings, tables and figures with their alt text; ``/Lang`` from
 the page's ``lang``, the title from ``<title>``) and carry an outline of the headings. It
 is the browser the accessibility tests already check the same HTML in.
 
 Chromium resolves neither running elements nor ``target-counter()``: the renderer writes
-the running head into the page's ``@page`` rule as text, and prints a report with contents
-twice, the second time with the page numbers this module reads from the first
-(``destination_pages``: the page each internal link target starts on).
+the running head into the page's ``@page`` rule as text, and writes the contents' page
+numbers in, checked against the printed PDF (``destination_pages``: the page each internal
+link target starts on) and printed again until they agree.
 
 Nothing reaches the network: JavaScript is off, the context is offline and the pages are
 ``data:`` URLs only. Playwright's sync API lives in one daemon thread of its own, so the
