@@ -31,7 +31,7 @@ ignored, so a server behaves the same wherever it is started):
   links, so a page fetches nothing from outside the server, and with the project's own slim
   front end (``static/observatory-app.js``, built from ``frontend/`` by ``make frontend``)
   instead of Voila's JupyterLab application: one script instead of about a hundred, about a
-  sixth of the bytes. ``VoilaConfiguration.template=observatory-lab`` serves Voila's front end
+  quarter of the bytes. ``VoilaConfiguration.template=observatory-lab`` serves Voila's front end
   instead (for comparisons, docs/DEPLOY.md).
 
 A host other than a loopback address needs a token (``--token`` or
