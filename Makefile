@@ -16,7 +16,7 @@ LAB_PORT ?= 8888
 LAB_ARGS ?=
 
 .PHONY: help demo test venv install install-test hooks store scorecards serve lab lint format \
-	clean benchmarks
+	clean benchmarks frontend
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -39,7 +39,25 @@ venv: $(BIN)/python ## create the virtual environment
 
 install: $(VENV)/.installed hooks ## install the package, its dependencies and the notebook filter
 
-install-test: $(VENV)/.installed-test ## install what the tests need too
+install-test: $(VENV)/.installed-test frontend ## install what the tests need too
+
+# The apps' page script (docs/ARCHITECTURE.md, "The apps' front end"): frontend/ holds its
+# source, package.json and package-lock.json; `npm ci` installs the locked packages (no
+# install scripts: esbuild's binary comes as a package of its own) and esbuild bundles them
+# into the Voila template's static folder, from where the server sends them. The built files
+# are not committed. `make demo` serves no app and does not build it.
+FRONTEND_STATIC := observatory_lib/runtime/voila_config/jupyter/nbconvert/templates/observatory/static
+FRONTEND_BUNDLE := $(FRONTEND_STATIC)/observatory-app.js
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "frontend: npm not found: install Node.js 20 with npm (e.g. apt-get install nodejs npm), then run make again" >&2; exit 1; }
+	cd frontend && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(FRONTEND_BUNDLE): frontend/node_modules/.package-lock.json frontend/build.mjs $(wildcard frontend/src/*)
+	cd frontend && node build.mjs
+
+frontend: $(FRONTEND_BUNDLE) ## build the apps' page script (npm ci + esbuild; needs Node.js and npm)
 
 # nbstripout as a git filter: a notebook is stripped of its outputs whenever it is staged, so
 # one saved with outputs in JupyterLab keeps them on disk and never lands in a commit.
@@ -73,7 +91,7 @@ demo: store ## the main job: build the store, scorecards and reports (see README
 scorecards: store ## the region scorecards for every NUTS-2 region (outputs/scorecards/)
 	$(BIN)/observatory scorecards
 
-serve: store ## serve the interactive apps with Voila on http://127.0.0.1:8866/
+serve: store frontend ## serve the interactive apps with Voila on http://127.0.0.1:8866/
 	$(BIN)/observatory serve
 
 # JupyterLab on the project with the project's kernel: JUPYTER_PATH puts this environment's

@@ -27,8 +27,12 @@ ignored, so a server behaves the same wherever it is started):
   stay on;
 - tracebacks never shown to users (``show_tracebacks`` false): Voila logs them, the page
   shows a plain sentence;
-- the ``observatory`` template: Voila's lab template without the Font Awesome and mermaid
-  CDN links, so a page fetches nothing from outside the server.
+- the ``observatory`` template: Voila's lab page without the Font Awesome and mermaid CDN
+  links, so a page fetches nothing from outside the server, and with the project's own slim
+  front end (``static/observatory-app.js``, built from ``frontend/`` by ``make frontend``)
+  instead of Voila's JupyterLab application: one script instead of about a hundred, about a
+  quarter of the bytes. ``VoilaConfiguration.template=observatory-lab`` serves Voila's front end
+  instead (for comparisons, docs/DEPLOY.md).
 
 A host other than a loopback address needs a token (``--token`` or
 ``OBSERVATORY_SERVE_TOKEN``); the server refuses to start without one.
@@ -60,6 +64,10 @@ CONFIG_DIR = Path(__file__).resolve().with_name("voila_config")
 # the first existing ``<jupyter path>/voila`` folder, which must stay the installed one.
 JUPYTER_DATA_DIR = CONFIG_DIR / "jupyter"
 TEMPLATE_NAME = "observatory"
+# The apps' page script, built from frontend/ by `make frontend` (not committed).
+FRONTEND_BUNDLE = (
+    JUPYTER_DATA_DIR / "nbconvert" / "templates" / TEMPLATE_NAME / "static" / "observatory-app.js"
+)
 TOKEN_ENVIRONMENT_VARIABLE = "OBSERVATORY_SERVE_TOKEN"
 MIN_TOKEN_LENGTH = 16
 DEFAULT_HOST = "127.0.0.1"
@@ -499,7 +507,7 @@ def _voila_application_class():
             settings["default_handler_class"] = handlers["not_found"]
             settings["default_handler_args"] = {"voila_configuration": self.voila_configuration}
             if not is_loopback(self.ip):
-                settings["compress_response"] = True  # 6 MB of JS per page for remote users
+                settings["compress_response"] = True  # about 1 MB of script and CSS per page
             return settings
 
         def init_handlers(self):
@@ -529,10 +537,12 @@ def serve(
         The exit status (0 after a clean stop).
 
     Raises:
-        ServeError: no token for a non-loopback host, a busy port, a missing app notebook.
+        ServeError: no token for a non-loopback host, a busy port, a missing app notebook,
+            the apps' page script not built.
     """
     token = check_host_and_token(host, token)
     app_notebooks()
+    check_frontend()
     check_port(host, port)
     _prepare_environment(host)
     app = _voila_application_class().instance()
@@ -585,6 +595,19 @@ def serve_from_arguments(arguments: argparse.Namespace) -> int:
         token=arguments.token,
         options=arguments.options,
     )
+
+
+def check_frontend(bundle: Path = FRONTEND_BUNDLE) -> None:
+    """The apps' page script must be built before the server can send an app.
+
+    Raises:
+        ServeError: it is missing; the message gives the command that builds it.
+    """
+    if not bundle.is_file():
+        raise ServeError(
+            f"The apps' page script {bundle.name} is not built: run `make frontend` (it needs "
+            "Node.js and npm); `make serve` and `make install-test` build it too."
+        )
 
 
 def new_token() -> str:

@@ -3,10 +3,12 @@
 What each page records (``PageLog``): console messages, uncaught page errors, every request
 and failed requests. ``assert_clean`` checks that there is no console message of level
 ``error``, no page error, no failed request and no request to a host other than the server.
-Voila's bundled JupyterLab packages log about 15 "Unsatisfied version ... of shared singleton
-module" and "No satisfying version" messages at level *warning* on every page (Voila 0.5.13
-ships JupyterLab 4.2.5, the installed extensions ask for ^4.6; stack notes 6.8); they are
-harmless and, being warnings, are not counted.
+The apps' pages load the project's page script (frontend/, docs/ARCHITECTURE.md), which logs
+no warning; with Voila's own front end (the ``observatory-lab`` template) its bundled
+JupyterLab packages log about 15 "Unsatisfied version ... of shared singleton module" and "No
+satisfying version" messages at level *warning* on every page (Voila 0.5.13 ships JupyterLab
+4.2.5, the installed extensions ask for ^4.6; stack notes 6.8); being warnings, they would
+not be counted either.
 """
 
 from __future__ import annotations

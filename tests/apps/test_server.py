@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
-from app_browser import assert_clean
+from app_browser import POLYGONS, assert_clean, wait_for_polygons
 
 pytestmark = [pytest.mark.app, pytest.mark.slow]
 
@@ -92,4 +93,24 @@ def test_kernel_is_shut_down_when_the_page_closes(browser, live_server):
 def test_landing_page_in_the_browser_is_clean(app_page, live_server):
     app_page.goto(live_server.url)
     assert app_page.locator("a.observatory-app-link").count() == 4
+    assert_clean(app_page.log)
+
+
+def test_an_app_page_loads_the_project_page_script_and_no_jupyterlab(
+    app_page, live_server, regions_drawn
+):
+    """The page's scripts: the template's own, not Voila's JupyterLab front end.
+
+    The project's page script (frontend/, built by ``make frontend``) replaces voila.js, its
+    chunks and the federated extensions: an app page asks the server for a handful of files,
+    none under ``/voila/static/`` or ``/voila/labextensions/``, and is drawn and visible.
+    """
+    app_page.goto(live_server.app_url("mapping_tool"))
+    wait_for_polygons(app_page, len(regions_drawn[2]))
+    paths = [urllib.parse.urlsplit(url).path for url in app_page.log.requests]
+    assert any(path.endswith("/static/observatory-app.js") for path in paths), paths
+    assert not [p for p in paths if p.startswith(("/voila/static/", "/voila/labextensions/"))]
+    assert len(paths) <= 10, paths
+    assert app_page.locator("#rendered_cells").is_visible()
+    assert app_page.locator(POLYGONS).first.is_visible()
     assert_clean(app_page.log)

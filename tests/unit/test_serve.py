@@ -172,15 +172,74 @@ def test_shipped_voila_configuration():
     assert serve.pooled_kernel_count() >= len(serve.allowed_apps())
 
 
+TEMPLATES = serve.JUPYTER_DATA_DIR / "nbconvert" / "templates"
+# Built by `make frontend` from frontend/ (third-party code bundled, not committed).
+BUILT = re.compile(r"observatory-app\.")
+
+
 def test_template_fetches_nothing_from_outside():
-    template = serve.JUPYTER_DATA_DIR / "nbconvert" / "templates" / serve.TEMPLATE_NAME
+    template = TEMPLATES / serve.TEMPLATE_NAME
     assert json.loads((template / "conf.json").read_text())["base_template"] == "lab"
-    for path in template.rglob("*"):
-        if path.is_file():
-            text = re.sub(r"\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
-            assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", text), path
-            for host in ("jsdelivr", "cdnjs", "unpkg", "googleapis"):
-                assert host not in text, (path, host)
+    for folder in (template, TEMPLATES / "observatory-lab"):
+        for path in folder.rglob("*"):
+            if path.is_file() and not BUILT.match(path.name):
+                text = re.sub(r"\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+                assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", text), path
+                for host in ("jsdelivr", "cdnjs", "unpkg", "googleapis"):
+                    assert host not in text, (path, host)
+
+
+def test_app_pages_load_the_projects_page_script_not_jupyterlab():
+    """The app page's scripts and style sheets are the template's own static files.
+
+    The template names every script and style sheet through ``resources.include_js`` or
+    ``include_css`` of a ``static/`` file (served by the server itself, no CDN) and names the
+    slim page script, not Voila's JupyterLab application (``voila_setup_labextensions``,
+    which loads voila.js and the federated extensions) nor voila-style.js.
+    """
+    text = re.sub(
+        r"\{#.*?#\}",
+        "",
+        (TEMPLATES / serve.TEMPLATE_NAME / "index.html.j2").read_text(),
+        flags=re.S,
+    )
+    assert "<script src" not in text and "<link" not in text
+    included = re.findall(r"resources\.include_(?:js|css)\(\s*\"([^\"]+)\"\s*\)", text)
+    assert included and all(name.startswith("static/") for name in included), included
+    assert f"static/{serve.FRONTEND_BUNDLE.name}" in included
+    assert "static/observatory-app.css" in included
+    assert "voila_setup_labextensions" not in text and "voila-style.js" not in text
+    # Voila's front end stays available, for comparisons only.
+    lab = (TEMPLATES / "observatory-lab" / "index.html.j2").read_text(encoding="utf-8")
+    assert "voila_setup_labextensions(" in lab
+
+
+def test_page_script_packages_match_the_python_widgets():
+    """frontend/package.json pins the JavaScript side of the installed Python widgets.
+
+    The kernel's widgets name their JavaScript module and version (jupyter-leaflet ^0.20,
+    @jupyter-widgets/controls 2.0.0 for ipywidgets 8); the page script must carry the same
+    jupyter-leaflet release as the installed jupyter_leaflet package, and the ipywidgets 8
+    generation of the widget packages.
+    """
+    from importlib.metadata import version
+
+    root = serve.CONFIG_DIR.parents[2]
+    package = json.loads((root / "frontend" / "package.json").read_text(encoding="utf-8"))
+    pinned = package["dependencies"]
+    assert pinned["jupyter-leaflet"] == version("jupyter_leaflet")
+    assert version("ipywidgets").startswith("8.")
+    assert pinned["@jupyter-widgets/base"].startswith("6.")
+    assert pinned["@jupyter-widgets/controls"].startswith("5.")
+    lock = json.loads((root / "frontend" / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["packages"]["node_modules/jupyter-leaflet"]["version"] == version("jupyter_leaflet")
+
+
+def test_a_missing_page_script_is_one_clear_error(tmp_path):
+    with pytest.raises(ServeError, match=r"not built: run `make frontend`"):
+        serve.check_frontend(tmp_path / "observatory-app.js")
+    (tmp_path / "observatory-app.js").write_text("/* built */", encoding="utf-8")
+    serve.check_frontend(tmp_path / "observatory-app.js")
 
 
 def test_apps_load_no_mathematics_typesetter():
@@ -209,8 +268,7 @@ def test_apps_load_no_mathematics_typesetter():
 
 def test_loading_spinner_ticks_and_rests_for_reduced_motion():
     """Voila's spinner ticks 4 times a second (not 60 frames), and stops on reduced motion."""
-    template = serve.JUPYTER_DATA_DIR / "nbconvert" / "templates" / serve.TEMPLATE_NAME
-    text = (template / "index.html.j2").read_text(encoding="utf-8")
+    text = (TEMPLATES / serve.TEMPLATE_NAME / "index.html.j2").read_text(encoding="utf-8")
     css = text[text.index("{{ spinner.css() }}") :]
     assert re.search(r"\.spinner\s*\{\s*animation-timing-function:\s*steps\(8", css)
     assert re.search(
