@@ -19,13 +19,13 @@ downloaded browser) against ``observatory serve`` on loopback:
   that the front end controls, the wall time also depends on what else the machine runs.
   The chromium CPU is also given per process role (``renderer``, ``browser``,
   ``gpu-process``, ``NetworkService``), so that the pages' own share can be told apart.
-* **Chromium's omnibox popup** (``--no-omnibox-popup``): Debian's chromium 156, headless,
-  starts a WebUI renderer for the address bar's popup (``chrome://omnibox-popup.top-chrome``)
-  in every new browser context, about 0.6 s of CPU each, counted in the ``renderer`` role
-  (a trace shows it; the app page's own renderer is about 0.4 s). A visitor's browser starts
-  it once per window, not per page, so it is not the page's cost; the option turns it off
-  (``--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup``) to measure what the page
-  itself costs. Off by default, so that the figures stay comparable with the earlier runs.
+* **Chromium's omnibox popup**: Debian's chromium 156, headless, starts a WebUI renderer for
+  the address bar's popup (``chrome://omnibox-popup.top-chrome``) in every new browser
+  context, about 0.6 s of CPU each, counted in the ``renderer`` role (a trace shows it; the
+  app page's own renderer is about 0.4 s). A visitor's browser starts it once per window,
+  not per page load, so it is not the page's cost: it is turned off
+  (``--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup``), and
+  ``--with-omnibox-popup`` measures with it (the figures of the runs before 2026-12-07).
 * **rounds**: each round opens one page alone, then N pages at once, on a pool refilled
   beforehand. With ``--vs-option`` a second server with those options runs beside the
   first, and the rounds alternate between the two (A, B, A, B, ...), so a before/after
@@ -33,7 +33,7 @@ downloaded browser) against ``observatory serve`` on loopback:
 
     .venv/bin/python benchmarks/browser_tti.py [--pages 5] [--rounds 3]
         [--option Class.trait=value ...] [--vs-option Class.trait=value ...]
-        [--no-omnibox-popup] [--out outputs/benchmarks]
+        [--with-omnibox-popup] [--out outputs/benchmarks]
 
 ``benchmarks/load_apps.py`` uses the same measurement for its browser part.
 """
@@ -363,9 +363,10 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--vs-option", action="append", default=None, help="serve --option of a second server B"
     )
     parser.add_argument(
-        "--no-omnibox-popup",
-        action="store_true",
-        help="turn off chromium's per-context address-bar popup renderer (not a page's cost)",
+        "--with-omnibox-popup",
+        dest="no_omnibox_popup",
+        action="store_false",
+        help="keep chromium's per-context address-bar popup renderer (not a page's cost)",
     )
     parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks"))
     arguments = parser.parse_args(argv)

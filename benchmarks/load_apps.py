@@ -326,7 +326,7 @@ async def browsers(server, features: int, count: int, timeout: float) -> list[di
     import browser_tti
 
     settings = argparse.Namespace(
-        features=features, timeout=timeout, rounds=1, pages=count, no_omnibox_popup=False
+        features=features, timeout=timeout, rounds=1, pages=count, no_omnibox_popup=True
     )
     rounds = await browser_tti.run_rounds({"shipped": server}, settings)
     return [asdict(r) | {"browser_cpu_per_page": r.browser_cpu_per_page} for r in rounds]
