@@ -1,8 +1,8 @@
 """Print HTML to tagged PDF with headless Chromium: one browser per process, reused.
 
-Why Chromium: the five-page scorecard with its contents costs Chromium about 0.2 s of CPU
-(one print, mostly: ``render`` starts the contents' page numbers from the last document's)
-where WeasyPrint needs 1.3 s (``benchmarks/bench_pdf.py``), and the batch prints a few
+Why Chromium: a scorecard with its contents costs Chromium about 0.2-0.25 s of CPU (one
+print, mostly: ``render`` starts the contents' page numbers from the last document's) where
+WeasyPrint needs 1.0-1.3 s (``benchmarks/bench_pdf.py``), and the batch prints a few
 hundred of them. Its PDFs are
 tagged (a structure tree of headings, tables and figures with their alt text; ``/Lang`` from
 the page's ``lang``, the title from ``<title>``) and carry an outline of the headings. It
