@@ -13,9 +13,10 @@ load, then measures with Playwright driving Debian's chromium (never a downloade
   MutationObserver and two animation frames. Targets <= 150 ms (NUTS 2), <= 300 ms (NUTS 3).
 - **payload**: the prepared GeoJSON layer the map sends, per level (NUTS 2 well under 1 MB).
 
-Each load uses a new browser context, so the browser cache is cold (Voila's ~6 MB of JS is
-fetched and compiled every time): a conservative figure. On a shared 2-core machine the
-figures move with the load of other processes; compare medians over several runs.
+Each load uses a new browser context, so the browser cache is cold (the page's 1.2 MB of
+script and styles are fetched and compiled every time): a conservative figure. On a shared
+2-core machine the figures move with the load of other processes; compare medians over
+several runs.
 
     .venv/bin/python benchmarks/bench_apps.py [--loads 5] [--recolours 10]
 
