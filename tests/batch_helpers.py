@@ -142,3 +142,12 @@ def pid_probe(directory: Path) -> Path:
     path = directory / "pid_probe.ipynb"
     nbformat.write(notebook, path)
     return path
+
+
+def is_running(pid: int) -> bool:
+    """Whether ``pid`` runs (a killed kernel stays a zombie until its worker reaps it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

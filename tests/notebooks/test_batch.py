@@ -243,18 +243,10 @@ def test_batches_run_together_share_the_workers_and_keep_their_own_manifests(tmp
     )
     assert one["kernel_pid"] == two["kernel_pid"] == three["kernel_pid"]  # one warm kernel
     assert two["leftover"] == [] and three["leftover"] == []  # each job starts clean
-    helpers.wait_for(lambda: not _is_running(one["worker_pid"]), 10, "the worker to stop")
+    helpers.wait_for(lambda: not helpers.is_running(one["worker_pid"]), 10, "the worker to stop")
     # run again: every job is up to date in its own batch
     again = batch.run_batches(specs, **options)
     assert [report.skipped for report in again] == [["a"], ["b", "c"]]
-
-
-def _is_running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
 
 
 @pytest.mark.notebook

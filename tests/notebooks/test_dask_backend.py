@@ -160,15 +160,6 @@ def cluster():
         yield running.scheduler_address, client
 
 
-def _is_running(pid: int) -> bool:
-    """Whether ``pid`` runs (a killed kernel stays a zombie until its worker reaps it)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
 def test_an_existing_cluster_keeps_one_warm_kernel_per_worker(cluster, tmp_path, monkeypatch):
     address, client = cluster
     monkeypatch.setenv("OBSERVATORY_TEST_MARK", "from-the-driver")
@@ -189,9 +180,9 @@ def test_an_existing_cluster_keeps_one_warm_kernel_per_worker(cluster, tmp_path,
     assert {r["env_mark"] for r in records} == {"from-the-driver"}  # driver's OBSERVATORY_*
     # the batch's end stops the kernels and gives the workers their environment back
     deadline = time.monotonic() + 10
-    while any(_is_running(pid) for pid in kernels) and time.monotonic() < deadline:
+    while any(helpers.is_running(pid) for pid in kernels) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not any(_is_running(pid) for pid in kernels)
+    assert not any(helpers.is_running(pid) for pid in kernels)
     # (a lambda: os.environ.get would be pickled with the driver's environment)
     marks = client.run(lambda: os.environ.get("OBSERVATORY_TEST_MARK"))
     assert set(marks.values()) == {None}
